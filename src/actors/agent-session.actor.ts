@@ -1,0 +1,203 @@
+/**
+ * The agent's end of its session: runs `agentSessionMachine` with real effects (dial
+ * the relay over libp2p, the signed handshake, keepalive pings) and hands what arrives
+ * to the agent.
+ */
+import { randomBytes } from 'node:crypto'
+import { createActor, fromPromise } from 'xstate'
+import type { Actor } from 'xstate'
+import { multiaddr } from '@multiformats/multiaddr'
+import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { agentSessionMachine } from '../machines/agent-session.machine.js'
+import type { AgentSessionEvent } from '../machines/agent-session.machine.js'
+import { FrameStream } from '../p2p/frame-stream.js'
+import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
+import { SESSION_PROTOCOL, SESSION_VERSION } from '../wire/constants.js'
+import { MessageType } from '../wire/envelope.pb.js'
+import type { Ack, Envelope, SessionFrame, Subscribed } from '../wire/envelope.pb.js'
+import { ErrorCode, errorCodeName } from '../wire/errors.js'
+import { sessionProofPayload } from './session-proof.js'
+import { AuthenticationError, SessionFaultError, TimeoutError } from '../relay/errors.js'
+import { InvalidNameError } from '../names/errors.js'
+import { ProtocolViolationError } from '../wire/errors.js'
+
+type Item = { message: Envelope }
+
+export interface AgentStatus { type: string, relay?: string, error?: { name: string, message: string } }
+
+export interface AgentSessionHandlers {
+  onEnvelope: (env: Envelope) => void
+  onAck: (ack: Ack) => void
+  onSubscribed: (s: Subscribed) => void
+  /** Entered `active` (first time or again): renew subscriptions, resend what is unacked. */
+  onActive: (resumed: boolean) => void
+  onStatus: (status: AgentStatus) => void
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+}
+
+export interface AgentSessionInit {
+  node: Libp2p
+  privateKey: PrivateKey
+  name: string
+  relays: string[]
+  keepaliveMs: number
+  handshakeTimeoutMs: number
+  handlers: AgentSessionHandlers
+}
+
+export class AgentSessionActor {
+  private readonly init: AgentSessionInit
+  private readonly actor: Actor<typeof agentSessionMachine>
+  private frames?: FrameStream<SessionFrame, Item>
+  private waiter?: { resolve: (f: SessionFrame) => void, reject: (e: Error) => void }
+  private relay?: string
+  private established = false
+  readonly done: Promise<void>
+
+  constructor (init: AgentSessionInit) {
+    this.init = init
+    const machine = agentSessionMachine.provide({
+      delays: { KEEPALIVE_INTERVAL: init.keepaliveMs },
+      actors: {
+        connect: fromPromise<void, { relay: string }>(async ({ input, signal }) => { await this.connect(input.relay, signal) }),
+        handshake: fromPromise(async ({ signal }) => { await this.handshake(signal) }),
+        sendClose: fromPromise(async () => {
+          this.frames?.sendFrame(encodeSessionFrame({ close: { reason: 'agent closing' } }))
+          await this.frames?.close()
+        })
+      },
+      actions: {
+        sendPing: () => { this.send({ type: MessageType.PING, messageId: new Uint8Array(randomBytes(16)) } as Envelope) },
+        resumeSession: () => { init.handlers.onActive(this.established); this.established = true },
+        dropConnection: () => {
+          const f = this.frames
+          this.frames = undefined
+          f?.abort(new Error('session dropped'))
+          this.waiter?.reject(new Error('session dropped'))
+        },
+        notifyStatus: (_, p) => { init.handlers.onStatus({ type: p.type, relay: this.relay, error: this.actor?.getSnapshot().context.error }) }
+      }
+    })
+    this.actor = createActor(machine, { input: { relays: init.relays } })
+    let last = 'connecting'
+    this.done = new Promise(resolve => {
+      this.actor.subscribe({
+        next: snap => {
+          const now = typeof snap.value === 'string' ? snap.value : `${Object.keys(snap.value)[0]}.${String(Object.values(snap.value)[0])}`
+          if (now !== last) { init.handlers.onTransition?.('session', last, now, ''); last = now }
+          if (snap.status === 'done') resolve()
+        },
+        complete: () => { resolve() }
+      })
+    })
+    this.actor.start()
+  }
+
+  /** Sends an event unless the machine has already finished. */
+  private tell (event: AgentSessionEvent): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event)
+  }
+
+  get state (): string {
+    const v = this.actor.getSnapshot().value
+    return typeof v === 'string' ? v : Object.keys(v)[0] ?? ''
+  }
+
+  get error (): { name: string, message: string } | undefined { return this.actor.getSnapshot().context.error }
+  get currentRelay (): string | undefined { return this.relay }
+  get isActive (): boolean { return this.state === 'active' }
+
+  private async connect (relay: string, signal: AbortSignal): Promise<void> {
+    this.relay = relay
+    const stream = await this.init.node.dialProtocol(multiaddr(relay), SESSION_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.handshakeTimeoutMs)]) })
+    const frames: FrameStream<SessionFrame, Item> = new FrameStream<SessionFrame, Item>({
+      stream,
+      decode: decodeSessionFrame,
+      encodeBatch: (items) => encodeSessionFrame({ messages: items.map(i => i.message) }),
+      sizeOf: (i) => i.message.payload.byteLength + 160,
+      onFrame: (f) => { this.onFrame(f) },
+      onInvalid: (err) => {
+        frames.abort(err)
+        this.tell({ type: 'session.faulted', fatal: false, error: { name: err.name, message: err.message } })
+      },
+      onClose: (err) => {
+        if (this.frames !== frames) return
+        this.waiter?.reject(new Error(`the relay closed the session${err != null ? `: ${err.message}` : ''}`))
+        this.tell({ type: 'stream.closed' })
+      }
+    })
+    this.frames = frames
+  }
+
+  private async nextFrame (signal: AbortSignal): Promise<SessionFrame> {
+    return await new Promise<SessionFrame>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new TimeoutError(`no answer from relay ${this.relay ?? ''} in ${this.init.handshakeTimeoutMs} ms`)) }, this.init.handshakeTimeoutMs)
+      const done = (): void => { clearTimeout(timer); this.waiter = undefined }
+      this.waiter = { resolve: (f) => { done(); resolve(f) }, reject: (e) => { done(); reject(e) } }
+      signal.addEventListener('abort', () => { this.waiter?.reject(new Error('aborted')) }, { once: true })
+    })
+  }
+
+  private async handshake (signal: AbortSignal): Promise<void> {
+    const frames = this.frames
+    if (frames == null) throw new Error('no stream')
+    const key = this.init.privateKey
+    frames.sendFrame(encodeSessionFrame({ hello: { name: this.init.name, publicKey: new Uint8Array(publicKeyToProtobuf(key.publicKey)), version: SESSION_VERSION, resumeToken: new Uint8Array(0) } }))
+    const challenge = await this.nextFrame(signal)
+    if (challenge.fault != null) throw faultError(challenge.fault.code, challenge.fault.reason)
+    if (challenge.challenge == null) throw new ProtocolViolationError('the relay did not send a Challenge')
+    const relayId = challenge.challenge.relay
+    const expected = multiaddr(this.relay ?? '').getComponents().find(c => c.name === 'p2p')?.value
+    if (expected != null && relayId !== expected) throw new AuthenticationError(`the relay says it is ${relayId}, but its address names ${expected}`)
+    const signature = await key.sign(sessionProofPayload(challenge.challenge.nonce, relayId, this.init.name))
+    frames.sendFrame(encodeSessionFrame({ auth: { signature: new Uint8Array(signature) } }))
+    const ready = await this.nextFrame(signal)
+    if (ready.fault != null) throw faultError(ready.fault.code, ready.fault.reason)
+    if (ready.ready == null) throw new ProtocolViolationError('the relay did not send Ready')
+  }
+
+  private onFrame (f: SessionFrame): void {
+    if (this.waiter != null) { this.waiter.resolve(f); return }
+    if (f.fault != null) {
+      const err = faultError(f.fault.code, f.fault.reason)
+      this.tell({ type: 'session.faulted', fatal: f.fault.fatal, error: { name: err.name, message: err.message } })
+      return
+    }
+    for (const env of f.messages) {
+      if (env.type === MessageType.PONG) { this.tell({ type: 'pong.received' }); continue }
+      this.init.handlers.onEnvelope(env)
+    }
+    for (const ack of f.acks) this.init.handlers.onAck(ack)
+    if (f.subscribed != null) this.init.handlers.onSubscribed(f.subscribed)
+  }
+
+  /** Queues an envelope if the session is up; false if it is not (the caller resends on resume). */
+  send (env: Envelope): boolean {
+    if (this.frames == null || !this.isActive) return false
+    this.frames.enqueue({ message: env })
+    return true
+  }
+
+  sendFrame (frame: Partial<SessionFrame>): boolean {
+    if (this.frames == null || !this.isActive) return false
+    this.frames.sendFrame(encodeSessionFrame(frame))
+    return true
+  }
+
+  async close (): Promise<void> {
+    this.tell({ type: 'session.close' })
+    await this.done
+    this.actor.stop()
+  }
+}
+
+function faultError (code: number, reason: string): Error {
+  if (code === ErrorCode.AUTH_FAILED) return new AuthenticationError(reason)
+  if (code === ErrorCode.INVALID_NAME) return new InvalidNameError(reason)
+  if (code === ErrorCode.PROTOCOL || code === ErrorCode.MALFORMED || code === ErrorCode.UNKNOWN_TYPE || code === ErrorCode.FRAME_TOO_LARGE) {
+    return new ProtocolViolationError(`${errorCodeName(code)}: ${reason}`)
+  }
+  // Slowness, timeouts, a relay going away: a reconnect may well fix these.
+  return new SessionFaultError(`${errorCodeName(code)}: ${reason}`)
+}

@@ -1,0 +1,123 @@
+/**
+ * One relay-to-relay link: runs `peerLinkMachine`. Each relay writes on the link
+ * stream it opened itself and reads the one its peer opened, so every stream has one
+ * writer and one reader and nobody has to agree who dialled whom.
+ */
+import { createActor, fromPromise } from 'xstate'
+import type { Actor } from 'xstate'
+import type { PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { peerLinkMachine } from '../machines/peer-link.machine.js'
+import type { PeerLinkEvent } from '../machines/peer-link.machine.js'
+import { FrameStream } from '../p2p/frame-stream.js'
+import { decodeLinkFrame, encodeLinkFrame } from '../wire/codec.js'
+import { LINK_PROTOCOL } from '../wire/constants.js'
+import type { LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
+import type { RelayCore } from '../relay/relay-core.js'
+import type { Clock } from '../relay/clock.js'
+import type { RelayLibp2p } from '../p2p/libp2p-node.js'
+
+type Item = { announcement: RouteAnnouncement } | { routed: Routed }
+
+export interface PeerLinkTimings { probeIntervalMs: number }
+
+export interface PeerLinkInit {
+  node: RelayLibp2p
+  peer: PeerId
+  addrs: Multiaddr[]
+  core: RelayCore
+  clock: Clock
+  timings: PeerLinkTimings
+  onUp?: (peer: string) => void
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+  log: (msg: string, ...args: unknown[]) => void
+}
+
+export class PeerLinkActor {
+  readonly peer: string
+  private readonly init: PeerLinkInit
+  private readonly actor: Actor<typeof peerLinkMachine>
+  private out?: FrameStream<LinkFrame, Item>
+
+  constructor (init: PeerLinkInit) {
+    this.init = init
+    this.peer = init.peer.toString()
+    const machine = peerLinkMachine.provide({
+      delays: { PROBE_INTERVAL: init.timings.probeIntervalMs },
+      actors: {
+        openLink: fromPromise(async ({ signal }) => { await this.open(signal) }),
+        probe: fromPromise(async ({ signal }) => {
+          await init.node.services.ping.ping(init.peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(init.timings.probeIntervalMs)]) })
+        })
+      },
+      actions: {
+        linkUp: () => { init.core.linkUp(this.peer); init.onUp?.(this.peer) },
+        linkDown: () => { init.core.linkDown(this.peer) },
+        closeLink: () => { const out = this.out; this.out = undefined; if (out != null) void out.close() }
+      }
+    })
+    this.actor = createActor(machine, { input: { peer: this.peer, dialable: true }, clock: init.clock as never })
+    let last = 'dialing'
+    this.actor.subscribe(snap => {
+      const now = typeof snap.value === 'string' ? snap.value : `${Object.keys(snap.value)[0]}.${String(Object.values(snap.value)[0])}`
+      if (now !== last) { init.onTransition?.(`link:${this.peer}`, last, now, ''); last = now }
+    })
+    this.actor.start()
+  }
+
+  /** Sends an event unless the machine has already finished. */
+  private tell (event: PeerLinkEvent): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event)
+  }
+
+  get state (): string {
+    const v = this.actor.getSnapshot().value
+    return typeof v === 'string' ? v : `${Object.keys(v)[0]}.${String(Object.values(v)[0])}`
+  }
+
+  private async open (signal: AbortSignal): Promise<void> {
+    const target = this.init.node.getConnections(this.init.peer).length > 0 || this.init.addrs.length === 0 ? this.init.peer : this.init.addrs
+    const stream = await this.init.node.dialProtocol(target, LINK_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
+    this.out = new FrameStream<LinkFrame, Item>({
+      stream,
+      decode: decodeLinkFrame,
+      encodeBatch: (items) => encodeLinkFrame({
+        announcements: items.flatMap(i => 'announcement' in i ? [i.announcement] : []),
+        routed: items.flatMap(i => 'routed' in i ? [i.routed] : [])
+      }),
+      sizeOf: (i) => 'routed' in i ? (i.routed.envelope?.payload.byteLength ?? 0) + (i.routed.fetched?.messages.reduce((n, m) => n + m.payload.byteLength + 128, 0) ?? 0) + 200 : 64 + i.announcement.names.length * 64,
+      onFrame: () => {},
+      onInvalid: (err) => { this.init.log('link %s wrote on our stream: %s', this.peer, err.message) },
+      onClose: () => { if (this.out?.stream === stream) { this.out = undefined; this.tell({ type: 'link.lost' }) } }
+    })
+  }
+
+  /** The peer opened its link stream to us: read it. */
+  inbound (stream: Stream): void {
+    const reader = new FrameStream<LinkFrame, Item>({
+      stream,
+      decode: decodeLinkFrame,
+      encodeBatch: () => new Uint8Array(0),
+      sizeOf: () => 0,
+      onFrame: (frame) => { this.init.core.onLinkFrame(this.peer, frame) },
+      onInvalid: (err) => {
+        // A relay that breaks the link protocol is cut off; its routes go with it.
+        this.init.log('link %s sent a bad frame, cutting it: %s', this.peer, err.message)
+        reader.abort(err)
+        this.tell({ type: 'link.lost' })
+      },
+      onClose: () => {}
+    })
+    this.tell({ type: 'link.inbound' })
+  }
+
+  sendAnnouncement (announcement: RouteAnnouncement): void { this.out?.enqueue({ announcement }) }
+  sendRouted (routed: Routed): void { this.out?.enqueue({ routed }) }
+
+  async close (): Promise<void> {
+    const out = this.out
+    this.tell({ type: 'link.close' })
+    this.actor.stop()
+    if (out != null) await out.close()
+  }
+}

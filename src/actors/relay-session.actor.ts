@@ -1,0 +1,238 @@
+/**
+ * The relay's end of one agent session: runs `relaySessionMachine` over a session
+ * stream, and is the `AgentPort` the relay logic delivers through.
+ */
+import { randomBytes } from 'node:crypto'
+import { createActor, fromPromise } from 'xstate'
+import type { Actor } from 'xstate'
+import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
+import type { PublicKey, Stream } from '@libp2p/interface'
+import { relaySessionMachine } from '../machines/relay-session.machine.js'
+import type { RelaySessionEvent } from '../machines/relay-session.machine.js'
+import { FrameStream } from '../p2p/frame-stream.js'
+import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
+import { MessageType, SessionFrame } from '../wire/envelope.pb.js'
+import type { Ack, Envelope } from '../wire/envelope.pb.js'
+import { ErrorCode, isWireErrorCode } from '../wire/errors.js'
+import { agentNameForKey } from '../names/identity.js'
+import { parseName } from '../names/names.js'
+import type { AgentName } from '../names/names.js'
+import { sessionProofPayload } from './session-proof.js'
+import type { RelayCore } from '../relay/relay-core.js'
+import type { AgentPort } from '../relay/types.js'
+import type { Clock } from '../relay/clock.js'
+import { AuthenticationError } from '../relay/errors.js'
+
+type Item = { message: Envelope } | { ack: Partial<Ack> }
+
+export interface RelaySessionTimings {
+  handshakeTimeoutMs: number
+  silenceTimeoutMs: number
+  gracePeriodMs: number
+  keepaliveMs: number
+}
+
+export interface RelaySessionInit {
+  stream: Stream
+  core: RelayCore
+  relayPeerId: string
+  clock: Clock
+  timings: RelaySessionTimings
+  /** Sessions by agent name, so a newer session can take over an older one. */
+  registry: Map<string, RelaySessionActor>
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+  log: (msg: string, ...args: unknown[]) => void
+}
+
+export class RelaySessionActor implements AgentPort {
+  private readonly init: RelaySessionInit
+  private readonly frames: FrameStream<SessionFrame, Item>
+  private readonly actor: Actor<typeof relaySessionMachine>
+  private nonce?: Uint8Array<ArrayBuffer>
+  private key?: PublicKey
+  private name?: AgentName
+  private signature?: Uint8Array
+  private drainWaiters: Array<() => void> = []
+  readonly id = randomBytes(8).toString('hex')
+
+  constructor (init: RelaySessionInit) {
+    this.init = init
+    this.frames = new FrameStream<SessionFrame, Item>({
+      stream: init.stream,
+      decode: decodeSessionFrame,
+      encodeBatch: (items) => encodeSessionFrame({
+        messages: items.flatMap(i => 'message' in i ? [i.message] : []),
+        acks: items.flatMap(i => 'ack' in i ? [i.ack as Ack] : [])
+      }),
+      sizeOf: (i) => 'message' in i ? i.message.payload.byteLength + 160 : 48,
+      onFrame: (f) => { this.onFrame(f) },
+      onInvalid: (err) => { this.tell({ type: 'frame.invalid', code: codeOf(err), reason: err.message }) },
+      onClose: () => {
+        this.tell({ type: 'stream.closed' })
+        for (const w of this.drainWaiters.splice(0)) w()
+      }
+    })
+    init.stream.addEventListener('drain', () => { for (const w of this.drainWaiters.splice(0)) w() })
+
+    const t = init.timings
+    const machine = relaySessionMachine.provide({
+      delays: {
+        HANDSHAKE_TIMEOUT: t.handshakeTimeoutMs,
+        SILENCE_TIMEOUT: t.silenceTimeoutMs,
+        GRACE_PERIOD: t.gracePeriodMs
+      },
+      actors: {
+        verifyAuth: fromPromise(async () => await this.verify())
+      },
+      actions: {
+        sendChallenge: () => {
+          this.nonce = new Uint8Array(randomBytes(32))
+          this.frames.sendFrame(encodeSessionFrame({ challenge: { nonce: this.nonce, relay: init.relayPeerId } }))
+        },
+        attachAgent: () => { this.attach() },
+        markAway: () => { if (this.name != null) init.core.agentAway(this.name, this) },
+        detachAgent: () => { if (this.name != null && init.registry.get(this.name) === this) init.core.detachAgent(this.name, this) },
+        faultAndCut: (_, p) => { this.faultAndCut(p.code, p.reason) },
+        releaseStream: () => {
+          if (this.name != null && init.registry.get(this.name) === this) init.registry.delete(this.name)
+          if (this.frames.isOpen) void this.frames.close().finally(() => { this.frames.abort(new Error('session closed')) })
+        }
+      }
+    })
+    this.actor = createActor(machine, { clock: init.clock as never })
+    let last = 'handshaking'
+    this.actor.subscribe(snap => {
+      const now = stateName(snap.value)
+      if (now !== last) { init.onTransition?.(`session:${this.name ?? this.id}`, last, now, ''); last = now }
+    })
+    this.actor.start()
+  }
+
+  /** Sends an event unless the machine has already finished. */
+  private tell (event: RelaySessionEvent): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event)
+  }
+
+  get state (): string { return stateName(this.actor.getSnapshot().value) }
+  get agentName (): string | undefined { return this.name }
+
+  private onFrame (f: SessionFrame): void {
+    const state = this.state
+    if (state === 'handshaking') {
+      if (f.hello != null && this.name == null) { this.onHello(f.hello.name, f.hello.publicKey); return }
+      if (f.auth != null && this.name != null) { this.signature = f.auth.signature; this.tell({ type: 'auth.received' }); return }
+      this.violation(`${partOf(f)} during the handshake`)
+      return
+    }
+    if (!state.startsWith('active') || this.name == null) {
+      if (state !== 'authenticating') this.violation(`${partOf(f)} in state ${state}`)
+      return
+    }
+    const name = this.name
+    if (f.messages.length > 0) {
+      for (const env of f.messages) {
+        if (env.type === MessageType.PING) this.tell({ type: 'ping.received' })
+        this.init.core.fromAgent(name, env)
+      }
+      return
+    }
+    if (f.subscribe != null) {
+      const { requestId, name: topic, fromSeq } = f.subscribe
+      try {
+        parseName(topic)
+      } catch (err) {
+        this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq: 0, code: ErrorCode.INVALID_NAME, reason: (err as Error).message } }))
+        return
+      }
+      this.init.core.subscribe(name, topic, fromSeq).then(
+        nextSeq => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code: 0, reason: '' } })) },
+        err => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq: 0, code: ErrorCode.UNAVAILABLE, reason: (err as Error).message } })) }
+      )
+      return
+    }
+    if (f.unsubscribe != null) { this.init.core.unsubscribe(name, f.unsubscribe.name); return }
+    if (f.close != null) { this.tell({ type: 'close.received' }); return }
+    this.violation(`${partOf(f)} from an agent`)
+  }
+
+  private onHello (requested: string, keyBytes: Uint8Array): void {
+    try {
+      this.key = publicKeyFromProtobuf(keyBytes)
+    } catch (err) {
+      this.tell({ type: 'frame.invalid', code: ErrorCode.AUTH_FAILED, reason: `Hello carries no valid public key: ${(err as Error).message}` })
+      return
+    }
+    try {
+      this.name = agentNameForKey(requested, this.key)
+    } catch (err) {
+      const e = err as Error
+      this.tell({ type: 'frame.invalid', code: e.name === 'InvalidNameError' && requested.split('/').length === 4 ? ErrorCode.AUTH_FAILED : ErrorCode.INVALID_NAME, reason: e.message })
+      return
+    }
+    this.tell({ type: 'hello.received', name: this.name })
+  }
+
+  private async verify (): Promise<{ name: string }> {
+    const { key, name, nonce, signature } = this
+    if (key == null || name == null || nonce == null || signature == null) throw new AuthenticationError('incomplete handshake')
+    const ok = await key.verify(sessionProofPayload(nonce, this.init.relayPeerId, name), signature)
+    if (!ok) throw new AuthenticationError(`the signature does not prove the key behind ${name}`)
+    return { name }
+  }
+
+  private attach (): void {
+    const name = this.name as AgentName
+    const prev = this.init.registry.get(name)
+    this.init.registry.set(name, this)
+    const resumed = prev != null
+    prev?.replace()
+    this.init.core.attachAgent(name, this)
+    this.frames.sendFrame(encodeSessionFrame({ ready: { name, sessionId: new Uint8Array(Buffer.from(this.id, 'hex')), keepaliveMs: this.init.timings.keepaliveMs, resumed } }))
+  }
+
+  /** A newer session proved the same name and takes over. */
+  replace (): void { this.tell({ type: 'session.replaced' }) }
+
+  /** The relay is stopping. */
+  stop (): void { this.tell({ type: 'relay.stopping' }) }
+
+  private violation (what: string): void {
+    this.tell({ type: 'frame.invalid', code: ErrorCode.PROTOCOL, reason: `unexpected ${what}` })
+  }
+
+  private faultAndCut (code: number, reason: string): void {
+    this.init.log('cutting session %s: %s', this.name ?? this.id, reason)
+    this.frames.sendFrame(encodeSessionFrame({ fault: { code, reason, fatal: true } }))
+    void this.frames.close().finally(() => { this.frames.abort(new Error(reason)) })
+  }
+
+  // ---- AgentPort ----
+
+  deliver (envelope: Envelope): void { this.frames.enqueue({ message: envelope }) }
+  ack (ack: Partial<Ack>): void { this.frames.enqueue({ ack }) }
+  backlogged (): boolean { return this.init.stream.writableNeedsDrain }
+  async whenWritable (): Promise<void> {
+    if (!this.backlogged() || !this.frames.isOpen) return
+    await new Promise<void>(resolve => { this.drainWaiters.push(resolve) })
+  }
+}
+
+function codeOf (err: Error): number {
+  const code = (err as { code?: unknown }).code
+  return isWireErrorCode(code) ? code : ErrorCode.MALFORMED
+}
+
+function partOf (f: SessionFrame): string {
+  for (const k of ['hello', 'challenge', 'auth', 'ready', 'subscribe', 'subscribed', 'unsubscribe', 'fault', 'close'] as const) {
+    if (f[k] != null) return k[0]?.toUpperCase() + k.slice(1)
+  }
+  return f.acks.length > 0 ? 'Ack' : 'messages'
+}
+
+function stateName (value: unknown): string {
+  if (typeof value === 'string') return value
+  const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', '']
+  return `${k}.${stateName(v)}`
+}
+
+export { SessionFrame }

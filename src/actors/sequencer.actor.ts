@@ -1,0 +1,178 @@
+/**
+ * Runs a name's `sequencerMachine` with real effects: a durable append to the store
+ * (messages that arrive while a write is in flight are written together in the next
+ * one, so the disk sees group commits under load), then the acks to the senders and the
+ * hand-off of the sequenced messages for publishing, in sequence order.
+ *
+ * De-duplication by message id happens here, before the machine: a message sent again
+ * (an agent retrying after a reconnect) gets the ack of its first copy, not a new
+ * sequence number. The window is reloaded from the archive's tail on start, so this
+ * holds across a relay restart too.
+ */
+import { createActor } from 'xstate'
+import type { Actor } from 'xstate'
+import { sequencerMachine } from '../machines/sequencer.machine.js'
+import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import { Envelope } from '../wire/envelope.pb.js'
+import { ErrorCode } from '../wire/errors.js'
+import { DedupWindow, idKey } from '../relay/dedup-window.js'
+import type { Store } from '../store/store.js'
+import type { Clock } from '../relay/clock.js'
+
+export interface SequencerAck {
+  messageId: Envelope['messageId']
+  seq: number
+  code: number
+  reason: string
+  epoch: number
+}
+
+export interface SequencerEffects {
+  store: Store
+  clock: Clock
+  /** Durable, in order: publish and deliver. */
+  onSequenced: (name: string, envelopes: Envelope[]) => void
+  onAck: (origin: SequencerOrigin, ack: SequencerAck) => void
+  onError?: (err: Error) => void
+  /** Inspection hook: every transition of the machine. */
+  onTransition?: (from: string, to: string, event: string) => void
+}
+
+interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters: SequencerOrigin[] }
+interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string }
+
+const DEDUP_CAPACITY = 65_536
+
+export class SequencerActor {
+  readonly name: string
+  readonly since: number
+  private readonly fx: SequencerEffects
+  private readonly actor: Actor<typeof sequencerMachine>
+  private readonly dedup = new DedupWindow<DedupEntry>(DEDUP_CAPACITY)
+  private pending: PendingWrite[] = []
+  private writing = false
+  private current: { env: Envelope, origin: SequencerOrigin, key: string } | undefined
+
+  private constructor (name: string, since: number, head: number, epoch: number, fx: SequencerEffects) {
+    this.name = name
+    this.since = since
+    this.fx = fx
+    const machine = sequencerMachine.provide({
+      actions: {
+        appendToArchive: (_, params) => { this.append(params.seq) },
+        rejectStaleCommit: (_, params) => { this.reject(ErrorCode.STALE_EPOCH, `commit built on epoch ${this.current?.env.epoch ?? '?'}; the channel is at epoch ${params.epoch}`, params.epoch) },
+        rejectNotSequencer: () => { this.reject(ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0) }
+      }
+    })
+    this.actor = createActor(machine, { input: { name, head, epoch }, clock: fx.clock as never })
+    let last = 'active'
+    this.actor.subscribe((snap) => {
+      const now = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value)
+      if (now !== last) { fx.onTransition?.(last, now, 'sequencer'); last = now }
+    })
+    this.actor.start()
+  }
+
+  /** Starts the sequencer of `name` from what the store holds. */
+  static async start (name: string, since: number, fx: SequencerEffects): Promise<SequencerActor> {
+    const head = await fx.store.head(name)
+    const meta = await fx.store.getMeta(name)
+    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, fx)
+    // Reload the de-duplication window from the archive's tail.
+    const from = Math.max(1, head - DEDUP_CAPACITY + 1)
+    for (let seq = from; seq <= head;) {
+      const batch = await fx.store.range(name, seq, 1024)
+      if (batch.length === 0) break
+      for (const m of batch) {
+        try {
+          const env = Envelope.decode(m.bytes)
+          s.dedup.add(idKey(env.messageId), { seq: m.seq, epoch: env.epoch, durable: true, waiters: [] })
+        } catch { /* an unreadable record is not a duplicate of anything */ }
+      }
+      seq = (batch[batch.length - 1]?.seq ?? seq) + 1
+    }
+    if (meta?.sequencerSince !== since) {
+      await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1 })
+    }
+    return s
+  }
+
+  get head (): number { return this.actor.getSnapshot().context.head }
+  get epoch (): number { return this.actor.getSnapshot().context.epoch }
+  get state (): string { return String(this.actor.getSnapshot().value) }
+  get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
+
+  submit (env: Envelope, origin: SequencerOrigin): void {
+    const key = idKey(env.messageId)
+    const seen = this.dedup.get(key)
+    if (seen != null) {
+      if (seen.durable) this.fx.onAck(origin, { messageId: env.messageId, seq: seen.seq, code: 0, reason: '', epoch: seen.epoch })
+      else seen.waiters.push(origin)
+      return
+    }
+    if (this.stopped) {
+      this.fx.onAck(origin, { messageId: env.messageId, seq: 0, code: ErrorCode.NOT_SEQUENCER, reason: `this relay no longer sequences ${this.name}`, epoch: 0 })
+      return
+    }
+    this.current = { env, origin, key }
+    this.actor.send({ type: 'message.submit', envelope: env, origin })
+    this.current = undefined
+  }
+
+  private append (seq: number): void {
+    const c = this.current
+    if (c == null) return
+    c.env.seq = seq
+    this.dedup.add(c.key, { seq, epoch: c.env.epoch, durable: false, waiters: [] })
+    this.pending.push(c)
+    if (!this.writing) void this.writeLoop()
+  }
+
+  private reject (code: number, reason: string, epoch: number): void {
+    const c = this.current
+    if (c == null) return
+    this.fx.onAck(c.origin, { messageId: c.env.messageId, seq: 0, code, reason, epoch })
+  }
+
+  private async writeLoop (): Promise<void> {
+    this.writing = true
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending
+        this.pending = []
+        const entries = batch.map(p => ({ seq: p.env.seq, bytes: Envelope.encode(p.env) }))
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.fx.store.append(this.name, entries, { sequencerSince: this.since, epoch: this.epoch, localFrom: 1 })
+            break
+          } catch (err) {
+            // Sequence numbers are assigned: retry rather than leave a hole in the archive.
+            this.fx.onError?.(err as Error)
+            await new Promise<void>(resolve => { this.fx.clock.setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)) })
+          }
+        }
+        for (const p of batch) {
+          const entry = this.dedup.get(p.key)
+          if (entry != null) entry.durable = true
+          const ack = { messageId: p.env.messageId, seq: p.env.seq, code: 0, reason: '', epoch: p.env.epoch }
+          this.fx.onAck(p.origin, ack)
+          for (const w of entry?.waiters ?? []) this.fx.onAck(w, ack)
+          if (entry != null) entry.waiters = []
+        }
+        this.fx.onSequenced(this.name, batch.map(p => p.env))
+        this.actor.send({ type: 'message.archived', count: batch.length })
+      }
+    } finally {
+      this.writing = false
+    }
+  }
+
+  /** Stops taking messages, waits until every assigned one is durable. */
+  async stop (): Promise<void> {
+    this.actor.send({ type: 'sequencer.stop' })
+    while (!this.stopped) {
+      await new Promise<void>(resolve => { this.fx.clock.setTimeout(resolve, 5) })
+    }
+    this.actor.stop()
+  }
+}

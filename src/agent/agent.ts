@@ -1,0 +1,390 @@
+/**
+ * The agent API: `connectAgent()` proves the agent's name to a relay and keeps the
+ * session up (reconnecting with backoff, to the same relay or the next in the list);
+ * `subscribe`, `publish` and `request` move messages.
+ *
+ * Nothing acknowledged is lost across a reconnect: every publish stays pending until the
+ * relay acknowledges it and is sent again on resume (the sequencer de-duplicates by
+ * message id), and every subscription resumes from the next sequence number it is owed.
+ * With a data directory, the identity key and those positions survive a restart too.
+ */
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { createAgentLibp2p } from '../p2p/libp2p-node.js'
+import { AgentSessionActor } from '../actors/agent-session.actor.js'
+import type { AgentStatus } from '../actors/agent-session.actor.js'
+import { agentNameForKey } from '../names/identity.js'
+import { isAgentName, parseName, serviceOf } from '../names/names.js'
+import type { AgentName, Name } from '../names/names.js'
+import { InvalidNameError } from '../names/errors.js'
+import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
+import type { Ack, Envelope, Subscribed } from '../wire/envelope.pb.js'
+import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
+import { PayloadTooLargeError } from '../wire/errors.js'
+import { DedupWindow, idKey } from '../relay/dedup-window.js'
+import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError } from '../relay/errors.js'
+import { openStore } from '../store/level-store.js'
+import type { Store } from '../store/store.js'
+import { Subscription } from './subscription.js'
+import type { Message } from './message.js'
+import type { TransitionEvent } from '../p2p/relay-node.js'
+
+export type DeliveryModeName = 'anycast' | 'multicast' | 'unicast'
+
+export interface ConnectAgentOptions {
+  /** The relay's multiaddr, ending in `/p2p/<peerId>`. */
+  relay: string
+  /** Further relays to fail over to, in order. */
+  relays?: string[]
+  /** `org/namespace/service`; the instance is derived from the identity key. */
+  name: string
+  /** Keeps the identity key and subscription positions across restarts. */
+  dataDir?: string
+  /** The identity key; by default loaded from `dataDir` or generated. */
+  identity?: PrivateKey
+  requestTimeoutMs?: number
+  publishTimeoutMs?: number
+  keepaliveMs?: number
+  handshakeTimeoutMs?: number
+  /** Session status changes: `session.connected`, `session.reconnecting`, `session.reconnected`, `session.closed`. */
+  onStatus?: (status: AgentStatus) => void
+  /** Every transition of the agent's actors. */
+  inspect?: (event: TransitionEvent) => void
+}
+
+export interface PublishOptions {
+  mode?: DeliveryModeName
+  metadata?: Record<string, string>
+  signal?: AbortSignal
+}
+
+export interface PublishResult {
+  /** The sequence number the sequencer gave a multicast message. */
+  seq?: number
+}
+
+interface Pending {
+  env: Envelope
+  resolve: (ack: Ack) => void
+  reject: (err: Error) => void
+}
+
+const MODES: Record<DeliveryModeName, DeliveryMode> = { anycast: DeliveryMode.ANYCAST, multicast: DeliveryMode.MULTICAST, unicast: DeliveryMode.UNICAST }
+const MODE_NAMES: Record<string, DeliveryModeName> = { ANYCAST: 'anycast', MULTICAST: 'multicast', UNICAST: 'unicast' }
+
+export class Agent {
+  readonly name: AgentName
+  private readonly options: ConnectAgentOptions
+  private readonly node: Libp2p
+  private readonly store: Store
+  private readonly session: AgentSessionActor
+  private readonly subs = new Map<string, Subscription>()
+  private readonly pending = new Map<string, Pending>()
+  private readonly requests = new Map<string, { resolve: (m: Message) => void, reject: (e: Error) => void }>()
+  private readonly subscribing = new Map<number, { resolve: (s: Subscribed) => void, reject: (e: Error) => void }>()
+  private readonly seen = new DedupWindow(8192)
+  private readonly activeWaiters: Array<() => void> = []
+  private nextRequestId = 1
+  private dirtyPositions = false
+  private positionTimer?: ReturnType<typeof setTimeout>
+  private closed = false
+
+  private constructor (name: AgentName, key: PrivateKey, node: Libp2p, store: Store, options: ConnectAgentOptions) {
+    this.name = name
+    this.options = options
+    this.node = node
+    this.store = store
+    this.session = new AgentSessionActor({
+      node,
+      privateKey: key,
+      name,
+      relays: [options.relay, ...(options.relays ?? [])],
+      keepaliveMs: options.keepaliveMs ?? 10_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      handlers: {
+        onEnvelope: (env) => { this.onEnvelope(env) },
+        onAck: (ack) => { this.onAck(ack) },
+        onSubscribed: (s) => { this.onSubscribed(s) },
+        onActive: () => { this.onActive() },
+        onStatus: (s) => { options.onStatus?.(s) },
+        onTransition: options.inspect == null ? undefined : (actor, from, to, event) => { options.inspect?.({ actor: `agent:${actor}`, from, to, event, at: Date.now() }) }
+      }
+    })
+  }
+
+  static async connect (options: ConnectAgentOptions): Promise<Agent> {
+    const store = await openStore(options.dataDir)
+    try {
+      const key = options.identity ?? await loadIdentity(store)
+      const name = agentNameForKey(options.name, key.publicKey)
+      const node = await createAgentLibp2p(key)
+      const agent = new Agent(name, key, node, store, options)
+      await agent.firstConnection()
+      return agent
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+  }
+
+  private async firstConnection (): Promise<void> {
+    await Promise.race([this.whenActive(), this.session.done])
+    if (!this.session.isActive) {
+      const e = this.session.error
+      await this.node.stop()
+      throw namedError(e?.name ?? 'UnavailableError', `could not connect to ${this.options.relay}: ${e?.message ?? 'session closed'}`)
+    }
+  }
+
+  /** The relay the session is on now. */
+  get relay (): string | undefined { return this.session.currentRelay }
+  /** The session's state: connecting, handshaking, active, reconnecting, closing, closed. */
+  get state (): string { return this.session.state }
+
+  private async whenActive (): Promise<void> {
+    if (this.session.isActive) return
+    await new Promise<void>(resolve => { this.activeWaiters.push(resolve) })
+  }
+
+  private onActive (): void {
+    for (const w of this.activeWaiters.splice(0)) w()
+    // Resume: renew every subscription from its position, resend every unacked publish.
+    for (const sub of this.subs.values()) {
+      this.session.sendFrame({ subscribe: { requestId: this.nextRequestId++, name: sub.name, fromSeq: sub.position > 0 ? sub.position : undefined } })
+    }
+    for (const p of this.pending.values()) this.session.send(p.env)
+  }
+
+  async subscribe (name: string, options: { fromSeq?: number, signal?: AbortSignal } = {}): Promise<Subscription> {
+    this.checkOpen()
+    parseName(name)
+    if (this.subs.has(name)) throw new Error(`already subscribed to ${name}; close that subscription first`)
+    const sub = new Subscription(name, async (s) => {
+      if (this.subs.get(s.name) === s) this.subs.delete(s.name)
+      this.session.sendFrame({ unsubscribe: { requestId: this.nextRequestId++, name: s.name } })
+    })
+    let fromSeq = options.fromSeq
+    if (fromSeq == null) {
+      const saved = await this.store.get(`sub/${name}`)
+      if (saved != null) fromSeq = Number(new TextDecoder().decode(saved))
+    }
+    await this.whenActive()
+    const requestId = this.nextRequestId++
+    const result = new Promise<Subscribed>((resolve, reject) => { this.subscribing.set(requestId, { resolve, reject }) })
+    this.subs.set(name, sub)
+    this.session.sendFrame({ subscribe: { requestId, name, fromSeq } })
+    try {
+      const s = await withTimeout(result, this.options.requestTimeoutMs ?? 10_000, `subscribe to ${name}`, options.signal)
+      if (s.code !== 0) throw errorFromCode(s.code, s.reason)
+      sub.position = s.nextSeq
+      return sub
+    } catch (err) {
+      this.subs.delete(name)
+      throw err
+    } finally {
+      this.subscribing.delete(requestId)
+    }
+  }
+
+  private onSubscribed (s: Subscribed): void {
+    const waiter = this.subscribing.get(s.requestId)
+    if (waiter != null) { waiter.resolve(s); return }
+    // A renewal after a reconnect.
+    const sub = this.subs.get(s.name)
+    if (sub == null) return
+    if (s.code !== 0) sub.end(errorFromCode(s.code, s.reason))
+  }
+
+  /**
+   * Sends `data` to `name`. Resolves once the relay acknowledges it: for multicast, once
+   * the sequencer archived it (with its sequence number); otherwise once the receiving
+   * relay handed it to the agent.
+   */
+  async publish (name: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+    const env = this.envelope(name, data, options)
+    const ack = await this.send(env, options.signal)
+    return env.mode === DeliveryMode.MULTICAST ? { seq: ack.seq } : {}
+  }
+
+  /** Sends a request to one instance of `name` (or to one named agent) and waits for its reply. */
+  async request (name: string, data: Uint8Array, options: PublishOptions & { timeoutMs?: number } = {}): Promise<Message> {
+    const env = this.envelope(name, data, options)
+    if (env.mode === DeliveryMode.MULTICAST) throw new InvalidNameError('a request goes to one receiver: use anycast or unicast')
+    env.expectsReply = true
+    const key = idKey(env.messageId)
+    const reply = new Promise<Message>((resolve, reject) => { this.requests.set(key, { resolve, reject }) })
+    try {
+      await this.send(env, options.signal)
+      return await withTimeout(reply, options.timeoutMs ?? this.options.requestTimeoutMs ?? 10_000, `request to ${name}`, options.signal)
+    } finally {
+      this.requests.delete(key)
+    }
+  }
+
+  /** Sends a prepared envelope and waits for its ack (for the channel layer). */
+  async send (env: Envelope, signal?: AbortSignal): Promise<Ack> {
+    this.checkOpen()
+    const key = idKey(env.messageId)
+    const acked = new Promise<Ack>((resolve, reject) => { this.pending.set(key, { env, resolve, reject }) })
+    this.session.send(env) // if the session is down, it goes out on resume
+    try {
+      return await withTimeout(acked, this.options.publishTimeoutMs ?? 30_000, `publish to ${env.destination}`, signal)
+    } finally {
+      this.pending.delete(key)
+    }
+  }
+
+  /** Builds an envelope to `name`, checking the name, mode and size. */
+  envelope (name: string, data: Uint8Array, options: PublishOptions = {}): Envelope {
+    const dest: Name = parseName(name)
+    if (data.byteLength > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`payload of ${data.byteLength} bytes is over the limit of ${MAX_PAYLOAD_BYTES}`)
+    const mode = options.mode != null ? MODES[options.mode] : (isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST)
+    if (mode == null) throw new Error(`unknown mode "${String(options.mode)}"; use anycast, multicast or unicast`)
+    if (mode === DeliveryMode.UNICAST && !isAgentName(dest)) throw new InvalidNameError(`unicast goes to one agent, org/namespace/service/instance; "${name}" names a service`)
+    if (mode === DeliveryMode.MULTICAST && isAgentName(dest)) throw new InvalidNameError(`multicast goes to a service or channel, org/namespace/service; "${name}" names an agent`)
+    return {
+      type: MessageType.MSG,
+      channelId: '',
+      messageId: new Uint8Array(randomBytes(16)),
+      payload: data as Uint8Array<ArrayBuffer>,
+      metadata: new Map(Object.entries(options.metadata ?? {})),
+      source: this.name,
+      destination: name,
+      seq: 0,
+      epoch: 0,
+      hopLimit: 0,
+      mode,
+      correlationId: new Uint8Array(0),
+      expectsReply: false
+    }
+  }
+
+  private onAck (ack: Ack): void {
+    const p = this.pending.get(idKey(ack.messageId))
+    if (p == null) return
+    this.pending.delete(idKey(ack.messageId))
+    if (ack.code === 0) p.resolve(ack)
+    else p.reject(errorFromCode(ack.code, ack.reason, ack.epoch))
+  }
+
+  private onEnvelope (env: Envelope): void {
+    if (env.correlationId.byteLength > 0) {
+      const r = this.requests.get(idKey(env.correlationId))
+      if (r != null) { r.resolve(this.toMessage(env, env.destination)); return }
+    }
+    const multicast = env.mode === DeliveryMode.MULTICAST
+    if (!multicast && !this.seen.add(env.source + idKey(env.messageId))) return
+    const subject = multicast ? env.destination : serviceOf(env.destination as AgentName)
+    const sub = this.subs.get(subject)
+    if (sub == null) return
+    if (multicast) {
+      if (env.seq < sub.position) return // already delivered before a reconnect
+      sub.position = env.seq + 1
+      this.savePositions()
+    }
+    sub.push(this.toMessage(env, subject))
+  }
+
+  private toMessage (env: Envelope, subject: string): Message {
+    const m: Message = {
+      data: env.payload,
+      source: env.source,
+      destination: env.destination,
+      subject,
+      mode: MODE_NAMES[env.mode] ?? 'anycast',
+      metadata: env.metadata,
+      id: env.messageId
+    }
+    if (env.mode === DeliveryMode.MULTICAST) m.seq = env.seq
+    if (env.expectsReply) {
+      m.respond = async (data: Uint8Array) => {
+        const reply = this.envelope(env.source, data, { mode: 'unicast' })
+        reply.correlationId = env.messageId
+        await this.send(reply)
+      }
+    }
+    return m
+  }
+
+  private savePositions (): void {
+    if (this.options.dataDir == null) return
+    this.dirtyPositions = true
+    if (this.positionTimer != null) return
+    this.positionTimer = setTimeout(() => { this.positionTimer = undefined; void this.flushPositions() }, 100)
+  }
+
+  private async flushPositions (): Promise<void> {
+    if (!this.dirtyPositions) return
+    this.dirtyPositions = false
+    const enc = new TextEncoder()
+    for (const sub of this.subs.values()) {
+      if (sub.position > 0) await this.store.put(`sub/${sub.name}`, enc.encode(String(sub.position))).catch(() => {})
+    }
+  }
+
+  private checkOpen (): void {
+    if (this.closed) throw new SessionClosedError(`agent ${this.name} is closed`)
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.positionTimer != null) clearTimeout(this.positionTimer)
+    await this.flushPositions()
+    for (const sub of this.subs.values()) sub.end()
+    this.subs.clear()
+    const err = new SessionClosedError(`agent ${this.name} closed`)
+    for (const p of this.pending.values()) p.reject(err)
+    for (const r of this.requests.values()) r.reject(err)
+    for (const w of this.activeWaiters.splice(0)) w()
+    await this.session.close()
+    await this.node.stop()
+    await this.store.close()
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> { await this.close() }
+}
+
+async function loadIdentity (store: Store): Promise<PrivateKey> {
+  const saved = await store.get('identity')
+  if (saved != null) return privateKeyFromProtobuf(saved)
+  const key = await generateKeyPair('Ed25519')
+  await store.put('identity', privateKeyToProtobuf(key))
+  return key
+}
+
+async function withTimeout<T> (p: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => { reject(new TimeoutError(`${what} timed out after ${ms} ms`)) }, ms)
+        if (signal != null) {
+          if (signal.aborted) reject(signal.reason as Error)
+          onAbort = () => { reject(signal.reason as Error) }
+          signal.addEventListener('abort', onAbort, { once: true })
+        }
+      })
+    ])
+  } finally {
+    clearTimeout(timer)
+    if (onAbort != null) signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+function namedError (name: string, message: string): Error {
+  switch (name) {
+    case 'AuthenticationError': return new AuthenticationError(message)
+    case 'InvalidNameError': return new InvalidNameError(message)
+    case 'TimeoutError': return new TimeoutError(message)
+    case 'NoRouteError': return new NoRouteError(message)
+    default: { const e = new UnavailableError(message); if (name !== 'Error') e.name = name; return e }
+  }
+}
+
+export async function connectAgent (options: ConnectAgentOptions): Promise<Agent> {
+  return await Agent.connect(options)
+}

@@ -1,0 +1,38 @@
+/**
+ * slim-mesh: Secure Low-Latency Interactive Messaging for agents.
+ *
+ * ```ts
+ * import { createRelay, connectAgent } from 'slim-mesh'
+ * const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+ * const alice = await connectAgent({ relay: relay.multiaddrs[0], name: 'acme/research/alice' })
+ * const sub = await alice.subscribe('acme/research/summarizer')
+ * ```
+ */
+import './polyfill.js'
+
+// Relays
+export { createRelay } from './p2p/relay-node.js'
+export type { Relay, RelayOptions, TransitionEvent } from './p2p/relay-node.js'
+export type { RelayConfig } from './relay/types.js'
+
+// Agents
+export { connectAgent, Agent } from './agent/agent.js'
+export type { ConnectAgentOptions, PublishOptions, PublishResult, DeliveryModeName } from './agent/agent.js'
+export type { AgentStatus } from './actors/agent-session.actor.js'
+export { Subscription } from './agent/subscription.js'
+export type { Message } from './agent/message.js'
+
+// Names
+export { parseServiceName, parseAgentName, parseName, agentNameForKey, instanceIdFromPublicKey } from './names/index.js'
+export type { ServiceName, AgentName, Name } from './names/index.js'
+
+// Errors: callers branch on `err.name`
+export { InvalidNameError } from './names/errors.js'
+export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError } from './relay/errors.js'
+export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
+
+// State machines, for charts, inspection and simulation
+export { sequencerMachine } from './machines/sequencer.machine.js'
+export { relaySessionMachine } from './machines/relay-session.machine.js'
+export { agentSessionMachine } from './machines/agent-session.machine.js'
+export { peerLinkMachine } from './machines/peer-link.machine.js'

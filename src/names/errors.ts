@@ -1,0 +1,7 @@
+/** Errors of the names area. Callers branch on `err.name`. */
+export class InvalidNameError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidNameError'
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * A libp2p 3 message stream carrying length-prefixed frames, event driven (no async
+ * iteration per frame), with a bounded write queue that packs queued items into one
+ * frame whenever a backlog exists.
+ *
+ * Writes never block the caller. While the transport accepts data, each `enqueue` is
+ * flushed in the same microtask checkpoint (so a burst from one event-loop turn becomes
+ * one frame and a lone message waits for nothing). While the transport asks for a
+ * drain, items accumulate and go out packed when it drains. If what is queued passes
+ * `maxQueuedBytes`, the reader on the other end is too slow: the stream is aborted with
+ * `SlowConsumerError` rather than letting memory grow (NATS cuts slow consumers too).
+ */
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import * as varint from 'uint8-varint'
+import type { Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { MAX_BATCH_BYTES, MAX_FRAME_BYTES, MAX_MESSAGES_PER_FRAME, MAX_WRITE_BUFFER_BYTES } from '../wire/constants.js'
+import { FrameTooLargeError, MalformedFrameError, SlowConsumerError } from '../wire/errors.js'
+
+export interface FrameStreamInit<In, Item> {
+  stream: Stream
+  decode: (bytes: Uint8ArrayList) => In
+  /** Packs queued items into one encoded frame. */
+  encodeBatch: (items: Item[]) => Uint8Array
+  /** Estimated encoded size of one item, to split batches below MAX_BATCH_BYTES. */
+  sizeOf: (item: Item) => number
+  onFrame: (frame: In) => void
+  /** Bad bytes from the peer (already a typed WireError). The stream is not yet closed. */
+  onInvalid: (err: Error) => void
+  onClose: (err?: Error) => void
+  maxFrameBytes?: number
+  maxQueuedBytes?: number
+}
+
+type Part<Item> = { frame: Uint8Array } | { item: Item, size: number }
+
+export class FrameStream<In, Item> {
+  readonly stream: Stream
+  private readonly init: FrameStreamInit<In, Item>
+  private readonly decoder: LengthPrefixedDecoder
+  private readonly maxFrameBytes: number
+  private readonly maxQueuedBytes: number
+  private queue: Array<Part<Item>> = []
+  private queuedBytes = 0
+  private flushScheduled = false
+  private closed = false
+
+  constructor (init: FrameStreamInit<In, Item>) {
+    this.init = init
+    this.stream = init.stream
+    this.maxFrameBytes = init.maxFrameBytes ?? MAX_FRAME_BYTES
+    this.maxQueuedBytes = init.maxQueuedBytes ?? MAX_WRITE_BUFFER_BYTES
+    this.decoder = new LengthPrefixedDecoder({ maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxFrameBytes * 2 })
+    this.stream.addEventListener('message', (evt) => { this.onData(evt.data) })
+    this.stream.addEventListener('drain', () => { this.flush() })
+    this.stream.addEventListener('close', (evt) => {
+      this.closed = true
+      this.queue = []
+      this.queuedBytes = 0
+      this.init.onClose(evt.error)
+    })
+  }
+
+  get isOpen (): boolean { return !this.closed && this.stream.status === 'open' }
+
+  private onData (data: Uint8Array | Uint8ArrayList): void {
+    if (this.closed) return
+    let frames: Uint8ArrayList[]
+    try {
+      frames = [...this.decoder.decode(data)]
+    } catch (err) {
+      const e = (err as Error).name === 'InvalidMessageLengthError'
+        ? new FrameTooLargeError(`a frame is over the limit of ${this.maxFrameBytes} bytes`, { cause: err })
+        : new MalformedFrameError(`bad length prefix: ${(err as Error).message}`, { cause: err })
+      this.init.onInvalid(e)
+      return
+    }
+    for (const bytes of frames) {
+      if (this.closed) return
+      let frame: In
+      try {
+        frame = this.init.decode(bytes)
+      } catch (err) {
+        this.init.onInvalid(err as Error)
+        return
+      }
+      this.init.onFrame(frame)
+    }
+  }
+
+  /** Queues one frame, sent in order with the items. */
+  sendFrame (frame: Uint8Array): void {
+    this.push({ frame }, frame.byteLength)
+  }
+
+  /** Queues one item; items queued together go out in one frame. */
+  enqueue (item: Item): void {
+    const size = this.init.sizeOf(item)
+    this.push({ item, size }, size)
+  }
+
+  private push (part: Part<Item>, size: number): void {
+    if (this.closed) return
+    this.queue.push(part)
+    this.queuedBytes += size
+    if (this.queuedBytes + this.stream.writeBufferLength > this.maxQueuedBytes) {
+      this.abort(new SlowConsumerError(`the peer is not reading: ${this.queuedBytes} bytes queued, over ${this.maxQueuedBytes}`))
+      return
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      queueMicrotask(() => { this.flushScheduled = false; this.flush() })
+    }
+  }
+
+  private flush (): void {
+    while (!this.closed && this.queue.length > 0 && !this.stream.writableNeedsDrain) {
+      const first = this.queue[0] as Part<Item>
+      let bytes: Uint8Array
+      if ('frame' in first) {
+        this.queue.shift()
+        this.queuedBytes -= first.frame.byteLength
+        bytes = first.frame
+      } else {
+        const items: Item[] = []
+        let size = 0
+        while (this.queue.length > 0 && items.length < MAX_MESSAGES_PER_FRAME) {
+          const next = this.queue[0] as Part<Item>
+          if ('frame' in next) break
+          if (items.length > 0 && size + next.size > MAX_BATCH_BYTES) break
+          this.queue.shift()
+          items.push(next.item)
+          size += next.size
+        }
+        this.queuedBytes -= size
+        bytes = this.init.encodeBatch(items)
+      }
+      try {
+        this.stream.send(new Uint8ArrayList(varint.encode(bytes.byteLength), bytes))
+      } catch (err) {
+        this.abort(err as Error)
+        return
+      }
+    }
+  }
+
+  /** Sends what is queued, then closes our side. */
+  async close (): Promise<void> {
+    this.flush()
+    if (this.closed) return
+    try {
+      await this.stream.close({ signal: AbortSignal.timeout(2000) })
+    } catch (err) {
+      this.abort(err as Error)
+    }
+  }
+
+  abort (err: Error): void {
+    if (this.closed) return
+    this.closed = true
+    this.queue = []
+    this.queuedBytes = 0
+    this.stream.abort(err)
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * `createRelay`: a relay node. libp2p carries everything: agents' session streams,
+ * links to other relays, and gossipsub for multicast; the decisions are `RelayCore`'s.
+ *
+ * With a data directory the relay keeps its identity key (so its peer id survives
+ * restarts), the archive and channel metadata, and the addresses of the relays it has
+ * linked to (dialled again on start).
+ */
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { createRelayLibp2p } from './libp2p-node.js'
+import type { RelayLibp2p } from './libp2p-node.js'
+import { RelayCore } from '../relay/relay-core.js'
+import type { RelayConfig } from '../relay/types.js'
+import { systemClock } from '../relay/clock.js'
+import { openStore } from '../store/level-store.js'
+import type { Store } from '../store/store.js'
+import { decodeGossipBatch, encodeGossipBatch } from '../wire/codec.js'
+import { LINK_PROTOCOL, MULTICAST_TOPIC_PREFIX, SESSION_PROTOCOL } from '../wire/constants.js'
+import { RelaySessionActor } from '../actors/relay-session.actor.js'
+import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
+import { PeerLinkActor } from '../actors/peer-link.actor.js'
+import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
+import { createLogger } from '../logger.js'
+
+export interface RelayOptions {
+  /** Multiaddrs to listen on; default `/ip4/127.0.0.1/tcp/0`. */
+  listen?: string[]
+  /** Relays to link to, as multiaddrs ending in `/p2p/<peerId>`. */
+  bootstrap?: string[]
+  /** Where the embedded store lives; in memory without one. */
+  dataDir?: string
+  /** Routing and multicast settings (mostly for tests and simulations). */
+  config?: Partial<RelayConfig>
+  /** Session and link timings. */
+  timings?: Partial<RelaySessionTimings & PeerLinkTimings>
+  /** Called with every actor transition (off unless given). */
+  inspect?: (event: TransitionEvent) => void
+}
+
+export interface TransitionEvent { actor: string, from: string, to: string, event: string, at: number }
+
+export interface Relay {
+  readonly peerId: string
+  readonly multiaddrs: string[]
+  /** Agents attached here now. */
+  agents: () => string[]
+  /** Relays linked to this one now. */
+  neighbours: () => string[]
+  /** The relay logic, for tests and tools. */
+  readonly core: RelayCore
+  stop: () => Promise<void>
+}
+
+const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
+  handshakeTimeoutMs: 10_000,
+  silenceTimeoutMs: 35_000,
+  gracePeriodMs: 30_000,
+  keepaliveMs: 10_000,
+  probeIntervalMs: 5_000
+}
+
+async function loadIdentity (store: Store): Promise<PrivateKey> {
+  const saved = await store.get('identity')
+  if (saved != null) return privateKeyFromProtobuf(saved)
+  const key = await generateKeyPair('Ed25519')
+  await store.put('identity', privateKeyToProtobuf(key))
+  return key
+}
+
+export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
+  const store = await openStore(options.dataDir)
+  const privateKey = await loadIdentity(store)
+  const timings = { ...DEFAULT_TIMINGS, ...options.timings }
+  const clock = systemClock
+  let node: RelayLibp2p
+  try {
+    node = await createRelayLibp2p(privateKey, options.listen ?? ['/ip4/127.0.0.1/tcp/0'])
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const self = node.peerId.toString()
+  const log = createLogger(`slim:relay:${self.slice(-6)}`)
+  const links = new Map<string, PeerLinkActor>()
+  const sessions = new Map<string, RelaySessionActor>()
+  const allSessions = new Set<RelaySessionActor>()
+  const topics = new Set<string>()
+  const onTransition = options.inspect == null
+    ? undefined
+    : (actor: string, from: string, to: string, event: string) => { options.inspect?.({ actor, from, to, event, at: Date.now() }) }
+
+  const core = new RelayCore({
+    peerId: self,
+    store,
+    clock,
+    config: options.config,
+    log,
+    onTransition,
+    io: {
+      sendAnnouncement: (peer, ann) => { links.get(peer)?.sendAnnouncement(ann) },
+      sendRouted: (peer, r) => { links.get(peer)?.sendRouted(r) },
+      publish: (name, batch) => {
+        node.services.pubsub.publish(MULTICAST_TOPIC_PREFIX + name, encodeGossipBatch(batch)).catch(err => {
+          log('publish on %s failed: %s', name, (err as Error).message)
+        })
+      },
+      setTopic: (name, on) => {
+        const topic = MULTICAST_TOPIC_PREFIX + name
+        if (on && !topics.has(topic)) { topics.add(topic); node.services.pubsub.subscribe(topic) }
+        if (!on && topics.delete(topic)) node.services.pubsub.unsubscribe(topic)
+      },
+      addrs: () => node.getMultiaddrs().map(String)
+    }
+  })
+
+  node.services.pubsub.addEventListener('message', (evt) => {
+    const msg = evt.detail
+    if (!msg.topic.startsWith(MULTICAST_TOPIC_PREFIX) || msg.type !== 'signed') return
+    try {
+      core.onGossip(msg.from.toString(), decodeGossipBatch(msg.data))
+    } catch (err) {
+      log('bad multicast batch from %s: %s', msg.from.toString(), (err as Error).message)
+    }
+  })
+
+  const linkTo = (peer: PeerId, addrs: Multiaddr[]): PeerLinkActor => {
+    const id = peer.toString()
+    let link = links.get(id)
+    if (link == null) {
+      link = new PeerLinkActor({
+        node,
+        peer,
+        addrs,
+        core,
+        clock,
+        timings,
+        log,
+        onTransition,
+        onUp: (p) => {
+          const known = node.getConnections(peer).map(c => c.remoteAddr.toString())
+          const announced = core.table.addrsOf(p)
+          const keep = announced.length > 0 ? announced : addrs.map(String)
+          if (keep.length > 0 || known.length > 0) void store.put(`peer/${p}`, new TextEncoder().encode(JSON.stringify(keep))).catch(() => {})
+        }
+      })
+      links.set(id, link)
+    }
+    return link
+  }
+
+  await node.handle(SESSION_PROTOCOL, (stream) => {
+    const s = new RelaySessionActor({ stream, core, relayPeerId: self, clock, timings, registry: sessions, onTransition, log })
+    allSessions.add(s)
+    stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
+  }, { maxInboundStreams: 4096 })
+
+  await node.handle(LINK_PROTOCOL, (stream, connection) => {
+    linkTo(connection.remotePeer, []).inbound(stream)
+  }, { maxInboundStreams: 4, maxOutboundStreams: 4 })
+
+  await core.start()
+
+  // Relays linked before a restart, then the bootstrap list.
+  for (const [key, value] of await store.list('peer/')) {
+    try {
+      const addrs = (JSON.parse(new TextDecoder().decode(value)) as string[]).map(a => multiaddr(a))
+      linkTo(peerIdFromString(key.slice('peer/'.length)), addrs)
+    } catch (err) {
+      log('forgetting unreadable peer record %s: %s', key, (err as Error).message)
+    }
+  }
+  for (const addr of options.bootstrap ?? []) {
+    const ma = multiaddr(addr)
+    const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+    if (id == null) throw new Error(`bootstrap address ${addr} has no /p2p/<peerId>; a relay's address ends in its peer id`)
+    if (id === self) continue
+    linkTo(peerIdFromString(id), [ma])
+  }
+
+  let stopped = false
+  return {
+    peerId: self,
+    get multiaddrs () { return node.getMultiaddrs().map(String) },
+    agents: () => core.agentNames().filter(n => core.isAttached(n)),
+    neighbours: () => core.neighbourIds,
+    core,
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      for (const s of allSessions) s.stop()
+      await core.stop()
+      await Promise.all([...links.values()].map(async l => { await l.close() }))
+      await node.stop()
+      await store.close()
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** Errors of the relay and the agent API. Callers branch on `err.name`. */
+import { ErrorCode, errorCodeName } from '../wire/errors.js'
+
+export class NoRouteError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'NoRouteError' }
+}
+export class TimeoutError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'TimeoutError' }
+}
+export class AuthenticationError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'AuthenticationError' }
+}
+export class StaleEpochError extends Error {
+  /** The channel's current epoch, as the sequencer has it. */
+  readonly epoch: number
+  constructor (message: string, epoch: number, options?: ErrorOptions) { super(message, options); this.name = 'StaleEpochError'; this.epoch = epoch }
+}
+export class UnavailableError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'UnavailableError' }
+}
+export class SessionClosedError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'SessionClosedError' }
+}
+/** The relay ended the session for a reason a reconnect may fix (slowness, a timeout). */
+export class SessionFaultError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'SessionFaultError' }
+}
+export class RemoteError extends Error {
+  readonly code: number
+  constructor (message: string, code: number, options?: ErrorOptions) { super(message, options); this.name = 'RemoteError'; this.code = code }
+}
+
+/** The typed error for a code the relay sent back. */
+export function errorFromCode (code: number, reason: string, epoch = 0): Error {
+  switch (code) {
+    case ErrorCode.NO_ROUTE:
+    case ErrorCode.HOP_LIMIT: return new NoRouteError(reason)
+    case ErrorCode.TIMEOUT: return new TimeoutError(reason)
+    case ErrorCode.AUTH_FAILED: return new AuthenticationError(reason)
+    case ErrorCode.STALE_EPOCH: return new StaleEpochError(reason, epoch)
+    case ErrorCode.UNAVAILABLE:
+    case ErrorCode.NOT_SEQUENCER:
+    case ErrorCode.SHUTTING_DOWN: return new UnavailableError(reason)
+    default: {
+      const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)
+      return e
+    }
+  }
+}

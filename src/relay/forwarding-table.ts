@@ -1,0 +1,228 @@
+/**
+ * The forwarding table: which names have subscribers here and at which remote relays,
+ * where each name's sequencer is, and the next hop toward every known relay.
+ *
+ * Routes are learnt from announcements flooded from their origin (link-state style, not
+ * distance vector, so there is no count to infinity): each relay originates one
+ * announcement of its own names with a growing version; a relay keeps the newest
+ * version per origin, records every neighbour it heard that version from and at how
+ * many hops, and floods a newer version on (until the hop limit). A route is gone when
+ * its origin stops refreshing it (expiry), withdraws it, or every neighbour it was heard
+ * through goes away. Loops cannot form: the origin drops its own announcement, and a
+ * version is flooded once.
+ */
+import type { NameRoute, RouteAnnouncement } from '../wire/envelope.pb.js'
+
+export interface RemoteRelay {
+  origin: string
+  version: number
+  addrs: string[]
+  names: Map<string, { instances: string[], sequencerSince: number }>
+  /** neighbour -> hops to the origin through it */
+  paths: Map<string, number>
+  expiresAt: number
+  announcement: RouteAnnouncement
+}
+
+export type ApplyResult = 'self' | 'stale' | 'alternative' | 'new'
+
+export interface RouteTarget {
+  relay: string
+  instance: string
+  hops: number
+}
+
+export class ForwardingTable {
+  readonly self: string
+  /** Local subscriptions: name -> instance ids subscribed here. */
+  private readonly local = new Map<string, Set<string>>()
+  /** Names this relay sequences, with when it claimed them. */
+  private readonly localSequencer = new Map<string, number>()
+  private readonly remote = new Map<string, RemoteRelay>()
+  private readonly anycastCursor = new Map<string, number>()
+
+  constructor (self: string) {
+    this.self = self
+  }
+
+  // ---- local state ----
+
+  addLocal (name: string, instance: string): boolean {
+    let set = this.local.get(name)
+    if (set == null) { set = new Set(); this.local.set(name, set) }
+    if (set.has(instance)) return false
+    set.add(instance)
+    return true
+  }
+
+  removeLocal (name: string, instance: string): boolean {
+    const set = this.local.get(name)
+    if (set?.delete(instance) !== true) return false
+    if (set.size === 0) this.local.delete(name)
+    return true
+  }
+
+  localInstances (name: string): string[] {
+    return [...(this.local.get(name) ?? [])]
+  }
+
+  hasLocal (name: string): boolean { return this.local.has(name) }
+
+  claimSequencer (name: string, since: number): void { this.localSequencer.set(name, since) }
+  releaseSequencer (name: string): void { this.localSequencer.delete(name) }
+
+  /** This relay's own routes, for its announcement. */
+  ownRoutes (): NameRoute[] {
+    const names = new Set([...this.local.keys(), ...this.localSequencer.keys()])
+    return [...names].sort().map(name => ({
+      name,
+      instances: [...(this.local.get(name) ?? [])].sort(),
+      sequencerSince: this.localSequencer.get(name) ?? 0
+    }))
+  }
+
+  // ---- learnt routes ----
+
+  apply (neighbour: string, ann: RouteAnnouncement, now: number): ApplyResult {
+    if (ann.origin === this.self) return 'self'
+    const hops = ann.hops + 1
+    const known = this.remote.get(ann.origin)
+    if (known != null && ann.version < known.version) return 'stale'
+    if (known != null && ann.version === known.version) {
+      const prev = known.paths.get(neighbour)
+      if (prev == null || hops < prev) known.paths.set(neighbour, hops)
+      return 'alternative'
+    }
+    if (ann.withdrawn) {
+      this.remote.delete(ann.origin)
+      return 'new'
+    }
+    const names = new Map<string, { instances: string[], sequencerSince: number }>()
+    for (const r of ann.names) names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince })
+    this.remote.set(ann.origin, {
+      origin: ann.origin,
+      version: ann.version,
+      addrs: ann.addrs,
+      names,
+      paths: new Map([[neighbour, hops]]),
+      expiresAt: now + ann.ttlMs,
+      announcement: ann
+    })
+    return 'new'
+  }
+
+  /** Forgets every path through `neighbour`; returns the origins now unreachable. */
+  removeNeighbour (neighbour: string): string[] {
+    const lost: string[] = []
+    for (const [origin, r] of this.remote) {
+      r.paths.delete(neighbour)
+      if (r.paths.size === 0 || origin === neighbour) {
+        this.remote.delete(origin)
+        lost.push(origin)
+      }
+    }
+    return lost
+  }
+
+  /** Drops routes not refreshed in time; returns the origins dropped. */
+  expire (now: number): string[] {
+    const lost: string[] = []
+    for (const [origin, r] of this.remote) {
+      if (r.expiresAt <= now) { this.remote.delete(origin); lost.push(origin) }
+    }
+    return lost
+  }
+
+  /** Every announcement known, to bring a new neighbour up to date. */
+  knownAnnouncements (): RouteAnnouncement[] {
+    return [...this.remote.values()].map(r => ({ ...r.announcement, hops: Math.min(...r.paths.values()) - 1 }))
+  }
+
+  relays (): RemoteRelay[] { return [...this.remote.values()] }
+
+  nextHop (relay: string): string | undefined {
+    const r = this.remote.get(relay)
+    if (r == null) return undefined
+    let best: string | undefined
+    let bestHops = Infinity
+    for (const [n, h] of r.paths) {
+      if (h < bestHops || (h === bestHops && best != null && n < best)) { best = n; bestHops = h }
+    }
+    return best
+  }
+
+  distance (relay: string): number {
+    if (relay === this.self) return 0
+    const r = this.remote.get(relay)
+    return r == null ? Infinity : Math.min(...r.paths.values())
+  }
+
+  addrsOf (relay: string): string[] { return this.remote.get(relay)?.addrs ?? [] }
+
+  /** Every name with subscribers or a sequencer anywhere known. */
+  knownNames (): Set<string> {
+    const out = new Set([...this.local.keys(), ...this.localSequencer.keys()])
+    for (const r of this.remote.values()) for (const n of r.names.keys()) out.add(n)
+    return out
+  }
+
+  /**
+   * The name's sequencer: the earliest claim wins, ties broken by the lower peer id, so
+   * every relay that knows the same claims picks the same one.
+   */
+  sequencerOf (name: string): { relay: string, since: number } | undefined {
+    let best: { relay: string, since: number } | undefined
+    const consider = (relay: string, since: number): void => {
+      if (since <= 0) return
+      if (best == null || since < best.since || (since === best.since && relay < best.relay)) best = { relay, since }
+    }
+    const own = this.localSequencer.get(name)
+    if (own != null) consider(this.self, own)
+    for (const r of this.remote.values()) {
+      const n = r.names.get(name)
+      if (n != null) consider(r.origin, n.sequencerSince)
+    }
+    return best
+  }
+
+  /** The relay hosting `instance` of `name`, local first. */
+  findInstance (name: string, instance: string): string | undefined {
+    if (this.local.get(name)?.has(instance) === true) return this.self
+    let best: string | undefined
+    let bestHops = Infinity
+    for (const r of this.remote.values()) {
+      if (r.names.get(name)?.instances.includes(instance) === true) {
+        const d = this.distance(r.origin)
+        if (d < bestHops) { best = r.origin; bestHops = d }
+      }
+    }
+    return best
+  }
+
+  /**
+   * Anycast: one instance of `name`. Nearest first (local instances, else the relays at
+   * the fewest hops), then round robin across the instances at that distance, so load
+   * spreads evenly across instances, not relays.
+   */
+  pickAnycast (name: string): RouteTarget | undefined {
+    const local = this.local.get(name)
+    let candidates: RouteTarget[] = []
+    if (local != null && local.size > 0) {
+      candidates = [...local].sort().map(instance => ({ relay: this.self, instance, hops: 0 }))
+    } else {
+      let bestHops = Infinity
+      for (const r of this.remote.values()) {
+        const n = r.names.get(name)
+        if (n == null || n.instances.length === 0) continue
+        const d = this.distance(r.origin)
+        if (d < bestHops) { bestHops = d; candidates = [] }
+        if (d === bestHops) for (const instance of n.instances) candidates.push({ relay: r.origin, instance, hops: d })
+      }
+      candidates.sort((a, b) => a.relay === b.relay ? (a.instance < b.instance ? -1 : 1) : (a.relay < b.relay ? -1 : 1))
+    }
+    if (candidates.length === 0) return undefined
+    const i = (this.anycastCursor.get(name) ?? 0) % candidates.length
+    this.anycastCursor.set(name, i + 1)
+    return candidates[i]
+  }
+}

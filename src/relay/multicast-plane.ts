@@ -1,0 +1,382 @@
+/**
+ * Multicast at one relay: the sequencers it runs, and for every name with local
+ * subscribers, the ordered stream it keeps and delivers from.
+ *
+ * Every relay with subscribers of a name keeps that name's messages in sequence order:
+ * what gossipsub brings goes through a reorder buffer; a gap that does not fill itself
+ * within `gapWaitMs` is fetched from the sequencer's archive; what is in order is stored
+ * (so replays are served locally) and pushed to each subscription positioned at it. A
+ * subscription that starts behind (resume after being away, `fromSeq`) replays from the
+ * archive until it reaches the live head, then switches to live delivery: every
+ * subscriber sees every message once, in the same order.
+ */
+import { Envelope, MessageType } from '../wire/envelope.pb.js'
+import type { FetchReply, GossipBatch } from '../wire/envelope.pb.js'
+import { ErrorCode } from '../wire/errors.js'
+import { SequencerActor } from '../actors/sequencer.actor.js'
+import type { SequencerAck } from '../actors/sequencer.actor.js'
+import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import { ReorderBuffer } from './reorder-buffer.js'
+import type { ForwardingTable } from './forwarding-table.js'
+import type { Clock } from './clock.js'
+import type { Store } from '../store/store.js'
+import type { AgentPort, RelayConfig, RelayIO } from './types.js'
+import { UnavailableError } from './errors.js'
+
+/** One agent's subscription to a name, at this relay. */
+export interface LocalSub {
+  agent: string
+  name: string
+  /** The next sequence number this subscription is owed. */
+  nextSeq: number
+  replaying: boolean
+  closed: boolean
+  port: () => AgentPort | undefined
+}
+
+export interface MulticastHost {
+  self: string
+  store: Store
+  clock: Clock
+  table: ForwardingTable
+  io: RelayIO
+  config: RelayConfig
+  fetch: (relay: string, name: string, fromSeq: number, limit: number) => Promise<FetchReply>
+  ackOrigin: (origin: SequencerOrigin, ack: SequencerAck) => void
+  routesChanged: () => void
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+  log: (msg: string, ...args: unknown[]) => void
+}
+
+interface Channel {
+  name: string
+  sequencer: string
+  reorder: ReorderBuffer<Envelope>
+  /** Held since this relay started keeping the name: from here on, the store has every message. */
+  localFrom: number
+  /** In order but perhaps not yet durable here; and the latest ones, for quick replays. */
+  recent: Map<number, Envelope>
+  subs: Set<LocalSub>
+  gapTimer?: unknown
+  filling: boolean
+  writing: Promise<void>
+}
+
+const RECENT_LIMIT = 4096
+const FETCH_BATCH = 256
+const FETCH_REPLY_BYTES = 2 * 1024 * 1024
+
+export class MulticastPlane {
+  private readonly host: MulticastHost
+  private readonly sequencers = new Map<string, SequencerActor>()
+  private readonly starting = new Map<string, Promise<SequencerActor>>()
+  private readonly channels = new Map<string, Channel>()
+  private readonly opening = new Map<string, Promise<Channel>>()
+
+  constructor (host: MulticastHost) {
+    this.host = host
+  }
+
+  /** Restarts the sequencers this relay owned before a restart. */
+  async restore (): Promise<void> {
+    for (const [name, meta] of await this.host.store.listMeta()) {
+      if (meta.sequencerSince > 0) {
+        this.host.table.claimSequencer(name, meta.sequencerSince)
+        await this.startSequencer(name, meta.sequencerSince)
+      }
+    }
+  }
+
+  sequencerNames (): string[] { return [...this.sequencers.keys()] }
+  sequencer (name: string): SequencerActor | undefined { return this.sequencers.get(name) }
+
+  /** The relay that sequences `name`; this relay claims it when nobody has. */
+  sequencerOf (name: string): string {
+    const known = this.host.table.sequencerOf(name)
+    if (known != null) return known.relay
+    const since = this.host.clock.now()
+    this.host.table.claimSequencer(name, since)
+    void this.startSequencer(name, since)
+    this.host.routesChanged()
+    return this.host.self
+  }
+
+  private async startSequencer (name: string, since: number): Promise<SequencerActor> {
+    const existing = this.sequencers.get(name) ?? this.starting.get(name)
+    if (existing != null) return await existing
+    const p = SequencerActor.start(name, since, {
+      store: this.host.store,
+      clock: this.host.clock,
+      onSequenced: (n, envs) => { this.onSequenced(n, envs) },
+      onAck: (origin, ack) => { this.host.ackOrigin(origin, ack) },
+      onError: (err) => { this.host.log('sequencer %s: %s', name, err.message) },
+      onTransition: (from, to, event) => { this.host.onTransition?.(`sequencer:${name}`, from, to, event) }
+    }).then(s => {
+      this.sequencers.set(name, s)
+      this.starting.delete(name)
+      return s
+    })
+    this.starting.set(name, p)
+    return await p
+  }
+
+  /** A message for a name this relay sequences. */
+  submitLocal (env: Envelope, origin: SequencerOrigin): void {
+    const s = this.sequencers.get(env.destination)
+    if (s != null) { s.submit(env, origin); return }
+    const starting = this.starting.get(env.destination)
+    if (starting != null) { void starting.then(s => { s.submit(env, origin) }); return }
+    this.host.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: ErrorCode.NOT_SEQUENCER, reason: `relay ${this.host.self} does not sequence ${env.destination}`, epoch: 0 })
+  }
+
+  private onSequenced (name: string, envs: Envelope[]): void {
+    this.host.io.publish(name, { name, messages: envs })
+    const ch = this.channels.get(name)
+    if (ch != null) this.ingest(ch, envs, true)
+  }
+
+  /** A batch from the name's topic; only its sequencer may publish there. */
+  onGossip (from: string, batch: GossipBatch): void {
+    const ch = this.channels.get(batch.name)
+    if (ch == null) return
+    if (from !== ch.sequencer) {
+      this.host.log('dropped multicast for %s from %s: its sequencer is %s', batch.name, from, ch.sequencer)
+      return
+    }
+    this.ingest(ch, batch.messages, false)
+  }
+
+  // ---- per-name ordered streams ----
+
+  private async open (name: string): Promise<Channel> {
+    const ch = this.channels.get(name)
+    if (ch != null) return ch
+    const opening = this.opening.get(name)
+    if (opening != null) return await opening
+    const p = this.load(name).finally(() => { this.opening.delete(name) })
+    this.opening.set(name, p)
+    return await p
+  }
+
+  private async load (name: string): Promise<Channel> {
+    const sequencer = this.sequencerOf(name)
+    const store = this.host.store
+    let next: number
+    let localFrom: number
+    let remoteHead = 0
+    if (sequencer === this.host.self) {
+      const s = await this.startSequencer(name, this.host.table.sequencerOf(name)?.since ?? this.host.clock.now())
+      next = s.head + 1
+      localFrom = 1
+    } else {
+      const reply = await this.host.fetch(sequencer, name, 0, 0)
+      if (reply.code !== 0) throw new UnavailableError(`the sequencer of ${name} did not answer: ${reply.reason}`)
+      remoteHead = reply.head
+      const meta = await store.getMeta(name)
+      const localHead = await store.head(name)
+      if (meta != null && meta.sequencerSince === 0 && localHead >= meta.localFrom && localHead <= remoteHead) {
+        next = localHead + 1
+        localFrom = meta.localFrom
+      } else {
+        next = remoteHead + 1
+        localFrom = next
+        await store.putMeta(name, { sequencerSince: 0, epoch: 0, localFrom })
+      }
+    }
+    const ch: Channel = { name, sequencer, reorder: new ReorderBuffer(next), localFrom, recent: new Map(), subs: new Set(), filling: false, writing: Promise.resolve() }
+    this.channels.set(name, ch)
+    this.host.io.setTopic(name, true)
+    if (remoteHead >= next) this.fillGap(ch, remoteHead)
+    return ch
+  }
+
+  /** Adds a subscription; returns the first sequence number it will deliver. */
+  async subscribe (sub: LocalSub, fromSeq?: number): Promise<number> {
+    const ch = await this.open(sub.name)
+    ch.subs.add(sub)
+    const head = ch.reorder.next - 1
+    if (fromSeq == null || fromSeq > head) {
+      sub.nextSeq = fromSeq != null && fromSeq > 0 ? fromSeq : head + 1
+      sub.replaying = false
+    } else {
+      sub.nextSeq = Math.max(1, fromSeq)
+      void this.replay(ch, sub)
+    }
+    return sub.nextSeq
+  }
+
+  unsubscribe (sub: LocalSub): void {
+    sub.closed = true
+    const ch = this.channels.get(sub.name)
+    if (ch == null) return
+    ch.subs.delete(sub)
+  }
+
+  private ingest (ch: Channel, envs: Envelope[], durable: boolean): void {
+    const inOrder: Envelope[] = []
+    for (const env of envs) {
+      for (const e of ch.reorder.push(env.seq, env)) inOrder.push(e)
+    }
+    if (inOrder.length > 0) {
+      for (const e of inOrder) {
+        ch.recent.set(e.seq, e)
+        this.deliverLive(ch, e)
+      }
+      if (ch.recent.size > RECENT_LIMIT) {
+        for (const k of ch.recent.keys()) { if (ch.recent.size <= RECENT_LIMIT) break; ch.recent.delete(k) }
+      }
+      if (!durable) {
+        const entries = inOrder.map(e => ({ seq: e.seq, bytes: Envelope.encode(e) }))
+        ch.writing = ch.writing.then(async () => { await this.host.store.append(ch.name, entries) })
+          .catch(err => { this.host.log('archive %s: %s', ch.name, (err as Error).message) })
+      }
+    }
+    const gap = ch.reorder.gap()
+    if (gap != null) this.scheduleGapFill(ch)
+  }
+
+  private deliverLive (ch: Channel, env: Envelope): void {
+    for (const sub of ch.subs) {
+      if (sub.replaying || sub.closed) continue
+      if (sub.nextSeq === env.seq) {
+        const port = sub.port()
+        if (port == null) continue // away: the agent resumes from its last sequence number
+        port.deliver(env)
+        sub.nextSeq++
+      } else if (sub.nextSeq < env.seq && sub.port() != null) {
+        void this.replay(ch, sub)
+      }
+    }
+  }
+
+  /** Brings one subscription from its position to the live head, then hands it to live delivery. */
+  private async replay (ch: Channel, sub: LocalSub): Promise<void> {
+    if (sub.replaying) return
+    sub.replaying = true
+    try {
+      while (!sub.closed) {
+        const target = ch.reorder.next - 1
+        if (sub.nextSeq > target) break
+        const port = sub.port()
+        if (port == null) break
+        if (port.backlogged()) { await port.whenWritable(); continue }
+        const batch = await this.read(ch, sub.nextSeq, Math.min(FETCH_BATCH, target - sub.nextSeq + 1))
+        if (batch.length === 0 || batch[0]?.seq !== sub.nextSeq) {
+          this.host.log('replay of %s stalled at %d', ch.name, sub.nextSeq)
+          break
+        }
+        for (const env of batch) {
+          if (env.seq !== sub.nextSeq) break
+          port.deliver(env)
+          sub.nextSeq++
+        }
+      }
+    } catch (err) {
+      this.host.log('replay of %s failed: %s', ch.name, (err as Error).message)
+    } finally {
+      // No await between the last check above and this: live delivery takes over exactly here.
+      sub.replaying = false
+    }
+  }
+
+  /** Messages `from` .. `from + limit - 1` that this relay has or can fetch, in order. */
+  private async read (ch: Channel, from: number, limit: number): Promise<Envelope[]> {
+    const out: Envelope[] = []
+    let seq = from
+    while (out.length < limit && ch.recent.has(seq)) { out.push(ch.recent.get(seq) as Envelope); seq++ }
+    if (out.length > 0) return out
+    if (from >= ch.localFrom) {
+      await ch.writing
+      const stored = await this.host.store.range(ch.name, from, limit)
+      for (const m of stored) out.push(Envelope.decode(m.bytes))
+      if (out.length > 0) return out
+    }
+    if (ch.sequencer === this.host.self) return out
+    const reply = await this.host.fetch(ch.sequencer, ch.name, from, limit)
+    return reply.messages
+  }
+
+  private scheduleGapFill (ch: Channel): void {
+    if (ch.gapTimer != null || ch.filling) return
+    ch.gapTimer = this.host.clock.setTimeout(() => {
+      ch.gapTimer = undefined
+      const gap = ch.reorder.gap()
+      if (gap != null) this.fillGap(ch, gap.to)
+    }, this.host.config.gapWaitMs)
+  }
+
+  private fillGap (ch: Channel, upTo: number): void {
+    if (ch.filling || ch.sequencer === this.host.self) return
+    ch.filling = true
+    void (async () => {
+      try {
+        while (ch.reorder.next <= upTo && this.channels.get(ch.name) === ch) {
+          const from = ch.reorder.next
+          const reply = await this.host.fetch(ch.sequencer, ch.name, from, FETCH_BATCH)
+          if (reply.code !== 0 || reply.messages.length === 0) break
+          this.ingest(ch, reply.messages, false)
+          if (ch.reorder.next === from) break
+          upTo = Math.max(upTo, reply.head)
+        }
+      } catch (err) {
+        this.host.log('gap fill of %s failed: %s', ch.name, (err as Error).message)
+      } finally {
+        ch.filling = false
+        if (ch.reorder.gap() != null) this.scheduleGapFill(ch)
+      }
+    })()
+  }
+
+  /** Answers another relay's fetch from this relay's archive. */
+  async serveFetch (name: string, fromSeq: number, limit: number): Promise<Partial<FetchReply>> {
+    const ch = this.channels.get(name)
+    const s = this.sequencers.get(name)
+    if (ch == null && s == null) return { name, code: ErrorCode.NO_ROUTE, reason: `relay ${this.host.self} holds no archive of ${name}` }
+    const head = ch != null ? ch.reorder.next - 1 : (s as SequencerActor).head
+    if (limit === 0) return { name, head, code: 0 }
+    const messages: Envelope[] = []
+    let bytes = 0
+    const from = Math.max(1, fromSeq)
+    const stored = ch != null ? await this.read(ch, from, Math.min(limit, FETCH_BATCH)) : (await this.host.store.range(name, from, Math.min(limit, FETCH_BATCH))).map(m => Envelope.decode(m.bytes))
+    for (const env of stored) {
+      bytes += env.payload.byteLength + 128
+      if (messages.length > 0 && bytes > FETCH_REPLY_BYTES) break
+      messages.push(env)
+    }
+    return { name, head, messages, code: 0 }
+  }
+
+  /** Drops the state of names nobody here subscribes to any more. */
+  release (name: string): void {
+    const ch = this.channels.get(name)
+    if (ch == null || ch.subs.size > 0 || this.sequencers.has(name)) return
+    if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
+    this.channels.delete(name)
+    if (!this.host.table.knownNames().has(name)) this.host.io.setTopic(name, false)
+  }
+
+  /** The announced sequencer changed: a relay whose claim lost hands its name over. */
+  checkClaims (): void {
+    for (const [name, s] of this.sequencers) {
+      const winner = this.host.table.sequencerOf(name)
+      if (winner != null && winner.relay !== this.host.self) {
+        this.host.log('sequencer claim for %s lost to %s; handing over', name, winner.relay)
+        this.sequencers.delete(name)
+        this.host.table.releaseSequencer(name)
+        void s.stop().then(async () => { await this.host.store.putMeta(name, { sequencerSince: 0, epoch: s.epoch, localFrom: 1 }) })
+        const ch = this.channels.get(name)
+        if (ch != null) ch.sequencer = winner.relay
+      }
+    }
+  }
+
+  isCommit (env: Envelope): boolean {
+    return env.type === MessageType.GROUP_PROPOSAL || env.type === MessageType.GROUP_ADD || env.type === MessageType.GROUP_REMOVE
+  }
+
+  async stop (): Promise<void> {
+    for (const ch of this.channels.values()) if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
+    await Promise.all([...this.sequencers.values()].map(async s => { await s.stop() }))
+    await Promise.all([...this.channels.values()].map(async ch => { await ch.writing }))
+  }
+}

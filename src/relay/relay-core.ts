@@ -1,0 +1,412 @@
+/**
+ * The relay's data plane, free of any transport: it is told what arrived (an agent's
+ * envelope, a link frame, a multicast batch, a link going up or down) and acts through
+ * `RelayIO` and each session's `AgentPort`. The real engine (src/p2p/) drives it with
+ * libp2p; a simulated engine can drive the same logic over simulated links and time.
+ *
+ * Delivery modes (DESIGN.md, "How a channel message flows"):
+ * - multicast (and MLS commits): to the name's sequencer, which numbers, archives and
+ *   acknowledges it, then publishes it to every relay with subscribers;
+ * - anycast: one instance, nearest first, round robin among the nearest;
+ * - unicast: the relay hosting the named instance.
+ * Anycast and unicast travel hop by hop along the routes (`Routed` frames) and are
+ * acknowledged by the relay that hands them to the agent.
+ */
+import { randomBytes } from 'node:crypto'
+import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
+import type { Ack, Envelope, FetchReply, GossipBatch, LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
+import { ErrorCode } from '../wire/errors.js'
+import { DEFAULT_HOP_LIMIT } from '../wire/constants.js'
+import { isAgentName, parseName, serviceOf, instanceOf } from '../names/names.js'
+import type { AgentName } from '../names/names.js'
+import { ForwardingTable } from './forwarding-table.js'
+import { MulticastPlane } from './multicast-plane.js'
+import type { LocalSub } from './multicast-plane.js'
+import type { Clock } from './clock.js'
+import type { Store } from '../store/store.js'
+import type { AgentPort, RelayConfig, RelayIO } from './types.js'
+import { DEFAULT_RELAY_CONFIG } from './types.js'
+import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import type { SequencerAck } from '../actors/sequencer.actor.js'
+import { TimeoutError } from './errors.js'
+
+export interface AgentRecord {
+  name: AgentName
+  service: string
+  instance: string
+  port?: AgentPort
+  subs: Map<string, LocalSub>
+  /** Anycast and unicast held while the agent is briefly away. */
+  away: Envelope[]
+}
+
+export interface RelayCoreInit {
+  peerId: string
+  store: Store
+  io: RelayIO
+  clock: Clock
+  config?: Partial<RelayConfig>
+  log?: (msg: string, ...args: unknown[]) => void
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+}
+
+interface PendingFetch { resolve: (r: FetchReply) => void, reject: (e: Error) => void, timer: unknown }
+
+const COMMIT_TYPES = new Set<MessageType>([MessageType.GROUP_PROPOSAL, MessageType.GROUP_ADD, MessageType.GROUP_REMOVE])
+
+export class RelayCore {
+  readonly self: string
+  readonly table: ForwardingTable
+  readonly config: RelayConfig
+  private readonly store: Store
+  private readonly io: RelayIO
+  private readonly clock: Clock
+  private readonly log: (msg: string, ...args: unknown[]) => void
+  readonly multicast: MulticastPlane
+  private readonly agents = new Map<string, AgentRecord>()
+  private readonly byInstance = new Map<string, AgentRecord>()
+  private readonly neighbours = new Set<string>()
+  private readonly fetches = new Map<number, PendingFetch>()
+  private nextRequestId = 1
+  private version = 0
+  private announceTimer?: unknown
+  private refreshTimer?: unknown
+  private stopped = false
+
+  constructor (init: RelayCoreInit) {
+    this.self = init.peerId
+    this.store = init.store
+    this.io = init.io
+    this.clock = init.clock
+    this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
+    this.log = init.log ?? (() => {})
+    this.table = new ForwardingTable(this.self)
+    this.multicast = new MulticastPlane({
+      self: this.self,
+      store: this.store,
+      clock: this.clock,
+      table: this.table,
+      io: this.io,
+      config: this.config,
+      fetch: async (relay, name, fromSeq, limit) => await this.fetch(relay, name, fromSeq, limit),
+      ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) },
+      routesChanged: () => { this.scheduleAnnounce() },
+      onTransition: init.onTransition,
+      log: this.log
+    })
+  }
+
+  async start (): Promise<void> {
+    await this.multicast.restore()
+    this.refresh()
+  }
+
+  private refresh (): void {
+    if (this.stopped) return
+    this.expireRoutes()
+    this.announce()
+    this.refreshTimer = this.clock.setTimeout(() => { this.refresh() }, this.config.announceIntervalMs)
+  }
+
+  // ---- agents ----
+
+  /** An agent proved its name: attach it (or re-attach it after a brief absence). */
+  attachAgent (name: AgentName, port: AgentPort): AgentRecord {
+    let rec = this.agents.get(name)
+    if (rec == null) {
+      rec = { name, service: serviceOf(name), instance: instanceOf(name), subs: new Map(), away: [] }
+      this.agents.set(name, rec)
+      this.byInstance.set(rec.instance, rec)
+    }
+    rec.port = port
+    // Every agent is reachable at its own name: unicast and replies need no subscription.
+    if (this.table.addLocal(rec.service, rec.instance)) this.scheduleAnnounce()
+    const held = rec.away
+    rec.away = []
+    for (const env of held) port.deliver(env)
+    return rec
+  }
+
+  /** The agent's stream is gone, but it may be back: hold its routes and messages. */
+  agentAway (name: AgentName, port: AgentPort): void {
+    const rec = this.agents.get(name)
+    if (rec?.port === port) rec.port = undefined
+  }
+
+  /** The agent left (or did not come back in time): withdraw its routes. */
+  detachAgent (name: AgentName, port?: AgentPort): void {
+    const rec = this.agents.get(name)
+    if (rec == null) return
+    if (port != null && rec.port != null && rec.port !== port) return // a newer session owns it
+    this.agents.delete(name)
+    this.byInstance.delete(rec.instance)
+    this.table.removeLocal(rec.service, rec.instance)
+    for (const sub of rec.subs.values()) this.dropSub(rec, sub)
+    rec.subs.clear()
+    this.scheduleAnnounce()
+  }
+
+  isAttached (name: string): boolean { return this.agents.get(name)?.port != null }
+  agentNames (): string[] { return [...this.agents.keys()] }
+
+  async subscribe (agent: AgentName, name: string, fromSeq?: number): Promise<number> {
+    const rec = this.agents.get(agent)
+    if (rec == null) throw new Error(`agent ${agent} is not attached`)
+    let sub = rec.subs.get(name)
+    if (sub == null) {
+      sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port }
+      rec.subs.set(name, sub)
+    }
+    if (this.table.addLocal(name, rec.instance)) this.scheduleAnnounce()
+    return await this.multicast.subscribe(sub, fromSeq)
+  }
+
+  unsubscribe (agent: AgentName, name: string): void {
+    const rec = this.agents.get(agent)
+    const sub = rec?.subs.get(name)
+    if (rec == null || sub == null) return
+    rec.subs.delete(name)
+    this.dropSub(rec, sub)
+    this.scheduleAnnounce()
+  }
+
+  private dropSub (rec: AgentRecord, sub: LocalSub): void {
+    this.multicast.unsubscribe(sub)
+    if (name(sub) !== rec.service) this.table.removeLocal(sub.name, rec.instance)
+    this.multicast.release(sub.name)
+  }
+
+  /** An envelope from an attached agent. `source` is stamped here: agents cannot spoof it. */
+  fromAgent (agent: AgentName, env: Envelope): void {
+    const rec = this.agents.get(agent)
+    const port = rec?.port
+    if (rec == null || port == null) return
+    if (env.type === MessageType.PING) {
+      port.deliver({ ...env, type: MessageType.PONG, source: '', destination: agent, correlationId: env.messageId, messageId: randomBytes(16), payload: new Uint8Array(0) })
+      return
+    }
+    env.source = agent
+    if (env.hopLimit === 0 || env.hopLimit > DEFAULT_HOP_LIMIT) env.hopLimit = DEFAULT_HOP_LIMIT
+    let dest
+    try {
+      dest = parseName(env.destination)
+    } catch (err) {
+      port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: (err as Error).message })
+      return
+    }
+    if (env.mode === DeliveryMode.DELIVERY_MODE_UNSPECIFIED) env.mode = isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST
+    const origin = { relay: this.self, agent }
+    if (env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)) {
+      if (isAgentName(dest)) {
+        port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: `multicast goes to a service or channel name, not to the agent "${dest}"` })
+        return
+      }
+      env.mode = DeliveryMode.MULTICAST
+      this.toSequencer(env, origin)
+      return
+    }
+    this.direct(env, origin)
+  }
+
+  private toSequencer (env: Envelope, origin: SequencerOrigin): void {
+    const relay = this.multicast.sequencerOf(env.destination)
+    if (relay === this.self) this.multicast.submitLocal(env, origin)
+    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+  }
+
+  /** Anycast and unicast: pick the instance, deliver here or route toward its relay. */
+  private direct (env: Envelope, origin: SequencerOrigin): void {
+    let relay: string | undefined
+    let instance: string
+    if (env.mode === DeliveryMode.UNICAST) {
+      const dest = env.destination.split('/')
+      if (dest.length !== 4) { this.ackOrigin(origin, nack(env, ErrorCode.INVALID_NAME, `unicast goes to an agent name org/namespace/service/instance, not "${env.destination}"`)); return }
+      instance = dest[3] as string
+      relay = this.table.findInstance(dest.slice(0, 3).join('/'), instance)
+    } else {
+      const target = this.table.pickAnycast(serviceOf(env.destination as AgentName))
+      relay = target?.relay
+      instance = target?.instance ?? ''
+    }
+    if (relay == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no route to ${env.destination}`)); return }
+    if (relay === this.self) { this.deliverLocal(env, instance, origin); return }
+    this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance })
+  }
+
+  private deliverLocal (env: Envelope, instance: string, origin: SequencerOrigin): void {
+    const service = serviceOf(env.destination as AgentName)
+    let rec = this.byInstance.get(instance)
+    if (rec == null || (rec.service !== service && !rec.subs.has(service))) {
+      rec = undefined
+      if (env.mode === DeliveryMode.ANYCAST) {
+        const alt = this.table.localInstances(service)[0]
+        if (alt != null) rec = this.byInstance.get(alt)
+      }
+    }
+    if (rec == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no instance of ${env.destination} at relay ${this.self}`)); return }
+    if (rec.port != null) {
+      rec.port.deliver(env)
+    } else if (rec.away.length < this.config.awayBufferLimit) {
+      rec.away.push(env)
+    } else {
+      this.ackOrigin(origin, nack(env, ErrorCode.UNAVAILABLE, `${rec.name} is away and its buffer is full`))
+      return
+    }
+    this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
+  }
+
+  private ackOrigin (origin: SequencerOrigin, ack: SequencerAck): void {
+    if (origin.relay === this.self) {
+      this.agents.get(origin.agent)?.port?.ack(ack)
+      return
+    }
+    this.route({ to: origin.relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, ack: { ...ack, agent: origin.agent }, instance: '' })
+  }
+
+  // ---- links ----
+
+  linkUp (peer: string): void {
+    this.neighbours.add(peer)
+    this.io.sendAnnouncement(peer, this.ownAnnouncement())
+    for (const ann of this.table.knownAnnouncements()) {
+      if (ann.origin !== peer && ann.hops + 1 < ann.hopLimit) this.io.sendAnnouncement(peer, { ...ann, hops: ann.hops + 1 })
+    }
+  }
+
+  linkDown (peer: string): void {
+    if (!this.neighbours.delete(peer)) return
+    const lost = this.table.removeNeighbour(peer)
+    if (lost.length > 0) this.routesChanged()
+  }
+
+  get neighbourIds (): string[] { return [...this.neighbours] }
+
+  onLinkFrame (peer: string, frame: LinkFrame): void {
+    for (const ann of frame.announcements) this.onAnnouncement(peer, ann)
+    for (const r of frame.routed) this.route(r, peer)
+  }
+
+  private onAnnouncement (peer: string, ann: RouteAnnouncement): void {
+    const result = this.table.apply(peer, ann, this.clock.now())
+    if (result !== 'new') return
+    if (ann.hops + 1 < ann.hopLimit) {
+      const next = { ...ann, hops: ann.hops + 1 }
+      for (const n of this.neighbours) if (n !== peer && n !== ann.origin) this.io.sendAnnouncement(n, next)
+    }
+    this.routesChanged()
+  }
+
+  private routesChanged (): void {
+    this.multicast.checkClaims()
+    for (const name of this.table.knownNames()) this.io.setTopic(name, true)
+  }
+
+  private expireRoutes (): void {
+    if (this.table.expire(this.clock.now()).length > 0) this.routesChanged()
+  }
+
+  private ownAnnouncement (withdrawn = false): RouteAnnouncement {
+    return {
+      origin: this.self,
+      version: this.version,
+      hops: 0,
+      hopLimit: this.config.announceHopLimit,
+      ttlMs: this.config.routeTtlMs,
+      names: withdrawn ? [] : this.table.ownRoutes(),
+      addrs: this.io.addrs(),
+      withdrawn
+    }
+  }
+
+  private scheduleAnnounce (): void {
+    if (this.announceTimer != null || this.stopped) return
+    this.announceTimer = this.clock.setTimeout(() => { this.announceTimer = undefined; this.announce() }, 5)
+  }
+
+  private announce (withdrawn = false): void {
+    this.version = Math.max(this.version + 1, this.clock.now())
+    const ann = this.ownAnnouncement(withdrawn)
+    for (const n of this.neighbours) this.io.sendAnnouncement(n, ann)
+  }
+
+  /** Forwards a routed frame one hop, or handles it here. */
+  private route (r: Routed, from?: string): void {
+    if (r.to === this.self) { this.handleRouted(r); return }
+    const hop = this.table.nextHop(r.to) ?? (this.neighbours.has(r.to) ? r.to : undefined)
+    if (hop == null || r.hopLimit <= 1) {
+      const code = hop == null ? ErrorCode.NO_ROUTE : ErrorCode.HOP_LIMIT
+      if (r.envelope != null) this.ackOrigin({ relay: r.from, agent: r.envelope.source }, nack(r.envelope, code, `relay ${this.self} has no route to relay ${r.to}`))
+      else if (r.fetch != null) this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { requestId: r.fetch.requestId, name: r.fetch.name, head: 0, messages: [], code, reason: `no route to relay ${r.to}` }, instance: '' })
+      return
+    }
+    this.io.sendRouted(hop, from == null ? r : { ...r, hopLimit: r.hopLimit - 1 })
+  }
+
+  private handleRouted (r: Routed): void {
+    if (r.envelope != null) {
+      const env = r.envelope
+      const origin = { relay: r.from, agent: env.source }
+      if (env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)) {
+        const seq = this.multicast.sequencerOf(env.destination)
+        if (seq === this.self) this.multicast.submitLocal(env, origin)
+        else this.route({ to: seq, from: r.from, hopLimit: r.hopLimit, envelope: env, instance: '' })
+      } else {
+        this.deliverLocal(env, r.instance !== '' ? r.instance : (env.destination.split('/')[3] ?? ''), origin)
+      }
+    } else if (r.ack != null) {
+      this.agents.get(r.ack.agent)?.port?.ack(r.ack)
+    } else if (r.fetch != null) {
+      const f = r.fetch
+      void this.multicast.serveFetch(f.name, f.fromSeq, f.limit)
+        .catch(err => ({ name: f.name, code: ErrorCode.UNAVAILABLE, reason: (err as Error).message }))
+        .then(reply => {
+          this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { head: 0, messages: [], code: 0, reason: '', name: f.name, ...reply, requestId: f.requestId }, instance: '' })
+        })
+    } else if (r.fetched != null) {
+      const p = this.fetches.get(r.fetched.requestId)
+      if (p == null) return
+      this.fetches.delete(r.fetched.requestId)
+      this.clock.clearTimeout(p.timer)
+      p.resolve(r.fetched)
+    }
+  }
+
+  /** Asks another relay for archived messages of `name` (limit 0: only its head). */
+  async fetch (relay: string, name: string, fromSeq: number, limit: number): Promise<FetchReply> {
+    if (relay === this.self) {
+      const reply = await this.multicast.serveFetch(name, fromSeq, limit)
+      return { requestId: 0, name, head: 0, messages: [], code: 0, reason: '', ...reply }
+    }
+    const requestId = this.nextRequestId++
+    return await new Promise<FetchReply>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.fetches.delete(requestId)
+        reject(new TimeoutError(`relay ${relay} did not answer a fetch of ${name} in ${this.config.requestTimeoutMs} ms`))
+      }, this.config.requestTimeoutMs)
+      this.fetches.set(requestId, { resolve, reject, timer })
+      this.route({ to: relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetch: { requestId, name, fromSeq, limit }, instance: '' })
+    })
+  }
+
+  onGossip (from: string, batch: GossipBatch): void {
+    this.multicast.onGossip(from, batch)
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    if (this.refreshTimer != null) this.clock.clearTimeout(this.refreshTimer)
+    if (this.announceTimer != null) this.clock.clearTimeout(this.announceTimer)
+    this.announce(true)
+    for (const p of this.fetches.values()) { this.clock.clearTimeout(p.timer); p.reject(new TimeoutError('relay stopping')) }
+    this.fetches.clear()
+    await this.multicast.stop()
+  }
+}
+
+function name (sub: LocalSub): string { return sub.name }
+
+function nack (env: Envelope, code: number, reason: string): SequencerAck {
+  return { messageId: env.messageId, seq: 0, code, reason, epoch: 0 }
+}
+
+export type { Ack }

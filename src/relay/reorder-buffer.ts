@@ -1,0 +1,56 @@
+/**
+ * Puts sequenced messages back in order. `push` returns the messages that are now
+ * contiguous from `next`; anything before `next` is a duplicate and dropped; anything
+ * after a gap waits (bounded: beyond `capacity` pending entries the furthest are dropped,
+ * to be fetched again from the archive).
+ */
+export class ReorderBuffer<T> {
+  private readonly pending = new Map<number, T>()
+  private maxPending = 0
+  next: number
+  readonly capacity: number
+
+  constructor (next: number, capacity = 4096) {
+    this.next = next
+    this.capacity = capacity
+  }
+
+  get pendingCount (): number { return this.pending.size }
+
+  /** The first missing sequence number and the highest one seen, if there is a gap. */
+  gap (): { from: number, to: number } | undefined {
+    if (this.pending.size === 0) return undefined
+    return { from: this.next, to: this.maxPending }
+  }
+
+  push (seq: number, item: T): T[] {
+    if (seq < this.next || this.pending.has(seq)) return []
+    if (seq !== this.next) {
+      if (this.pending.size >= this.capacity) {
+        if (seq > this.maxPending) return []
+        this.pending.delete(this.maxPending)
+        this.maxPending = Math.max(this.next, ...this.pending.keys())
+      }
+      this.pending.set(seq, item)
+      if (seq > this.maxPending) this.maxPending = seq
+      return []
+    }
+    const out = [item]
+    this.next++
+    while (this.pending.has(this.next)) {
+      out.push(this.pending.get(this.next) as T)
+      this.pending.delete(this.next)
+      this.next++
+    }
+    if (this.pending.size === 0) this.maxPending = 0
+    return out
+  }
+
+  /** Moves `next` forward (after a restart or a replay), dropping what is now behind. */
+  skipTo (next: number): void {
+    if (next <= this.next) return
+    for (const k of this.pending.keys()) if (k < next) this.pending.delete(k)
+    this.next = next
+    if (this.pending.size === 0) this.maxPending = 0
+  }
+}

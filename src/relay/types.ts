@@ -1,0 +1,50 @@
+/** The faces the relay logic talks through: to the transport, and to each agent session. */
+import type { Ack, Envelope, GossipBatch, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
+
+/** What the relay logic asks of its transport (libp2p in the real engine). */
+export interface RelayIO {
+  /** Queues an announcement on the link to a neighbour. */
+  sendAnnouncement: (peer: string, announcement: RouteAnnouncement) => void
+  /** Queues a routed frame on the link to a neighbour. */
+  sendRouted: (peer: string, routed: Routed) => void
+  /** Multicasts a batch of sequenced messages to the relays on the name's topic. */
+  publish: (name: string, batch: GossipBatch) => void
+  /** Joins or leaves the name's multicast topic. */
+  setTopic: (name: string, subscribed: boolean) => void
+  /** This relay's own addresses, for its announcement. */
+  addrs: () => string[]
+}
+
+/** What the relay logic asks of one agent session. */
+export interface AgentPort {
+  deliver: (envelope: Envelope) => void
+  ack: (ack: Partial<Ack>) => void
+  /** True while the session's write queue is backed up. */
+  backlogged: () => boolean
+  /** Resolves once the session can take more (or is gone). */
+  whenWritable: () => Promise<void>
+}
+
+export interface RelayConfig {
+  /** How often a relay re-announces its routes. */
+  announceIntervalMs: number
+  /** How long a route lives without a refresh. */
+  routeTtlMs: number
+  /** How many links an announcement may cross. */
+  announceHopLimit: number
+  /** Messages held for an agent that is briefly away. */
+  awayBufferLimit: number
+  /** How long a request to another relay may take. */
+  requestTimeoutMs: number
+  /** How long a gap in a multicast stream may wait before it is fetched. */
+  gapWaitMs: number
+}
+
+export const DEFAULT_RELAY_CONFIG: RelayConfig = {
+  announceIntervalMs: 5_000,
+  routeTtlMs: 15_000,
+  announceHopLimit: 8,
+  awayBufferLimit: 1024,
+  requestTimeoutMs: 5_000,
+  gapWaitMs: 50
+}

@@ -1,0 +1,50 @@
+/** The store without a data directory: everything in memory, gone with the process. */
+import type { AppendEntry, ArchivedMessage, ChannelMeta, Store } from './store.js'
+
+export class MemoryStore implements Store {
+  private readonly archives = new Map<string, Map<number, Uint8Array>>()
+  private readonly heads = new Map<string, number>()
+  private readonly metas = new Map<string, ChannelMeta>()
+  private readonly records = new Map<string, Uint8Array>()
+
+  async append (name: string, entries: AppendEntry[], meta?: ChannelMeta): Promise<void> {
+    let a = this.archives.get(name)
+    if (a == null) { a = new Map(); this.archives.set(name, a) }
+    let head = this.heads.get(name) ?? 0
+    for (const e of entries) {
+      a.set(e.seq, e.bytes)
+      if (e.seq > head) head = e.seq
+    }
+    this.heads.set(name, head)
+    if (meta != null) this.metas.set(name, { ...meta })
+  }
+
+  async range (name: string, from: number, limit: number): Promise<ArchivedMessage[]> {
+    const a = this.archives.get(name)
+    const out: ArchivedMessage[] = []
+    if (a == null) return out
+    const head = this.heads.get(name) ?? 0
+    for (let seq = from; seq <= head && out.length < limit; seq++) {
+      const bytes = a.get(seq)
+      if (bytes != null) out.push({ seq, bytes })
+    }
+    return out
+  }
+
+  async head (name: string): Promise<number> { return this.heads.get(name) ?? 0 }
+  async getMeta (name: string): Promise<ChannelMeta | undefined> {
+    const m = this.metas.get(name)
+    return m == null ? undefined : { ...m }
+  }
+
+  async putMeta (name: string, meta: ChannelMeta): Promise<void> { this.metas.set(name, { ...meta }) }
+  async listMeta (): Promise<Array<[string, ChannelMeta]>> { return [...this.metas].map(([k, v]) => [k, { ...v }]) }
+  async get (key: string): Promise<Uint8Array | undefined> { return this.records.get(key) }
+  async put (key: string, value: Uint8Array): Promise<void> { this.records.set(key, value) }
+  async del (key: string): Promise<void> { this.records.delete(key) }
+  async list (prefix: string): Promise<Array<[string, Uint8Array]>> {
+    return [...this.records].filter(([k]) => k.startsWith(prefix))
+  }
+
+  async close (): Promise<void> {}
+}

@@ -1,0 +1,48 @@
+/**
+ * What relays and agents keep: the archive of sequenced messages per name, channel
+ * metadata, and small records (identity key, peers, last sequence numbers). Two engines:
+ * `MemoryStore` (no data directory) and `LevelStore` (LevelDB under a data directory).
+ */
+
+/** What a relay keeps about a multicast name. */
+export interface ChannelMeta {
+  /** >0 while this relay is the name's sequencer: when it claimed it (ms since epoch). */
+  sequencerSince: number
+  /** The MLS epoch commits are checked against (sequencer only). */
+  epoch: number
+  /** The first sequence number held without gaps from here on (non-sequencers). */
+  localFrom: number
+}
+
+export interface ArchivedMessage {
+  seq: number
+  bytes: Uint8Array
+}
+
+export interface AppendEntry {
+  seq: number
+  bytes: Uint8Array
+}
+
+export interface Store {
+  /** Appends sequenced messages (and, in the same atomic write, the name's metadata). */
+  append: (name: string, entries: AppendEntry[], meta?: ChannelMeta) => Promise<void>
+  /** Up to `limit` messages with `seq >= from`, in order. */
+  range: (name: string, from: number, limit: number) => Promise<ArchivedMessage[]>
+  /** The highest sequence number held for `name`, 0 if none. */
+  head: (name: string) => Promise<number>
+  getMeta: (name: string) => Promise<ChannelMeta | undefined>
+  putMeta: (name: string, meta: ChannelMeta) => Promise<void>
+  listMeta: () => Promise<Array<[string, ChannelMeta]>>
+  get: (key: string) => Promise<Uint8Array | undefined>
+  put: (key: string, value: Uint8Array) => Promise<void>
+  del: (key: string) => Promise<void>
+  /** Every record whose key starts with `prefix`. */
+  list: (prefix: string) => Promise<Array<[string, Uint8Array]>>
+  close: () => Promise<void>
+}
+
+/** Sequence numbers as fixed-width hex, so that byte order is numeric order. */
+export function seqKey (seq: number): string {
+  return seq.toString(16).padStart(14, '0')
+}

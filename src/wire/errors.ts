@@ -1,0 +1,69 @@
+/**
+ * Errors of the wire: one class per condition, `name` equal to the class name. A peer
+ * that sends bytes raising any of these has broken the protocol and is cut off.
+ */
+export class WireError extends Error {
+  /** The numeric code sent to the peer in a `Fault`. */
+  readonly code: number = 0
+}
+
+export class FrameTooLargeError extends WireError {
+  override readonly code = ErrorCode.FRAME_TOO_LARGE
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'FrameTooLargeError' }
+}
+
+export class MalformedFrameError extends WireError {
+  override readonly code = ErrorCode.MALFORMED
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'MalformedFrameError' }
+}
+
+export class UnknownMessageTypeError extends WireError {
+  override readonly code = ErrorCode.UNKNOWN_TYPE
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'UnknownMessageTypeError' }
+}
+
+export class PayloadTooLargeError extends WireError {
+  override readonly code = ErrorCode.PAYLOAD_TOO_LARGE
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'PayloadTooLargeError' }
+}
+
+export class ProtocolViolationError extends WireError {
+  override readonly code = ErrorCode.PROTOCOL
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'ProtocolViolationError' }
+}
+
+export class SlowConsumerError extends WireError {
+  override readonly code = ErrorCode.SLOW_CONSUMER
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'SlowConsumerError' }
+}
+
+/** Codes carried in `Ack.code`, `Subscribed.code` and `Fault.code`. 0 is success. */
+export const ErrorCode = {
+  OK: 0,
+  NO_ROUTE: 1,
+  MALFORMED: 2,
+  FRAME_TOO_LARGE: 3,
+  UNKNOWN_TYPE: 4,
+  INVALID_NAME: 5,
+  AUTH_FAILED: 6,
+  PROTOCOL: 7,
+  STALE_EPOCH: 8,
+  NOT_SEQUENCER: 9,
+  TIMEOUT: 10,
+  UNAVAILABLE: 11,
+  PAYLOAD_TOO_LARGE: 12,
+  SLOW_CONSUMER: 13,
+  SHUTTING_DOWN: 14,
+  HOP_LIMIT: 15
+} as const
+export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
+
+/** The name of a code, for messages and for the error classes callers branch on. */
+export function errorCodeName (code: number): string {
+  for (const [k, v] of Object.entries(ErrorCode)) if (v === code) return k
+  return `CODE_${code}`
+}
+
+export function isWireErrorCode (code: unknown): code is number {
+  return typeof code === 'number' && code > 0 && Object.values(ErrorCode).includes(code as ErrorCodeValue)
+}
