@@ -14,7 +14,7 @@ import type { AgentSessionEvent } from '../machines/agent-session.machine.js'
 import { FrameStream } from '../p2p/frame-stream.js'
 import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
 import { SESSION_PROTOCOL, SESSION_VERSION } from '../wire/constants.js'
-import { MessageType } from '../wire/envelope.pb.js'
+import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
 import type { Ack, Envelope, SessionFrame, Subscribed } from '../wire/envelope.pb.js'
 import { ErrorCode, errorCodeName } from '../wire/errors.js'
 import { sessionProofPayload } from './session-proof.js'
@@ -68,7 +68,7 @@ export class AgentSessionActor {
         })
       },
       actions: {
-        sendPing: () => { this.send({ type: MessageType.PING, messageId: new Uint8Array(randomBytes(16)) } as Envelope) },
+        sendPing: () => { this.send(pingEnvelope()) },
         resumeSession: () => { init.handlers.onActive(this.established); this.established = true },
         dropConnection: () => {
           const f = this.frames
@@ -200,4 +200,23 @@ function faultError (code: number, reason: string): Error {
   }
   // Slowness, timeouts, a relay going away: a reconnect may well fix these.
   return new SessionFaultError(`${errorCodeName(code)}: ${reason}`)
+}
+
+/** A keepalive: the relay answers it at once with `Pong`. */
+function pingEnvelope (): Envelope {
+  return {
+    type: MessageType.PING,
+    channelId: '',
+    messageId: new Uint8Array(randomBytes(16)),
+    payload: new Uint8Array(0),
+    metadata: new Map(),
+    source: '',
+    destination: '',
+    seq: 0,
+    epoch: 0,
+    hopLimit: 0,
+    mode: DeliveryMode.DELIVERY_MODE_UNSPECIFIED,
+    correlationId: new Uint8Array(0),
+    expectsReply: false
+  }
 }

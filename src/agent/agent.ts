@@ -137,6 +137,9 @@ export class Agent {
     }
   }
 
+  /** The agent's libp2p node (advanced use: its connections, its peer id). */
+  get libp2p (): Libp2p { return this.node }
+
   /** The relay the session is on now. */
   get relay (): string | undefined { return this.session.currentRelay }
   /** The session's state: connecting, handshaking, active, reconnecting, closing, closed. */

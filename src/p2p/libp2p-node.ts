@@ -23,7 +23,13 @@ export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: 1024 },
+    connectionManager: {
+      maxConnections: 4096,
+      // Agents behind one address (a NAT, or loopback in tests) connect in bursts; libp2p's
+      // default of 5 new connections per second per host would refuse them.
+      inboundConnectionThreshold: 500,
+      maxIncomingPendingConnections: 256
+    },
     services: {
       identify: identify(),
       ping: ping(),

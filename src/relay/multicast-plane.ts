@@ -58,6 +58,7 @@ interface Channel {
   recent: Map<number, Envelope>
   subs: Set<LocalSub>
   gapTimer?: unknown
+  tailTimer?: unknown
   filling: boolean
   writing: Promise<void>
 }
@@ -187,6 +188,9 @@ export class MulticastPlane {
     this.channels.set(name, ch)
     this.host.io.setTopic(name, true)
     if (remoteHead >= next) this.fillGap(ch, remoteHead)
+    // Claims may have settled while this was loading.
+    const now = this.host.table.sequencerOf(name)
+    if (now != null && now.relay !== ch.sequencer) this.checkClaims()
     return ch
   }
 
@@ -233,6 +237,23 @@ export class MulticastPlane {
     }
     const gap = ch.reorder.gap()
     if (gap != null) this.scheduleGapFill(ch)
+    else if (!durable) this.scheduleTailCheck(ch)
+  }
+
+  /**
+   * A lost message is noticed when a later one arrives; the last of a burst has no later
+   * one. So shortly after traffic, ask the sequencer for its head and fetch what is
+   * missing (at most one head request per name per `tailCheckMs`).
+   */
+  private scheduleTailCheck (ch: Channel): void {
+    if (ch.tailTimer != null || ch.sequencer === this.host.self) return
+    ch.tailTimer = this.host.clock.setTimeout(() => {
+      ch.tailTimer = undefined
+      if (this.channels.get(ch.name) !== ch) return
+      this.host.fetch(ch.sequencer, ch.name, 0, 0).then(reply => {
+        if (reply.code === 0 && reply.head >= ch.reorder.next) this.fillGap(ch, reply.head)
+      }, err => { this.host.log('head of %s: %s', ch.name, (err as Error).message) })
+    }, this.host.config.tailCheckMs)
   }
 
   private deliverLive (ch: Channel, env: Envelope): void {
@@ -351,23 +372,52 @@ export class MulticastPlane {
     const ch = this.channels.get(name)
     if (ch == null || ch.subs.size > 0 || this.sequencers.has(name)) return
     if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
+    if (ch.tailTimer != null) this.host.clock.clearTimeout(ch.tailTimer)
     this.channels.delete(name)
     if (!this.host.table.knownNames().has(name)) this.host.io.setTopic(name, false)
   }
 
-  /** The announced sequencer changed: a relay whose claim lost hands its name over. */
+  /**
+   * The announced claims changed. Two relays that used a name for the first time at
+   * once both claimed it; every relay picks the same winner (earliest claim, then lower
+   * peer id), the loser stops its sequencer, and every relay's ordered stream follows
+   * the winner from its head on.
+   */
   checkClaims (): void {
-    for (const [name, s] of this.sequencers) {
+    const names = new Set([...this.sequencers.keys(), ...this.starting.keys(), ...this.channels.keys()])
+    for (const name of names) {
       const winner = this.host.table.sequencerOf(name)
-      if (winner != null && winner.relay !== this.host.self) {
-        this.host.log('sequencer claim for %s lost to %s; handing over', name, winner.relay)
-        this.sequencers.delete(name)
-        this.host.table.releaseSequencer(name)
-        void s.stop().then(async () => { await this.host.store.putMeta(name, { sequencerSince: 0, epoch: s.epoch, localFrom: 1 }) })
-        const ch = this.channels.get(name)
-        if (ch != null) ch.sequencer = winner.relay
+      if (winner == null) continue
+      if (winner.relay !== this.host.self) {
+        const own = this.sequencers.get(name) ?? this.starting.get(name)
+        if (own != null) {
+          this.host.log('sequencer claim for %s lost to %s; handing over', name, winner.relay)
+          this.sequencers.delete(name)
+          this.host.table.releaseSequencer(name)
+          void Promise.resolve(own).then(async s => {
+            this.sequencers.delete(name)
+            await s.stop()
+            await this.host.store.putMeta(name, { sequencerSince: 0, epoch: s.epoch, localFrom: 1 })
+          }).catch(err => { this.host.log('handover of %s: %s', name, (err as Error).message) })
+        }
       }
+      const ch = this.channels.get(name)
+      if (ch != null && ch.sequencer !== winner.relay) this.follow(ch, winner.relay)
     }
+  }
+
+  /** Follows a new sequencer: fetch whatever it has beyond this stream's position. */
+  private follow (ch: Channel, sequencer: string): void {
+    ch.sequencer = sequencer
+    if (sequencer === this.host.self) return
+    this.host.fetch(sequencer, ch.name, 0, 0).then(reply => {
+      if (reply.code !== 0) return
+      if (reply.head + 1 < ch.reorder.next) {
+        this.host.log('%s: this relay is at %d but the sequencer %s is at %d; messages sequenced by the losing claim keep their numbers here', ch.name, ch.reorder.next - 1, sequencer, reply.head)
+      } else if (reply.head >= ch.reorder.next) {
+        this.fillGap(ch, reply.head)
+      }
+    }, err => { this.host.log('following %s for %s: %s', sequencer, ch.name, (err as Error).message) })
   }
 
   isCommit (env: Envelope): boolean {
@@ -375,7 +425,10 @@ export class MulticastPlane {
   }
 
   async stop (): Promise<void> {
-    for (const ch of this.channels.values()) if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
+    for (const ch of this.channels.values()) {
+      if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
+      if (ch.tailTimer != null) this.host.clock.clearTimeout(ch.tailTimer)
+    }
     await Promise.all([...this.sequencers.values()].map(async s => { await s.stop() }))
     await Promise.all([...this.channels.values()].map(async ch => { await ch.writing }))
   }

@@ -20,6 +20,7 @@ import { DEFAULT_HOP_LIMIT } from '../wire/constants.js'
 import { isAgentName, parseName, serviceOf, instanceOf } from '../names/names.js'
 import type { AgentName } from '../names/names.js'
 import { ForwardingTable } from './forwarding-table.js'
+import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
@@ -67,6 +68,14 @@ export class RelayCore {
   private readonly byInstance = new Map<string, AgentRecord>()
   private readonly neighbours = new Set<string>()
   private readonly fetches = new Map<number, PendingFetch>()
+  /**
+   * Where agents were last heard from: the origin relay of every routed envelope, by its
+   * source. A reply goes back the way its request came even before route announcements
+   * have reached this relay.
+   */
+  private readonly locations = new DedupWindow<string>(16_384)
+  /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
+  private readonly delivered = new DedupWindow(65_536)
   private nextRequestId = 1
   private version = 0
   private announceTimer?: unknown
@@ -222,7 +231,7 @@ export class RelayCore {
       const dest = env.destination.split('/')
       if (dest.length !== 4) { this.ackOrigin(origin, nack(env, ErrorCode.INVALID_NAME, `unicast goes to an agent name org/namespace/service/instance, not "${env.destination}"`)); return }
       instance = dest[3] as string
-      relay = this.table.findInstance(dest.slice(0, 3).join('/'), instance)
+      relay = this.table.findInstance(dest.slice(0, 3).join('/'), instance) ?? this.locations.get(env.destination)
     } else {
       const target = this.table.pickAnycast(serviceOf(env.destination as AgentName))
       relay = target?.relay
@@ -244,6 +253,11 @@ export class RelayCore {
       }
     }
     if (rec == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no instance of ${env.destination} at relay ${this.self}`)); return }
+    if (!this.delivered.add(env.source + idKey(env.messageId))) {
+      // Sent again after a reconnect: acknowledge, but do not deliver twice.
+      this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
+      return
+    }
     if (rec.port != null) {
       rec.port.deliver(env)
     } else if (rec.away.length < this.config.awayBufferLimit) {
@@ -351,6 +365,7 @@ export class RelayCore {
         if (seq === this.self) this.multicast.submitLocal(env, origin)
         else this.route({ to: seq, from: r.from, hopLimit: r.hopLimit, envelope: env, instance: '' })
       } else {
+        this.locations.set(env.source, r.from)
         this.deliverLocal(env, r.instance !== '' ? r.instance : (env.destination.split('/')[3] ?? ''), origin)
       }
     } else if (r.ack != null) {

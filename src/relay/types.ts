@@ -38,6 +38,8 @@ export interface RelayConfig {
   requestTimeoutMs: number
   /** How long a gap in a multicast stream may wait before it is fetched. */
   gapWaitMs: number
+  /** How soon after multicast traffic a relay checks it has the sequencer's last message. */
+  tailCheckMs: number
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -46,5 +48,6 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   announceHopLimit: 8,
   awayBufferLimit: 1024,
   requestTimeoutMs: 5_000,
-  gapWaitMs: 50
+  gapWaitMs: 50,
+  tailCheckMs: 250
 }

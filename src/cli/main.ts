@@ -1,0 +1,23 @@
+/**
+ * The `slim-mesh` command line (commander: subcommands, repeatable options and
+ * `--help` everywhere without code of our own).
+ */
+import { Command, Option } from 'commander'
+import { registerNodeCommand } from './node.command.js'
+import { registerAgentCommands } from './agent.commands.js'
+
+export async function main (argv: string[]): Promise<void> {
+  const program = new Command()
+  program
+    .name('slim-mesh')
+    .description('Secure Low-Latency Interactive Messaging for agents: relays on a libp2p mesh, MLS channels, XState actors')
+    .showHelpAfterError()
+  registerNodeCommand(program)
+  registerAgentCommands(program)
+  await program.parseAsync(argv)
+}
+
+/** `--flag X --flag Y` collects into an array. */
+export function collectOption (flags: string, description: string, defaults: string[] = []): Option {
+  return new Option(flags, description).argParser((value: string, prev: string[] | undefined) => [...(prev === defaults ? [] : prev ?? []), value]).default(defaults)
+}
