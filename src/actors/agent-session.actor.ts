@@ -53,6 +53,8 @@ export class AgentSessionActor {
   private waiter?: { resolve: (f: SessionFrame) => void, reject: (e: Error) => void }
   private relay?: string
   private established = false
+  /** The handshake finished on the current stream (true from the entry of `active`). */
+  private up = false
   readonly done: Promise<void>
 
   constructor (init: AgentSessionInit) {
@@ -71,6 +73,7 @@ export class AgentSessionActor {
         sendPing: () => { this.send(pingEnvelope()) },
         resumeSession: () => { init.handlers.onActive(this.established); this.established = true },
         dropConnection: () => {
+          this.up = false
           const f = this.frames
           this.frames = undefined
           f?.abort(new Error('session dropped'))
@@ -155,6 +158,7 @@ export class AgentSessionActor {
     const ready = await this.nextFrame(signal)
     if (ready.fault != null) throw faultError(ready.fault.code, ready.fault.reason)
     if (ready.ready == null) throw new ProtocolViolationError('the relay did not send Ready')
+    this.up = true
   }
 
   private onFrame (f: SessionFrame): void {
@@ -174,13 +178,13 @@ export class AgentSessionActor {
 
   /** Queues an envelope if the session is up; false if it is not (the caller resends on resume). */
   send (env: Envelope): boolean {
-    if (this.frames == null || !this.isActive) return false
+    if (this.frames == null || !this.up) return false
     this.frames.enqueue({ message: env })
     return true
   }
 
   sendFrame (frame: Partial<SessionFrame>): boolean {
-    if (this.frames == null || !this.isActive) return false
+    if (this.frames == null || !this.up) return false
     this.frames.sendFrame(encodeSessionFrame(frame))
     return true
   }

@@ -29,6 +29,8 @@ import type { Store } from '../store/store.js'
 import { Subscription } from './subscription.js'
 import type { Message } from './message.js'
 import type { TransitionEvent } from '../p2p/relay-node.js'
+import { AgentChannels } from '../channel/agent-channels.js'
+import type { Channel, CreateChannelOptions, JoinChannelOptions } from '../channel/agent-channels.js'
 
 export type DeliveryModeName = 'anycast' | 'multicast' | 'unicast'
 
@@ -85,6 +87,9 @@ export class Agent {
   private readonly subscribing = new Map<number, { resolve: (s: Subscribed) => void, reject: (e: Error) => void }>()
   private readonly seen = new DedupWindow(8192)
   private readonly activeWaiters: Array<() => void> = []
+  private readonly controlListeners = new Set<(env: Envelope) => void>()
+  private readonly key: PrivateKey
+  private channelLayer?: AgentChannels
   private nextRequestId = 1
   private dirtyPositions = false
   private positionTimer?: ReturnType<typeof setTimeout>
@@ -95,6 +100,7 @@ export class Agent {
     this.options = options
     this.node = node
     this.store = store
+    this.key = key
     this.session = new AgentSessionActor({
       node,
       privateKey: key,
@@ -278,6 +284,11 @@ export class Agent {
     }
     const multicast = env.mode === DeliveryMode.MULTICAST
     if (!multicast && !this.seen.add(env.source + idKey(env.messageId))) return
+    if (!multicast && env.type !== MessageType.MSG) {
+      // Channel control sent to this agent (Welcome, JoinRequest, ...): the channel layer's.
+      for (const l of this.controlListeners) l(env)
+      return
+    }
     const subject = multicast ? env.destination : serviceOf(env.destination as AgentName)
     const sub = this.subs.get(subject)
     if (sub == null) return
@@ -297,6 +308,9 @@ export class Agent {
       subject,
       mode: MODE_NAMES[env.mode] ?? 'anycast',
       metadata: env.metadata,
+      type: env.type,
+      epoch: env.epoch,
+      channelId: env.channelId,
       id: env.messageId
     }
     if (env.mode === DeliveryMode.MULTICAST) m.seq = env.seq
@@ -308,6 +322,42 @@ export class Agent {
       }
     }
     return m
+  }
+
+  /**
+   * Listens to control messages addressed to this agent (anything but `Msg` sent to its
+   * own name: `GroupWelcome`, `JoinRequest`, ...). The channel layer's hook.
+   */
+  onControl (listener: (env: Envelope) => void): () => void {
+    this.controlListeners.add(listener)
+    return () => { this.controlListeners.delete(listener) }
+  }
+
+  /** The identity key (the channel layer binds MLS credentials to it). */
+  get identity (): PrivateKey { return this.key }
+
+  /** The agent's store (the channel layer keeps MLS group states in it). */
+  get storage (): Store { return this.store }
+
+  private get channels (): AgentChannels {
+    this.checkOpen()
+    this.channelLayer ??= new AgentChannels(this)
+    return this.channelLayer
+  }
+
+  /** A fresh MLS key package for this agent, to hand to a channel member who adds it. */
+  async keyPackage (options: { cipherSuite?: string } = {}): Promise<Uint8Array> {
+    return await this.channels.keyPackage(options)
+  }
+
+  /** Creates a channel (one MLS group); this agent is its first member. */
+  async createChannel (name: string, options: CreateChannelOptions = {}): Promise<Channel> {
+    return await this.channels.createChannel(name, options)
+  }
+
+  /** Joins a channel: resolves when a member's Welcome arrives (or this agent's saved state is restored). */
+  async joinChannel (name: string, options: JoinChannelOptions = {}): Promise<Channel> {
+    return await this.channels.joinChannel(name, options)
   }
 
   private savePositions (): void {
@@ -341,6 +391,7 @@ export class Agent {
     for (const p of this.pending.values()) p.reject(err)
     for (const r of this.requests.values()) r.reject(err)
     for (const w of this.activeWaiters.splice(0)) w()
+    await this.channelLayer?.close()
     await this.session.close()
     await this.node.stop()
     await this.store.close()

@@ -12,6 +12,12 @@ export interface Message {
   seq?: number
   mode: 'anycast' | 'multicast' | 'unicast'
   metadata: Map<string, string>
+  /** SLIM's message type: `MSG` for data; `GROUP_*`, `JOIN_*`, ... for channel control. */
+  type: string
+  /** The MLS epoch the sender built it on (channel traffic). */
+  epoch: number
+  /** The channel a control message is about. */
+  channelId: string
   /** The message id the sender chose. */
   id: Uint8Array
   /** Present on requests: sends one reply to the requester. */

@@ -85,6 +85,12 @@ export const relaySessionMachine = setup({
       }
     },
     authenticating: {
+      after: {
+        HANDSHAKE_TIMEOUT: {
+          target: 'closed',
+          actions: { type: 'faultAndCut', params: { code: 10, reason: 'authentication not finished in time' } }
+        }
+      },
       invoke: {
         src: 'verifyAuth',
         onDone: { target: 'active' },

@@ -39,6 +39,8 @@ export class ForwardingTable {
   /** Names this relay sequences, with when it claimed them. */
   private readonly localSequencer = new Map<string, number>()
   private readonly remote = new Map<string, RemoteRelay>()
+  /** Withdrawn origins, remembered until their TTL ends so that a late older copy cannot revive them. */
+  private readonly withdrawn = new Map<string, { version: number, expiresAt: number }>()
   private readonly anycastCursor = new Map<string, number>()
 
   constructor (self: string) {
@@ -86,6 +88,11 @@ export class ForwardingTable {
   apply (neighbour: string, ann: RouteAnnouncement, now: number): ApplyResult {
     if (ann.origin === this.self) return 'self'
     const hops = ann.hops + 1
+    const tomb = this.withdrawn.get(ann.origin)
+    if (tomb != null) {
+      if (ann.version <= tomb.version) return 'stale'
+      this.withdrawn.delete(ann.origin)
+    }
     const known = this.remote.get(ann.origin)
     if (known != null && ann.version < known.version) return 'stale'
     if (known != null && ann.version === known.version) {
@@ -95,6 +102,7 @@ export class ForwardingTable {
     }
     if (ann.withdrawn) {
       this.remote.delete(ann.origin)
+      this.withdrawn.set(ann.origin, { version: ann.version, expiresAt: now + ann.ttlMs })
       return 'new'
     }
     const names = new Map<string, { instances: string[], sequencerSince: number }>()
@@ -116,7 +124,7 @@ export class ForwardingTable {
     const lost: string[] = []
     for (const [origin, r] of this.remote) {
       r.paths.delete(neighbour)
-      if (r.paths.size === 0 || origin === neighbour) {
+      if (r.paths.size === 0) {
         this.remote.delete(origin)
         lost.push(origin)
       }
@@ -130,6 +138,7 @@ export class ForwardingTable {
     for (const [origin, r] of this.remote) {
       if (r.expiresAt <= now) { this.remote.delete(origin); lost.push(origin) }
     }
+    for (const [origin, t] of this.withdrawn) if (t.expiresAt <= now) this.withdrawn.delete(origin)
     return lost
   }
 
@@ -193,7 +202,8 @@ export class ForwardingTable {
     for (const r of this.remote.values()) {
       if (r.names.get(name)?.instances.includes(instance) === true) {
         const d = this.distance(r.origin)
-        if (d < bestHops) { best = r.origin; bestHops = d }
+        // Ties go to the lower peer id, so every relay picks the same one.
+        if (d < bestHops || (d === bestHops && best != null && r.origin < best)) { best = r.origin; bestHops = d }
       }
     }
     return best

@@ -26,11 +26,8 @@ export class ReorderBuffer<T> {
   push (seq: number, item: T): T[] {
     if (seq < this.next || this.pending.has(seq)) return []
     if (seq !== this.next) {
-      if (this.pending.size >= this.capacity) {
-        if (seq > this.maxPending) return []
-        this.pending.delete(this.maxPending)
-        this.maxPending = Math.max(this.next, ...this.pending.keys())
-      }
+      // Full: drop what does not fit (O(1)); the gap is fetched again from the archive.
+      if (this.pending.size >= this.capacity) return []
       this.pending.set(seq, item)
       if (seq > this.maxPending) this.maxPending = seq
       return []
@@ -46,11 +43,21 @@ export class ReorderBuffer<T> {
     return out
   }
 
-  /** Moves `next` forward (after a restart or a replay), dropping what is now behind. */
-  skipTo (next: number): void {
-    if (next <= this.next) return
+  /**
+   * Moves `next` forward (after a restart or a replay), dropping what is now behind;
+   * returns what is held from `next` on that is now in order.
+   */
+  skipTo (next: number): T[] {
+    if (next <= this.next) return []
     for (const k of this.pending.keys()) if (k < next) this.pending.delete(k)
     this.next = next
+    const out: T[] = []
+    while (this.pending.has(this.next)) {
+      out.push(this.pending.get(this.next) as T)
+      this.pending.delete(this.next)
+      this.next++
+    }
     if (this.pending.size === 0) this.maxPending = 0
+    return out
   }
 }

@@ -75,7 +75,12 @@ export class LevelStore implements Store {
 
   async list (prefix: string): Promise<Array<[string, Uint8Array]>> {
     const out: Array<[string, Uint8Array]> = []
-    for await (const [k, v] of this.db.iterator({ gte: `r!${prefix}`, lt: `r!${prefix}\uffff` })) out.push([k.slice(2), v])
+    const start = `r!${prefix}`
+    // No upper bound in key space: any character may follow the prefix; stop at the first key without it.
+    for await (const [k, v] of this.db.iterator({ gte: start })) {
+      if (!k.startsWith(start)) break
+      out.push([k.slice(2), v])
+    }
     return out
   }
 

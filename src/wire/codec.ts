@@ -49,13 +49,19 @@ export function checkEnvelope (env: Envelope, where = 'envelope'): void {
   checkString(`${where} destination`, env.destination, MAX_NAME_BYTES)
   checkString(`${where} channel_id`, env.channelId, MAX_NAME_BYTES)
   for (const [k, v] of env.metadata) {
-    if (k.length > MAX_METADATA_FIELD_BYTES || v.length > MAX_METADATA_FIELD_BYTES) {
+    if (utf8Length(k) > MAX_METADATA_FIELD_BYTES || utf8Length(v) > MAX_METADATA_FIELD_BYTES) {
       throw new MalformedFrameError(`${where} metadata entry "${k.slice(0, 32)}" is over ${MAX_METADATA_FIELD_BYTES} characters`)
     }
   }
   if (env.type === 'MESSAGE_TYPE_UNSPECIFIED') {
     throw new UnknownMessageTypeError(`${where} has no message type`)
   }
+}
+
+const utf8 = new TextEncoder()
+/** Bytes in UTF-8; a string of n code units is at most 3n bytes, so short ones skip the encode. */
+function utf8Length (s: string): number {
+  return s.length * 3 <= MAX_METADATA_FIELD_BYTES ? s.length : utf8.encode(s).byteLength
 }
 
 const SINGULAR = ['hello', 'challenge', 'auth', 'ready', 'subscribe', 'subscribed', 'unsubscribe', 'fault', 'close'] as const
