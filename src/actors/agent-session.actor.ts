@@ -113,7 +113,17 @@ export class AgentSessionActor {
 
   private async connect (relay: string, signal: AbortSignal): Promise<void> {
     this.relay = relay
-    const stream = await this.init.node.dialProtocol(multiaddr(relay), SESSION_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.handshakeTimeoutMs)]) })
+    let stream
+    try {
+      stream = await this.init.node.dialProtocol(multiaddr(relay), SESSION_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.handshakeTimeoutMs)]) })
+    } catch (err) {
+      // Noise proves the relay holds the key its address names; a mismatch is a lie about who it is.
+      const name = (err as Error).name
+      if (name === 'EncryptionFailedError' || name === 'UnexpectedPeerError' || name === 'InvalidCryptoExchangeError') {
+        throw new AuthenticationError(`the relay at ${relay} could not prove the peer id in its address: ${(err as Error).message}`, { cause: err })
+      }
+      throw err
+    }
     const frames: FrameStream<SessionFrame, Item> = new FrameStream<SessionFrame, Item>({
       stream,
       decode: decodeSessionFrame,

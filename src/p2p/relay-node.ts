@@ -156,7 +156,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     const s = new RelaySessionActor({ stream, core, relayPeerId: self, clock, timings, registry: sessions, onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
-  }, { maxInboundStreams: 4096 })
+  }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
 
   await node.handle(LINK_PROTOCOL, (stream, connection) => {
     linkTo(connection.remotePeer, []).inbound(stream)
