@@ -1,0 +1,67 @@
+/**
+ * The command line, run as a user would: a relay process, a subscriber process that
+ * echoes requests, and one-shot request and pub processes.
+ */
+import { describe, it, expect, afterAll } from 'vitest'
+import { spawn, execFile } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { waitFor } from '../helpers.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const args = (...a: string[]): string[] => ['--import', 'tsx', 'src/cli/bin.ts', ...a]
+const run = promisify(execFile)
+const children: ChildProcess[] = []
+
+function start (...a: string[]): { child: ChildProcess, out: string[], err: string[] } {
+  const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
+  children.push(child)
+  const out: string[] = []
+  const err: string[] = []
+  child.stdout?.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)))
+  child.stderr?.on('data', (d: Buffer) => err.push(...d.toString().split('\n').filter(Boolean)))
+  return { child, out, err }
+}
+
+async function cli (...a: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, args(...a), { cwd: root, timeout: 20_000 })
+  return stdout
+}
+
+afterAll(() => { for (const c of children) c.kill('SIGTERM') })
+
+describe('slim-mesh command line', () => {
+  it('node prints its listening addresses with the peer id; sub, request and pub talk through it', async () => {
+    const node = start('node', '--listen', '/ip4/127.0.0.1/tcp/0', '--in-memory')
+    await waitFor(() => node.out.some(l => l.startsWith('listening on ')), 'the relay to listen', 20_000)
+    const addr = node.out.find(l => l.startsWith('listening on '))?.slice('listening on '.length) ?? ''
+    expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo\w+$/)
+
+    const sub = start('sub', '--relay', addr, 'acme/demo/echo', '--echo', '--count', '2')
+    await waitFor(() => sub.err.some(l => l.startsWith('subscribed to acme/demo/echo')), 'the subscription', 20_000)
+    expect((await cli('request', '--relay', addr, 'acme/demo/echo', 'hello')).trim()).toBe('hello')
+    expect((await cli('pub', '--relay', addr, 'acme/demo/echo', 'to all', '--mode', 'multicast')).trim()).toBe('published, seq 1')
+    const exited = new Promise<number | null>(resolve => sub.child.on('exit', resolve))
+    expect(await exited).toBe(0)
+    expect(sub.out).toEqual(['hello', 'to all'])
+
+    node.child.kill('SIGINT')
+    const code = await new Promise<number | null>(resolve => node.child.on('exit', resolve))
+    expect(code).toBe(0)
+  }, 60_000)
+
+  it('--help describes every command', async () => {
+    const top = await cli('--help')
+    for (const c of ['node', 'pub', 'sub', 'request']) expect(top).toContain(c)
+    expect(await cli('node', '--help')).toMatch(/--bootstrap <addr>/)
+    expect(await cli('pub', '--help')).toMatch(/--mode <mode>/)
+    expect(await cli('sub', '--help')).toMatch(/--from-seq <n>/)
+    expect(await cli('request', '--help')).toMatch(/--timeout <ms>/)
+  }, 60_000)
+
+  it('an invalid name fails with a message that says which component is wrong', async () => {
+    const err = await run(process.execPath, args('pub', '--relay', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWD92JrdkRv3DVNd2TVY8KACQ3ygK6ARWvkYjWgA938Qfd', '--as', 'acme/Demo/x', 'acme/demo/echo', 'x'), { cwd: root, timeout: 20_000 }).then(() => '', (e: { stderr: string, code: number }) => `${e.code}: ${e.stderr}`)
+    expect(err).toMatch(/^1: slim-mesh: name "acme\/Demo\/x" has an upper-case letter in component 2/)
+  }, 30_000)
+})
