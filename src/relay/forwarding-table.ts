@@ -42,6 +42,42 @@ export class ForwardingTable {
   /** Withdrawn origins, remembered until their TTL ends so that a late older copy cannot revive them. */
   private readonly withdrawn = new Map<string, { version: number, expiresAt: number }>()
   private readonly anycastCursor = new Map<string, number>()
+  /** name -> origins announcing it, so lookups cost the relays hosting a name, not all relays. */
+  private readonly byName = new Map<string, Set<string>>()
+
+  private index (r: RemoteRelay): void {
+    for (const name of r.names.keys()) {
+      let set = this.byName.get(name)
+      if (set == null) { set = new Set(); this.byName.set(name, set) }
+      set.add(r.origin)
+    }
+  }
+
+  private unindex (r: RemoteRelay): void {
+    for (const name of r.names.keys()) {
+      const set = this.byName.get(name)
+      if (set == null) continue
+      set.delete(r.origin)
+      if (set.size === 0) this.byName.delete(name)
+    }
+  }
+
+  private drop (origin: string): void {
+    const r = this.remote.get(origin)
+    if (r == null) return
+    this.unindex(r)
+    this.remote.delete(origin)
+  }
+
+  /** The remote relays that announce `name`. */
+  private hosting (name: string): RemoteRelay[] {
+    const out: RemoteRelay[] = []
+    for (const o of this.byName.get(name) ?? []) {
+      const r = this.remote.get(o)
+      if (r != null) out.push(r)
+    }
+    return out
+  }
 
   constructor (self: string) {
     this.self = self
@@ -101,13 +137,14 @@ export class ForwardingTable {
       return 'alternative'
     }
     if (ann.withdrawn) {
-      this.remote.delete(ann.origin)
+      this.drop(ann.origin)
       this.withdrawn.set(ann.origin, { version: ann.version, expiresAt: now + ann.ttlMs })
       return 'new'
     }
     const names = new Map<string, { instances: string[], sequencerSince: number }>()
     for (const r of ann.names) names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince })
-    this.remote.set(ann.origin, {
+    this.drop(ann.origin)
+    const entry: RemoteRelay = {
       origin: ann.origin,
       version: ann.version,
       addrs: ann.addrs,
@@ -115,7 +152,9 @@ export class ForwardingTable {
       paths: new Map([[neighbour, hops]]),
       expiresAt: now + ann.ttlMs,
       announcement: ann
-    })
+    }
+    this.remote.set(ann.origin, entry)
+    this.index(entry)
     return 'new'
   }
 
@@ -125,7 +164,7 @@ export class ForwardingTable {
     for (const [origin, r] of this.remote) {
       r.paths.delete(neighbour)
       if (r.paths.size === 0) {
-        this.remote.delete(origin)
+        this.drop(origin)
         lost.push(origin)
       }
     }
@@ -136,7 +175,7 @@ export class ForwardingTable {
   expire (now: number): string[] {
     const lost: string[] = []
     for (const [origin, r] of this.remote) {
-      if (r.expiresAt <= now) { this.remote.delete(origin); lost.push(origin) }
+      if (r.expiresAt <= now) { this.drop(origin); lost.push(origin) }
     }
     for (const [origin, t] of this.withdrawn) if (t.expiresAt <= now) this.withdrawn.delete(origin)
     return lost
@@ -170,9 +209,12 @@ export class ForwardingTable {
 
   /** Every name with subscribers or a sequencer anywhere known. */
   knownNames (): Set<string> {
-    const out = new Set([...this.local.keys(), ...this.localSequencer.keys()])
-    for (const r of this.remote.values()) for (const n of r.names.keys()) out.add(n)
-    return out
+    return new Set([...this.local.keys(), ...this.localSequencer.keys(), ...this.byName.keys()])
+  }
+
+  /** Whether `name` has subscribers or a sequencer anywhere known. */
+  isKnown (name: string): boolean {
+    return this.local.has(name) || this.localSequencer.has(name) || this.byName.has(name)
   }
 
   /**
@@ -187,7 +229,7 @@ export class ForwardingTable {
     }
     const own = this.localSequencer.get(name)
     if (own != null) consider(this.self, own)
-    for (const r of this.remote.values()) {
+    for (const r of this.hosting(name)) {
       const n = r.names.get(name)
       if (n != null) consider(r.origin, n.sequencerSince)
     }
@@ -199,7 +241,7 @@ export class ForwardingTable {
     if (this.local.get(name)?.has(instance) === true) return this.self
     let best: string | undefined
     let bestHops = Infinity
-    for (const r of this.remote.values()) {
+    for (const r of this.hosting(name)) {
       if (r.names.get(name)?.instances.includes(instance) === true) {
         const d = this.distance(r.origin)
         // Ties go to the lower peer id, so every relay picks the same one.
@@ -221,7 +263,7 @@ export class ForwardingTable {
       candidates = [...local].sort().map(instance => ({ relay: this.self, instance, hops: 0 }))
     } else {
       let bestHops = Infinity
-      for (const r of this.remote.values()) {
+      for (const r of this.hosting(name)) {
         const n = r.names.get(name)
         if (n == null || n.instances.length === 0) continue
         const d = this.distance(r.origin)

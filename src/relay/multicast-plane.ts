@@ -374,7 +374,7 @@ export class MulticastPlane {
     if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
     if (ch.tailTimer != null) this.host.clock.clearTimeout(ch.tailTimer)
     this.channels.delete(name)
-    if (!this.host.table.knownNames().has(name)) this.host.io.setTopic(name, false)
+    if (!this.host.table.isKnown(name)) this.host.io.setTopic(name, false)
   }
 
   /**

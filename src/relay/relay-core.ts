@@ -307,12 +307,14 @@ export class RelayCore {
       const next = { ...ann, hops: ann.hops + 1 }
       for (const n of this.neighbours) if (n !== peer && n !== ann.origin) this.io.sendAnnouncement(n, next)
     }
+    // Join the topic of every name in use in the mesh, so that the relays on a topic stay
+    // connected through this one (gossipsub only forwards among a topic's subscribers).
+    for (const r of ann.names) this.io.setTopic(r.name, true)
     this.routesChanged()
   }
 
   private routesChanged (): void {
     this.multicast.checkClaims()
-    for (const name of this.table.knownNames()) this.io.setTopic(name, true)
   }
 
   private expireRoutes (): void {
