@@ -21,9 +21,10 @@ describe('abuse', () => {
     const node = await createAgentLibp2p(await generateKeyPair('Ed25519'))
     cleanup.push(node)
     const results = await Promise.allSettled(Array.from({ length: 40 }, async () => await node.dialProtocol(multiaddr(r.multiaddrs[0] as string), SESSION_PROTOCOL)))
-    const refused = results.filter(x => x.status === 'rejected').length
-    expect(refused).toBeGreaterThan(0)
-    expect(results.length - refused).toBeLessThanOrEqual(8)
+    // Past the cap a stream is refused at negotiation or reset just after: at most 8 stay open.
+    const opened = results.flatMap(x => x.status === 'fulfilled' ? [x.value] : [])
+    await waitFor(() => opened.filter(s => s.status === 'open').length <= 8, 'the excess streams to be refused or reset')
+    expect(results.length - opened.filter(s => s.status === 'open').length).toBeGreaterThanOrEqual(32)
     const a = await agent(r, 'acme/abuse/ok')
     cleanup.push(a)
     const sub = collect(await a.subscribe('acme/abuse/ok'))
