@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createActor, fromPromise } from 'xstate'
+import { stateName, transitionInspector } from './inspection.js'
 import type { Actor } from 'xstate'
 import { multiaddr } from '@multiformats/multiaddr'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
@@ -82,13 +83,11 @@ export class AgentSessionActor {
         notifyStatus: (_, p) => { init.handlers.onStatus({ type: p.type, relay: this.relay, error: this.actor?.getSnapshot().context.error }) }
       }
     })
-    this.actor = createActor(machine, { input: { relays: init.relays } })
-    let last = 'connecting'
+    const sink = init.handlers.onTransition
+    this.actor = createActor(machine, { input: { relays: init.relays }, inspect: transitionInspector(sink == null ? undefined : (from, to, event) => { sink('session', from, to, event) }) })
     this.done = new Promise(resolve => {
       this.actor.subscribe({
         next: snap => {
-          const now = typeof snap.value === 'string' ? snap.value : `${Object.keys(snap.value)[0]}.${String(Object.values(snap.value)[0])}`
-          if (now !== last) { init.handlers.onTransition?.('session', last, now, ''); last = now }
           if (snap.status === 'done') resolve()
         },
         complete: () => { resolve() }
@@ -102,9 +101,9 @@ export class AgentSessionActor {
     if (this.actor.getSnapshot().status === 'active') this.actor.send(event)
   }
 
+  /** The top-level state: connecting, handshaking, active, reconnecting, closing, closed. */
   get state (): string {
-    const v = this.actor.getSnapshot().value
-    return typeof v === 'string' ? v : Object.keys(v)[0] ?? ''
+    return stateName(this.actor.getSnapshot().value).split('.')[0] ?? ''
   }
 
   get error (): { name: string, message: string } | undefined { return this.actor.getSnapshot().context.error }

@@ -4,6 +4,7 @@
  * writer and one reader and nobody has to agree who dialled whom.
  */
 import { createActor, fromPromise } from 'xstate'
+import { stateName, transitionInspector } from './inspection.js'
 import type { Actor } from 'xstate'
 import type { PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -56,11 +57,11 @@ export class PeerLinkActor {
         closeLink: () => { const out = this.out; this.out = undefined; if (out != null) void out.close() }
       }
     })
-    this.actor = createActor(machine, { input: { peer: this.peer, dialable: true }, clock: init.clock as never })
-    let last = 'dialing'
-    this.actor.subscribe(snap => {
-      const now = typeof snap.value === 'string' ? snap.value : `${Object.keys(snap.value)[0]}.${String(Object.values(snap.value)[0])}`
-      if (now !== last) { init.onTransition?.(`link:${this.peer}`, last, now, ''); last = now }
+    const sink = init.onTransition
+    this.actor = createActor(machine, {
+      input: { peer: this.peer, dialable: true },
+      clock: init.clock as never,
+      inspect: transitionInspector(sink == null ? undefined : (from, to, event) => { sink(`link:${this.peer}`, from, to, event) })
     })
     this.actor.start()
   }
@@ -70,10 +71,7 @@ export class PeerLinkActor {
     if (this.actor.getSnapshot().status === 'active') this.actor.send(event)
   }
 
-  get state (): string {
-    const v = this.actor.getSnapshot().value
-    return typeof v === 'string' ? v : `${Object.keys(v)[0]}.${String(Object.values(v)[0])}`
-  }
+  get state (): string { return stateName(this.actor.getSnapshot().value) }
 
   private async open (signal: AbortSignal): Promise<void> {
     const target = this.init.node.getConnections(this.init.peer).length > 0 || this.init.addrs.length === 0 ? this.init.peer : this.init.addrs

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createActor, fromPromise } from 'xstate'
+import { stateName, transitionInspector } from './inspection.js'
 import type { Actor } from 'xstate'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { PublicKey, Stream } from '@libp2p/interface'
@@ -99,11 +100,10 @@ export class RelaySessionActor implements AgentPort {
         }
       }
     })
-    this.actor = createActor(machine, { clock: init.clock as never })
-    let last = 'handshaking'
-    this.actor.subscribe(snap => {
-      const now = stateName(snap.value)
-      if (now !== last) { init.onTransition?.(`session:${this.name ?? this.id}`, last, now, ''); last = now }
+    const sink = init.onTransition
+    this.actor = createActor(machine, {
+      clock: init.clock as never,
+      inspect: transitionInspector(sink == null ? undefined : (from, to, event) => { sink(`session:${this.name ?? this.id}`, from, to, event) })
     })
     this.actor.start()
   }
@@ -229,10 +229,5 @@ function partOf (f: SessionFrame): string {
   return f.acks.length > 0 ? 'Ack' : 'messages'
 }
 
-function stateName (value: unknown): string {
-  if (typeof value === 'string') return value
-  const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', '']
-  return `${k}.${stateName(v)}`
-}
 
 export { SessionFrame }

@@ -10,6 +10,7 @@
  * holds across a relay restart too.
  */
 import { createActor } from 'xstate'
+import { transitionInspector } from './inspection.js'
 import type { Actor } from 'xstate'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
@@ -64,12 +65,7 @@ export class SequencerActor {
         rejectNotSequencer: () => { this.reject(ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0) }
       }
     })
-    this.actor = createActor(machine, { input: { name, head, epoch }, clock: fx.clock as never })
-    let last = 'active'
-    this.actor.subscribe((snap) => {
-      const now = typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value)
-      if (now !== last) { fx.onTransition?.(last, now, 'sequencer'); last = now }
-    })
+    this.actor = createActor(machine, { input: { name, head, epoch }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
     this.actor.start()
   }
 

@@ -5,6 +5,8 @@
 import { Command, Option } from 'commander'
 import { registerNodeCommand } from './node.command.js'
 import { registerAgentCommands } from './agent.commands.js'
+import { registerChartCommand } from './chart.command.js'
+import { registerInspectCommand } from './inspect.command.js'
 
 export async function main (argv: string[]): Promise<void> {
   const program = new Command()
@@ -14,6 +16,8 @@ export async function main (argv: string[]): Promise<void> {
     .showHelpAfterError()
   registerNodeCommand(program)
   registerAgentCommands(program)
+  registerChartCommand(program)
+  registerInspectCommand(program)
   await program.parseAsync(argv)
 }
 

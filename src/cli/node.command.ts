@@ -13,11 +13,13 @@ export function registerNodeCommand (program: Command): void {
     .addOption(collectOption('--bootstrap <addr>', 'relay to link to, ending in /p2p/<peerId> (repeatable)'))
     .option('--data-dir <dir>', 'where the identity, archive and peers are kept', DEFAULT_DATA_DIR)
     .option('--in-memory', 'keep nothing on disk (ignores --data-dir)')
-    .action(async (opts: { listen: string[], bootstrap: string[], dataDir: string, inMemory?: boolean }) => {
+    .option('--inspect', 'serve live inspection of this relay\'s actors to `slim-mesh inspect`')
+    .action(async (opts: { listen: string[], bootstrap: string[], dataDir: string, inMemory?: boolean, inspect?: boolean }) => {
       const relay = await createRelay({
         listen: opts.listen,
         bootstrap: opts.bootstrap,
-        dataDir: opts.inMemory === true ? undefined : opts.dataDir
+        dataDir: opts.inMemory === true ? undefined : opts.dataDir,
+        inspect: opts.inspect === true
       })
       for (const addr of relay.multiaddrs) console.log(`listening on ${addr}`)
       console.log(`peer id ${relay.peerId}${opts.inMemory === true ? ' (in memory)' : `, data in ${opts.dataDir}`}`)
@@ -25,6 +27,7 @@ export function registerNodeCommand (program: Command): void {
       console.log('connect an agent, for example:')
       console.log(`  npx slim-mesh sub --relay ${addr} acme/demo/echo --echo`)
       console.log(`  npx slim-mesh request --relay ${addr} acme/demo/echo hello`)
+      if (opts.inspect === true) console.log(`inspection on: npx slim-mesh inspect --relay ${addr}`)
       let stopping = false
       const stop = (): void => {
         if (stopping) return

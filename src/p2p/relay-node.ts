@@ -25,6 +25,8 @@ import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import { PeerLinkActor } from '../actors/peer-link.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
 import { createLogger } from '../logger.js'
+import { InspectionService } from './inspection-service.js'
+import type { TransitionEvent } from './inspection-service.js'
 
 export interface RelayOptions {
   /** Multiaddrs to listen on; default `/ip4/127.0.0.1/tcp/0`. */
@@ -37,11 +39,14 @@ export interface RelayOptions {
   config?: Partial<RelayConfig>
   /** Session and link timings. */
   timings?: Partial<RelaySessionTimings & PeerLinkTimings>
-  /** Called with every actor transition (off unless given). */
-  inspect?: (event: TransitionEvent) => void
+  /**
+   * Inspection, off by default: a function is called with every actor transition;
+   * `true` serves them to `slim-mesh inspect` over `/slim/inspect/1.0.0`.
+   */
+  inspect?: boolean | ((event: TransitionEvent) => void)
 }
 
-export interface TransitionEvent { actor: string, from: string, to: string, event: string, at: number }
+export type { TransitionEvent }
 
 export interface Relay {
   readonly peerId: string
@@ -89,9 +94,24 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const sessions = new Map<string, RelaySessionActor>()
   const allSessions = new Set<RelaySessionActor>()
   const topics = new Set<string>()
-  const onTransition = options.inspect == null
+  const current = new Map<string, string>()
+  const inspection = options.inspect === true
+    ? new InspectionService(() => [
+        // The relay itself first: an inspector knows at once that it is attached.
+        { actor: 'relay', from: '', to: 'running', event: 'snapshot', at: Date.now() },
+        ...[...current].map(([actor, to]) => ({ actor, from: '', to, event: 'snapshot', at: Date.now() }))
+      ])
+    : undefined
+  const sink = typeof options.inspect === 'function' ? options.inspect : undefined
+  const onTransition = options.inspect == null || options.inspect === false
     ? undefined
-    : (actor: string, from: string, to: string, event: string) => { options.inspect?.({ actor, from, to, event, at: Date.now() }) }
+    : (actor: string, from: string, to: string, event: string) => {
+        const e = { actor, from, to, event, at: Date.now() }
+        if (to === 'closed' || to === 'stopped') current.delete(actor)
+        else current.set(actor, to)
+        sink?.(e)
+        inspection?.publish(e)
+      }
 
   const core = new RelayCore({
     peerId: self,
@@ -163,6 +183,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }, { maxInboundStreams: 4, maxOutboundStreams: 4 })
 
   await core.start()
+  await inspection?.start(node)
 
   // Relays linked before a restart, then the bootstrap list.
   for (const [key, value] of await store.list('peer/')) {
@@ -193,6 +214,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       stopped = true
       for (const s of allSessions) s.stop()
       await core.stop()
+      await inspection?.stop()
       await Promise.all([...links.values()].map(async l => { await l.close() }))
       await node.stop()
       await store.close()

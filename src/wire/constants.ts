@@ -8,6 +8,8 @@
 export const SESSION_PROTOCOL = '/slim/session/1.0.0'
 /** Relay-to-relay link stream: route announcements and hop-by-hop forwarding. */
 export const LINK_PROTOCOL = '/slim/link/1.0.0'
+/** Live inspection of a relay's actors (served only when the relay runs with inspection on). */
+export const INSPECT_PROTOCOL = '/slim/inspect/1.0.0'
 /** Gossipsub topic of a multicast name: the prefix, then the name. */
 export const MULTICAST_TOPIC_PREFIX = '/slim/mc/1/'
 

@@ -64,4 +64,29 @@ describe('slim-mesh command line', () => {
     const err = await run(process.execPath, args('pub', '--relay', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWD92JrdkRv3DVNd2TVY8KACQ3ygK6ARWvkYjWgA938Qfd', '--as', 'acme/Demo/x', 'acme/demo/echo', 'x'), { cwd: root, timeout: 20_000 }).then(() => '', (e: { stderr: string, code: number }) => `${e.code}: ${e.stderr}`)
     expect(err).toMatch(/^1: slim-mesh: name "acme\/Demo\/x" has an upper-case letter in component 2/)
   }, 30_000)
+
+  it('chart prints every machine as mermaid, or one as JSON', async () => {
+    const all = await cli('chart')
+    for (const m of ['agentSession', 'relaySession', 'peerLink', 'sequencer']) expect(all).toContain(`%% ${m}:`)
+    expect(all.match(/stateDiagram-v2/g)?.length).toBe(4)
+    const json = JSON.parse(await cli('chart', 'peerLink', '--format', 'json')) as { id: string, initial: string, transitions: unknown[] }
+    expect(json).toMatchObject({ id: 'peerLink', initial: 'dialing' })
+    expect(json.transitions.length).toBeGreaterThan(5)
+    const err = await run(process.execPath, args('chart', 'nope'), { cwd: root }).then(() => '', (e: { stderr: string }) => e.stderr)
+    expect(err).toMatch(/no machine named "nope"; known: agentSession/)
+  }, 60_000)
+
+  it('inspect streams a live relay\'s actors moving as an agent connects and leaves', async () => {
+    const node = start('node', '--listen', '/ip4/127.0.0.1/tcp/0', '--in-memory', '--inspect')
+    await waitFor(() => node.out.some(l => l.startsWith('listening on ')), 'the relay to listen', 20_000)
+    const addr = node.out.find(l => l.startsWith('listening on '))?.slice('listening on '.length) ?? ''
+    const inspector = start('inspect', '--relay', addr)
+    await waitFor(() => inspector.out.some(l => /relay {2}· -> running/.test(l)), 'the inspector to attach', 20_000)
+    await cli('pub', '--relay', addr, '--as', 'acme/cli/visitor', 'acme/cli/visitor', 'hi', '--mode', 'multicast')
+    await waitFor(() => inspector.out.some(l => /session:acme\/cli\/visitor\/\w+ {2}active\.live -> closed {2}\(close\.received\)/.test(l)), 'the session to close', 20_000)
+    expect(inspector.out.some(l => /session:acme\/cli\/visitor\/\w+ {2}authenticating -> active\.live/.test(l))).toBe(true)
+    expect(inspector.out.some(l => /sequencer:acme\/cli\/visitor {2}· -> active/.test(l))).toBe(true)
+    inspector.child.kill('SIGINT')
+    node.child.kill('SIGINT')
+  }, 60_000)
 })

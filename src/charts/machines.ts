@@ -1,0 +1,20 @@
+/** Every machine slim-mesh runs, by name: what `slim-mesh chart` prints. */
+import type { AnyStateMachine } from 'xstate'
+import { agentSessionMachine } from '../machines/agent-session.machine.js'
+import { relaySessionMachine } from '../machines/relay-session.machine.js'
+import { peerLinkMachine } from '../machines/peer-link.machine.js'
+import { sequencerMachine } from '../machines/sequencer.machine.js'
+
+export interface ChartedMachine {
+  name: string
+  machine: AnyStateMachine
+  /** One line on what it is. */
+  summary: string
+}
+
+export const MACHINES: ChartedMachine[] = [
+  { name: 'agentSession', machine: agentSessionMachine, summary: 'an agent\'s session with its relay (agent side)' },
+  { name: 'relaySession', machine: relaySessionMachine, summary: 'one agent session (relay side)' },
+  { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
+  { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' }
+]

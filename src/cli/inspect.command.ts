@@ -1,0 +1,20 @@
+/** `slim-mesh inspect --relay ADDR`: streams the transitions of a running relay's actors. */
+import type { Command } from 'commander'
+import { inspectRelay } from '../p2p/inspect-client.js'
+
+export function registerInspectCommand (program: Command): void {
+  program.command('inspect')
+    .description('stream the actor transitions of a relay started with --inspect (actor, from, to, event)')
+    .requiredOption('--relay <addr>', 'the relay multiaddr, ending in /p2p/<peerId>')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { relay: string, json?: boolean }) => {
+      const ac = new AbortController()
+      process.on('SIGINT', () => { ac.abort() })
+      process.on('SIGTERM', () => { ac.abort() })
+      for await (const e of inspectRelay(opts.relay, { signal: ac.signal })) {
+        if (opts.json === true) { console.log(JSON.stringify(e)); continue }
+        const time = new Date(e.at).toISOString().slice(11, 23)
+        console.log(`${time}  ${e.actor}  ${e.from === '' ? '·' : e.from} -> ${e.to}  (${e.event})`)
+      }
+    })
+}
