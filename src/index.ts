@@ -22,6 +22,22 @@ export type { AgentStatus } from './actors/agent-session.actor.js'
 export { Subscription } from './agent/subscription.js'
 export type { Message } from './agent/message.js'
 
+// Channels: one MLS group per channel (agent.createChannel, agent.joinChannel, agent.keyPackage)
+export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions } from './channel/index.js'
+export type { KeyRetention } from './channel/index.js'
+export { DEFAULT_SUITE, QUANTUM_SAFE_SUITE, CHANNEL_SUITES, DEFAULT_KEY_RETENTION } from './channel/index.js'
+export {
+  CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
+  MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
+  ChannelExistsError, CorruptChannelStateError
+} from './channel/index.js'
+
+// MLS crypto and conformance
+export { createNodeCryptoProvider, nodeCryptoProvider, runConformance } from './mls/index.js'
+
+// Inspection
+export { inspectRelay } from './p2p/inspect-client.js'
+
 // Names
 export { parseServiceName, parseAgentName, parseName, agentNameForKey, instanceIdFromPublicKey } from './names/index.js'
 export type { ServiceName, AgentName, Name } from './names/index.js'
@@ -36,3 +52,4 @@ export { sequencerMachine } from './machines/sequencer.machine.js'
 export { relaySessionMachine } from './machines/relay-session.machine.js'
 export { agentSessionMachine } from './machines/agent-session.machine.js'
 export { peerLinkMachine } from './machines/peer-link.machine.js'
+export { channelMachine } from './machines/channel.machine.js'

@@ -77,7 +77,7 @@ export async function tempDir (): Promise<{ path: string, [Symbol.asyncDispose]:
   return { path, [Symbol.asyncDispose]: async () => { await rm(path, { recursive: true, force: true }) } }
 }
 
-export async function stopAll (...things: Array<{ close?: () => Promise<void>, stop?: () => Promise<void> } | undefined>): Promise<void> {
+export async function stopAll (...things: Array<{ close?: () => unknown, stop?: () => unknown } | undefined>): Promise<void> {
   for (const t of things.reverse()) {
     try { if (t?.close != null) await t.close(); else if (t?.stop != null) await t.stop() } catch {}
   }

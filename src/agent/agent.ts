@@ -126,6 +126,9 @@ export class Agent {
       const name = agentNameForKey(options.name, key.publicKey)
       const node = await createAgentLibp2p(key)
       const agent = new Agent(name, key, node, store, options)
+      // The channel layer listens from the start, so an invitation that arrives before
+      // this agent touches any channel is still answered.
+      agent.channelLayer = new AgentChannels(agent)
       await agent.firstConnection()
       return agent
     } catch (err) {
@@ -221,13 +224,20 @@ export class Agent {
     const env = this.envelope(name, data, options)
     if (env.mode === DeliveryMode.MULTICAST) throw new InvalidNameError('a request goes to one receiver: use anycast or unicast')
     env.expectsReply = true
+    this.checkOpen()
     const key = idKey(env.messageId)
-    const reply = new Promise<Message>((resolve, reject) => { this.requests.set(key, { resolve, reject }) })
+    // The relay does not acknowledge a request: its reply does. A failure to route it comes
+    // back as an error ack, which rejects the same promise.
+    const reply = new Promise<Message>((resolve, reject) => {
+      this.requests.set(key, { resolve, reject })
+      this.pending.set(key, { env, resolve: () => {}, reject })
+    })
+    this.session.send(env) // if the session is down, it goes out on resume
     try {
-      await this.send(env, options.signal)
       return await withTimeout(reply, options.timeoutMs ?? this.options.requestTimeoutMs ?? 10_000, `request to ${name}`, options.signal)
     } finally {
       this.requests.delete(key)
+      this.pending.delete(key)
     }
   }
 
@@ -316,9 +326,12 @@ export class Agent {
     if (env.mode === DeliveryMode.MULTICAST) m.seq = env.seq
     if (env.expectsReply) {
       m.respond = async (data: Uint8Array) => {
+        // At most once: a reply is not acknowledged; if it is lost, the requester's
+        // request times out and it can ask again.
+        this.checkOpen()
         const reply = this.envelope(env.source, data, { mode: 'unicast' })
         reply.correlationId = env.messageId
-        await this.send(reply)
+        this.session.send(reply)
       }
     }
     return m

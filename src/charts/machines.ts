@@ -4,6 +4,7 @@ import { agentSessionMachine } from '../machines/agent-session.machine.js'
 import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import { peerLinkMachine } from '../machines/peer-link.machine.js'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
+import { channelMachine } from '../machines/channel.machine.js'
 
 export interface ChartedMachine {
   name: string
@@ -16,5 +17,6 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'agentSession', machine: agentSessionMachine, summary: 'an agent\'s session with its relay (agent side)' },
   { name: 'relaySession', machine: relaySessionMachine, summary: 'one agent session (relay side)' },
   { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
-  { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' }
+  { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' },
+  { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it' }
 ]

@@ -7,6 +7,7 @@ import { registerNodeCommand } from './node.command.js'
 import { registerAgentCommands } from './agent.commands.js'
 import { registerChartCommand } from './chart.command.js'
 import { registerInspectCommand } from './inspect.command.js'
+import { registerConformanceCommand } from './conformance.command.js'
 
 export async function main (argv: string[]): Promise<void> {
   const program = new Command()
@@ -18,6 +19,7 @@ export async function main (argv: string[]): Promise<void> {
   registerAgentCommands(program)
   registerChartCommand(program)
   registerInspectCommand(program)
+  registerConformanceCommand(program)
   await program.parseAsync(argv)
 }
 

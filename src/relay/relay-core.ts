@@ -253,9 +253,12 @@ export class RelayCore {
       }
     }
     if (rec == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no instance of ${env.destination} at relay ${this.self}`)); return }
+    // A request is acknowledged by its reply, and a reply needs none: only failures are
+    // reported for them, which saves a frame each way on the request/reply path.
+    const ackless = env.expectsReply || env.correlationId.byteLength > 0
     if (!this.delivered.add(env.source + idKey(env.messageId))) {
       // Sent again after a reconnect: acknowledge, but do not deliver twice.
-      this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
+      if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
       return
     }
     if (rec.port != null) {
@@ -266,7 +269,7 @@ export class RelayCore {
       this.ackOrigin(origin, nack(env, ErrorCode.UNAVAILABLE, `${rec.name} is away and its buffer is full`))
       return
     }
-    this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
+    if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
   }
 
   private ackOrigin (origin: SequencerOrigin, ack: SequencerAck): void {

@@ -53,7 +53,7 @@ describe('slim-mesh command line', () => {
 
   it('--help describes every command', async () => {
     const top = await cli('--help')
-    for (const c of ['node', 'pub', 'sub', 'request']) expect(top).toContain(c)
+    for (const c of ['node', 'pub', 'sub', 'request', 'chart', 'inspect', 'conformance']) expect(top).toContain(c)
     expect(await cli('node', '--help')).toMatch(/--bootstrap <addr>/)
     expect(await cli('pub', '--help')).toMatch(/--mode <mode>/)
     expect(await cli('sub', '--help')).toMatch(/--from-seq <n>/)
@@ -67,8 +67,8 @@ describe('slim-mesh command line', () => {
 
   it('chart prints every machine as mermaid, or one as JSON', async () => {
     const all = await cli('chart')
-    for (const m of ['agentSession', 'relaySession', 'peerLink', 'sequencer']) expect(all).toContain(`%% ${m}:`)
-    expect(all.match(/stateDiagram-v2/g)?.length).toBe(4)
+    for (const m of ['agentSession', 'relaySession', 'peerLink', 'sequencer', 'channel']) expect(all).toContain(`%% ${m}:`)
+    expect(all.match(/stateDiagram-v2/g)?.length).toBe(5)
     const json = JSON.parse(await cli('chart', 'peerLink', '--format', 'json')) as { id: string, initial: string, transitions: unknown[] }
     expect(json).toMatchObject({ id: 'peerLink', initial: 'dialing' })
     expect(json.transitions.length).toBeGreaterThan(5)

@@ -11,7 +11,7 @@ import { rawSession } from './raw-session.js'
 import { createAgentLibp2p } from '../../src/p2p/libp2p-node.js'
 import { LINK_PROTOCOL, SESSION_PROTOCOL } from '../../src/wire/constants.js'
 
-const cleanup: Array<{ close?: () => Promise<void>, stop?: () => Promise<void> }> = []
+const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 
 describe('abuse', () => {

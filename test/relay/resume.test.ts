@@ -10,7 +10,7 @@ import type { Relay } from '../../src/p2p/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
 
-const cleanup: Array<{ close?: () => Promise<void>, stop?: () => Promise<void> }> = []
+const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 
 function cutCable (a: Agent): void {

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { line, agent, collect, routed, waitFor, stopAll, text, str } from '../helpers.js'
 
-const cleanup: Array<{ close?: () => Promise<void>, stop?: () => Promise<void> }> = []
+const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 
 describe('smoke', () => {

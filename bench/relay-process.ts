@@ -1,0 +1,24 @@
+/**
+ * One relay in its own process, as nats-server runs in its own: started by the bench
+ * with `fork`, it reports its addresses, then answers `loop` requests with its event
+ * loop delay (p99 and max, ms) since the previous one.
+ */
+import '../src/polyfill.js'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createRelay } from '../src/p2p/relay-node.js'
+
+const bootstrap = process.argv.slice(2)
+const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap })
+const h = monitorEventLoopDelay({ resolution: 1 })
+h.enable()
+process.send?.({ type: 'ready', multiaddrs: relay.multiaddrs, peerId: relay.peerId })
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'loop') {
+    process.send?.({ type: 'loop', p99: h.percentile(99) / 1e6, max: h.max / 1e6, mean: h.mean / 1e6 })
+    h.reset()
+  } else if (m.type === 'neighbours') {
+    process.send?.({ type: 'neighbours', neighbours: relay.neighbours() })
+  } else if (m.type === 'stop') {
+    void relay.stop().then(() => process.exit(0))
+  }
+})

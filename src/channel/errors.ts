@@ -1,0 +1,85 @@
+/**
+ * Errors of the channel area. One class per condition; `this.name` equals the class name
+ * so callers branch on `err.name`, and the underlying failure travels as `cause`.
+ */
+
+function named<T extends Error> (err: T, name: string): T {
+  err.name = name
+  return err
+}
+
+/**
+ * A credential whose agent name does not match its signature key: the name's instance
+ * must be the one the key gives (src/names/identity.ts), and the key an Ed25519 key.
+ */
+export class CredentialMismatchError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'CredentialMismatchError') }
+}
+
+/** Bytes handed to the channel that are not a valid MLS message, key package or Welcome for it. */
+export class InvalidChannelMessageError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'InvalidChannelMessageError') }
+}
+
+/** A message that decodes but cannot be opened: wrong group, forged, replayed, or from an epoch whose keys are gone. */
+export class MessageRejectedError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'MessageRejectedError') }
+}
+
+/** An operation on a channel this agent is no longer a member of (removed, left or closed). */
+export class ChannelClosedError extends Error {
+  readonly reason: 'closed' | 'removed' | 'left'
+  constructor (message: string, reason: 'closed' | 'removed' | 'left', options?: ErrorOptions) { super(message, options); named(this, 'ChannelClosedError'); this.reason = reason }
+}
+
+/** A cipher suite name that channels do not offer. */
+export class UnsupportedChannelSuiteError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'UnsupportedChannelSuiteError') }
+}
+
+/** A member named in an operation is not in the channel (or already is, for an add). */
+export class MemberNotFoundError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'MemberNotFoundError') }
+}
+
+/** An agent already in the channel was added again. */
+export class AlreadyMemberError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'AlreadyMemberError') }
+}
+
+/** A commit that the sequencer kept refusing (stale epoch) after every retry, or that could not be built. */
+export class CommitFailedError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'CommitFailedError') }
+}
+
+/** An invited agent that declined, or did not answer the JoinRequest in time. */
+export class InviteFailedError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'InviteFailedError') }
+}
+
+/** joinChannel found no saved state and no Welcome came in time (or it was aborted). */
+export class JoinFailedError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'JoinFailedError') }
+}
+
+/** A Welcome for which this agent holds no matching key package (used already, or never made here). */
+export class NoMatchingKeyPackageError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'NoMatchingKeyPackageError') }
+}
+
+/** This agent already has the channel open. */
+export class ChannelExistsError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'ChannelExistsError') }
+}
+
+/** A saved channel state that does not decode (corrupt store). */
+export class CorruptChannelStateError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'CorruptChannelStateError') }
+}
+
+/** The names of every error this area throws, for callers (and tests) that check an error is a typed one. */
+export const CHANNEL_ERROR_NAMES = new Set([
+  'CredentialMismatchError', 'InvalidChannelMessageError', 'MessageRejectedError', 'ChannelClosedError',
+  'UnsupportedChannelSuiteError', 'MemberNotFoundError', 'AlreadyMemberError', 'CommitFailedError', 'InviteFailedError',
+  'JoinFailedError', 'NoMatchingKeyPackageError', 'ChannelExistsError', 'CorruptChannelStateError'
+])

@@ -1,0 +1,42 @@
+/**
+ * Channels: one MLS group (RFC 9420, via ts-mls) per channel, carried by the relay mesh.
+ *
+ * The channel's sequencer relay numbers every message and orders commits (the first
+ * commit built on the current epoch wins; later ones are refused as stale and rebuilt
+ * by their senders), so every member applies the same commits in the same order and
+ * reads the same messages in the same order. Relays see ciphertext only.
+ *
+ * - Identity: a basic credential naming the agent, signed with its Ed25519 identity key;
+ *   every credential met is checked against the name's instance (./credentials.ts).
+ * - Suites: DEFAULT_SUITE (X25519, AES-128-GCM, Ed25519) or QUANTUM_SAFE_SUITE (X-Wing)
+ *   per channel (./suites.ts).
+ * - Forward secrecy: old epochs' receiving keys are kept for `keyRetention.epochs`
+ *   epochs, default 1 (exactly the race of a message sealed just before a commit);
+ *   skipped keys within an epoch for 10 generations; used keys are zeroed
+ *   (DEFAULT_KEY_RETENTION in ./group.ts).
+ * - Persistence: with a data directory, each channel's MLS state and stream position
+ *   are one record in the agent's store; `joinChannel` after a restart restores it.
+ *
+ * @example
+ * ```ts
+ * const kp = await bob.keyPackage()
+ * const ch = await alice.createChannel('acme/research/summarizer')
+ * const joining = bob.joinChannel('acme/research/summarizer')
+ * await ch.addMember(kp)
+ * const bobCh = await joining
+ * await ch.send(new TextEncoder().encode('hello'))
+ * for await (const m of bobCh.messages()) console.log(m.sender, m.seq, m.epoch, m.data)
+ * ```
+ */
+
+export { AgentChannels } from './agent-channels.js'
+export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions } from './agent-channels.js'
+export { MlsGroup, DEFAULT_KEY_RETENTION, makeKeyPackage, decodeKeyPackage, decodeWelcome } from './group.js'
+export type { KeyRetention, LocalMember, Opened, PendingCommit, CommitApplied } from './group.js'
+export { CHANNEL_SUITES, DEFAULT_SUITE, QUANTUM_SAFE_SUITE, channelSuite } from './suites.js'
+export { checkCredential, credentialFor, NameKeyAuthenticationService } from './credentials.js'
+export {
+  CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
+  MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
+  ChannelExistsError, CorruptChannelStateError, CHANNEL_ERROR_NAMES
+} from './errors.js'
