@@ -45,11 +45,12 @@ export async function runBench (options: { only?: string, log?: (s: string) => v
     throw new Error(`no scenario "${options.only}"; known: ${SCENARIOS.join(', ')}`)
   }
   const results: BenchResult[] = []
-  const server = ensureNatsServer(log)
+  const needsNats = want('reqrep-1relay') || want('reqrep-2relays') || want('throughput-1to1') || want('fanout-10')
+  const server = needsNats ? ensureNatsServer(log) : { why: 'not needed' }
   let peer: NatsPeer | undefined
   if (server.path != null) {
     try { peer = await startNats(server.path) } catch (err) { log(`peer unavailable: ${(err as Error).message}`) }
-  } else {
+  } else if (needsNats) {
     log(`peer unavailable: ${server.why ?? ''}`)
   }
   const loopDelays: number[] = []

@@ -70,6 +70,8 @@ interface Pending {
   env: Envelope
   resolve: (ack: Ack) => void
   reject: (err: Error) => void
+  /** When it fails with TimeoutError if no ack came (ms since epoch). */
+  deadline: number
 }
 
 const MODES: Record<DeliveryModeName, DeliveryMode> = { anycast: DeliveryMode.ANYCAST, multicast: DeliveryMode.MULTICAST, unicast: DeliveryMode.UNICAST }
@@ -91,6 +93,10 @@ export class Agent {
   private readonly key: PrivateKey
   private channelLayer?: AgentChannels
   private nextRequestId = 1
+  /** Message ids: 8 random bytes per agent process, then a counter (unique, and cheap to make). */
+  private readonly idPrefix = randomBytes(8)
+  private idCounter = 0
+  private sweepTimer?: ReturnType<typeof setInterval>
   private dirtyPositions = false
   private positionTimer?: ReturnType<typeof setTimeout>
   private closed = false
@@ -230,7 +236,7 @@ export class Agent {
     // back as an error ack, which rejects the same promise.
     const reply = new Promise<Message>((resolve, reject) => {
       this.requests.set(key, { resolve, reject })
-      this.pending.set(key, { env, resolve: () => {}, reject })
+      this.pending.set(key, { env, resolve: () => {}, reject, deadline: Infinity })
     })
     this.session.send(env) // if the session is down, it goes out on resume
     try {
@@ -244,14 +250,50 @@ export class Agent {
   /** Sends a prepared envelope and waits for its ack (for the channel layer). */
   async send (env: Envelope, signal?: AbortSignal): Promise<Ack> {
     this.checkOpen()
+    signal?.throwIfAborted()
     const key = idKey(env.messageId)
-    const acked = new Promise<Ack>((resolve, reject) => { this.pending.set(key, { env, resolve, reject }) })
+    const deadline = Date.now() + (this.options.publishTimeoutMs ?? 30_000)
+    const acked = new Promise<Ack>((resolve, reject) => { this.pending.set(key, { env, resolve, reject, deadline }) })
+    this.sweepDeadlines()
+    let onAbort: (() => void) | undefined
+    if (signal != null) {
+      onAbort = () => { const p = this.pending.get(key); this.pending.delete(key); p?.reject(signal.reason as Error) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
     this.session.send(env) // if the session is down, it goes out on resume
     try {
-      return await withTimeout(acked, this.options.publishTimeoutMs ?? 30_000, `publish to ${env.destination}`, signal)
+      return await acked
     } finally {
-      this.pending.delete(key)
+      if (onAbort != null) signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * One timer for every pending publish (not one each): every quarter second, publishes
+   * past their deadline fail with TimeoutError. It stops when nothing is pending.
+   */
+  private sweepDeadlines (): void {
+    if (this.sweepTimer != null) return
+    this.sweepTimer = setInterval(() => {
+      const now = Date.now()
+      for (const [key, p] of this.pending) {
+        if (p.deadline <= now) {
+          this.pending.delete(key)
+          p.reject(new TimeoutError(`publish to ${p.env.destination} was not acknowledged within ${this.options.publishTimeoutMs ?? 30_000} ms`))
+        }
+      }
+      if (this.pending.size === 0) { clearInterval(this.sweepTimer); this.sweepTimer = undefined }
+    }, 250)
+    this.sweepTimer.unref?.()
+  }
+
+  private nextMessageId (): Uint8Array<ArrayBuffer> {
+    const id = new Uint8Array(16)
+    id.set(this.idPrefix, 0)
+    const n = this.idCounter++
+    new DataView(id.buffer).setUint32(8, Math.floor(n / 2 ** 32))
+    new DataView(id.buffer).setUint32(12, n >>> 0)
+    return id
   }
 
   /** Builds an envelope to `name`, checking the name, mode and size. */
@@ -265,7 +307,7 @@ export class Agent {
     return {
       type: MessageType.MSG,
       channelId: '',
-      messageId: new Uint8Array(randomBytes(16)),
+      messageId: this.nextMessageId(),
       payload: data as Uint8Array<ArrayBuffer>,
       metadata: new Map(Object.entries(options.metadata ?? {})),
       source: this.name,
@@ -397,6 +439,7 @@ export class Agent {
     if (this.closed) return
     this.closed = true
     if (this.positionTimer != null) clearTimeout(this.positionTimer)
+    if (this.sweepTimer != null) clearInterval(this.sweepTimer)
     await this.flushPositions()
     for (const sub of this.subs.values()) sub.end()
     this.subs.clear()

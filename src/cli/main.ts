@@ -8,6 +8,7 @@ import { registerAgentCommands } from './agent.commands.js'
 import { registerChartCommand } from './chart.command.js'
 import { registerInspectCommand } from './inspect.command.js'
 import { registerConformanceCommand } from './conformance.command.js'
+import { registerBenchCommand } from './bench.command.js'
 
 export async function main (argv: string[]): Promise<void> {
   const program = new Command()
@@ -20,6 +21,7 @@ export async function main (argv: string[]): Promise<void> {
   registerChartCommand(program)
   registerInspectCommand(program)
   registerConformanceCommand(program)
+  registerBenchCommand(program)
   await program.parseAsync(argv)
 }
 

@@ -35,6 +35,13 @@ function checkComponent (name: string, part: string, index: number): void {
   }
 }
 
+/**
+ * Names repeat on every message; remembering the last few thousand valid ones (bounded)
+ * spares the per-component checks on the hot path.
+ */
+const valid = new Map<string, number>()
+const VALID_CACHE = 8192
+
 function split (name: unknown): string[] {
   if (typeof name !== 'string') {
     throw new InvalidNameError(`a name must be a string like "org/namespace/service", got ${typeof name}`)
@@ -44,45 +51,66 @@ function split (name: unknown): string[] {
   return parts
 }
 
+/** The number of components of a valid name (3 or 4), from the cache when it can. */
+function components (name: unknown): number {
+  if (typeof name === 'string') {
+    const n = valid.get(name)
+    if (n != null) return n
+  }
+  const count = split(name).length
+  if (count === 3 || count === 4) {
+    if (valid.size >= VALID_CACHE) valid.delete(valid.keys().next().value as string)
+    valid.set(name as string, count)
+  }
+  return count
+}
+
 /** Parses `org/namespace/service` or throws `InvalidNameError`. */
 export function parseServiceName (name: unknown): ServiceName {
-  const parts = split(name)
-  if (parts.length !== 3) {
-    throw new InvalidNameError(`name "${String(name)}" has ${parts.length} components; a service or channel name is org/namespace/service`)
+  const n = components(name)
+  if (n !== 3) {
+    throw new InvalidNameError(`name "${String(name)}" has ${n} components; a service or channel name is org/namespace/service`)
   }
   return name as ServiceName
 }
 
 /** Parses `org/namespace/service/instance` or throws `InvalidNameError`. */
 export function parseAgentName (name: unknown): AgentName {
-  const parts = split(name)
-  if (parts.length !== 4) {
-    throw new InvalidNameError(`name "${String(name)}" has ${parts.length} components; an agent name is org/namespace/service/instance`)
+  const n = components(name)
+  if (n !== 4) {
+    throw new InvalidNameError(`name "${String(name)}" has ${n} components; an agent name is org/namespace/service/instance`)
   }
   return name as AgentName
 }
 
 /** Parses either form. */
 export function parseName (name: unknown): Name {
-  const parts = split(name)
-  if (parts.length === 3) return name as ServiceName
-  if (parts.length === 4) return name as AgentName
-  throw new InvalidNameError(`name "${String(name)}" has ${parts.length} components; use org/namespace/service or org/namespace/service/instance`)
+  const n = components(name)
+  if (n === 3) return name as ServiceName
+  if (n === 4) return name as AgentName
+  throw new InvalidNameError(`name "${String(name)}" has ${n} components; use org/namespace/service or org/namespace/service/instance`)
+}
+
+/** The position of the third '/', which only an agent name has; -1 otherwise. */
+function instanceSlash (name: string): number {
+  const a = name.indexOf('/')
+  const b = name.indexOf('/', a + 1)
+  return b < 0 ? -1 : name.indexOf('/', b + 1)
 }
 
 export function isAgentName (name: Name): name is AgentName {
-  return name.split('/').length === 4
+  return instanceSlash(name) >= 0
 }
 
 /** The service part of a name: itself for a service name. */
 export function serviceOf (name: Name): ServiceName {
-  const parts = name.split('/')
-  return parts.slice(0, 3).join('/') as ServiceName
+  const i = instanceSlash(name)
+  return (i < 0 ? name : name.slice(0, i)) as ServiceName
 }
 
 /** The instance part of an agent name. */
 export function instanceOf (name: AgentName): string {
-  return name.split('/')[3] as string
+  return name.slice(instanceSlash(name) + 1)
 }
 
 export function agentName (service: ServiceName, instance: string): AgentName {

@@ -33,9 +33,7 @@ export class DedupWindow<V = true> {
   }
 }
 
-/** A compact map key for a message id. */
+/** A compact map key for a message id (one byte per character, converted natively). */
 export function idKey (id: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i] as number)
-  return s
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
 }
