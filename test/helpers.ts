@@ -10,7 +10,7 @@ import type { Message } from '../src/agent/message.js'
 import type { Subscription } from '../src/agent/subscription.js'
 
 export const FAST: Partial<RelayOptions> = {
-  config: { announceIntervalMs: 300, routeTtlMs: 1500, requestTimeoutMs: 3000, gapWaitMs: 30, tailCheckMs: 100 },
+  config: { announceIntervalMs: 300, routeTtlMs: 1500, requestTimeoutMs: 3000, gapWaitMs: 30, tailCheckMs: 100, claimSettleMs: 150 },
   timings: { probeIntervalMs: 1000, gracePeriodMs: 5000 }
 }
 

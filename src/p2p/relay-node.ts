@@ -55,6 +55,8 @@ export interface Relay {
   agents: () => string[]
   /** Relays linked to this one now. */
   neighbours: () => string[]
+  /** Links this relay to another one at runtime (a multiaddr ending in /p2p/<peerId>). */
+  dial: (addr: string) => void
   /** The relay logic, for tests and tools. */
   readonly core: RelayCore
   stop: () => Promise<void>
@@ -194,13 +196,13 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       log('forgetting unreadable peer record %s: %s', key, (err as Error).message)
     }
   }
-  for (const addr of options.bootstrap ?? []) {
+  const dial = (addr: string): void => {
     const ma = multiaddr(addr)
     const id = ma.getComponents().find(c => c.name === 'p2p')?.value
-    if (id == null) throw new Error(`bootstrap address ${addr} has no /p2p/<peerId>; a relay's address ends in its peer id`)
-    if (id === self) continue
-    linkTo(peerIdFromString(id), [ma])
+    if (id == null) throw new Error(`relay address ${addr} has no /p2p/<peerId>; a relay's address ends in its peer id`)
+    if (id !== self) linkTo(peerIdFromString(id), [ma])
   }
+  for (const addr of options.bootstrap ?? []) dial(addr)
 
   let stopped = false
   return {
@@ -208,6 +210,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     get multiaddrs () { return node.getMultiaddrs().map(String) },
     agents: () => core.agentNames().filter(n => core.isAttached(n)),
     neighbours: () => core.neighbourIds,
+    dial,
     core,
     stop: async () => {
       if (stopped) return

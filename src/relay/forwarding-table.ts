@@ -44,21 +44,38 @@ export class ForwardingTable {
   private readonly anycastCursor = new Map<string, number>()
   /** name -> origins announcing it, so lookups cost the relays hosting a name, not all relays. */
   private readonly byName = new Map<string, Set<string>>()
+  /**
+   * name -> origins claiming to sequence it. `sequencerOf` runs for every name a relay
+   * keeps on every new announcement; scanning every relay hosting the name made that
+   * quadratic in the mesh's size (a name with subscribers on most of 1,000 relays).
+   */
+  private readonly claims = new Map<string, Set<string>>()
 
   private index (r: RemoteRelay): void {
-    for (const name of r.names.keys()) {
+    for (const [name, n] of r.names) {
       let set = this.byName.get(name)
       if (set == null) { set = new Set(); this.byName.set(name, set) }
       set.add(r.origin)
+      if (n.sequencerSince > 0) {
+        let c = this.claims.get(name)
+        if (c == null) { c = new Set(); this.claims.set(name, c) }
+        c.add(r.origin)
+      }
     }
   }
 
   private unindex (r: RemoteRelay): void {
     for (const name of r.names.keys()) {
       const set = this.byName.get(name)
-      if (set == null) continue
-      set.delete(r.origin)
-      if (set.size === 0) this.byName.delete(name)
+      if (set != null) {
+        set.delete(r.origin)
+        if (set.size === 0) this.byName.delete(name)
+      }
+      const c = this.claims.get(name)
+      if (c != null) {
+        c.delete(r.origin)
+        if (c.size === 0) this.claims.delete(name)
+      }
     }
   }
 
@@ -229,9 +246,9 @@ export class ForwardingTable {
     }
     const own = this.localSequencer.get(name)
     if (own != null) consider(this.self, own)
-    for (const r of this.hosting(name)) {
-      const n = r.names.get(name)
-      if (n != null) consider(r.origin, n.sequencerSince)
+    for (const origin of this.claims.get(name) ?? []) {
+      const n = this.remote.get(origin)?.names.get(name)
+      if (n != null) consider(origin, n.sequencerSince)
     }
     return best
   }

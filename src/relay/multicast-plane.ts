@@ -43,6 +43,8 @@ export interface MulticastHost {
   config: RelayConfig
   fetch: (relay: string, name: string, fromSeq: number, limit: number) => Promise<FetchReply>
   ackOrigin: (origin: SequencerOrigin, ack: SequencerAck) => void
+  /** Sends a submission on to the sequencer relay `relay`. */
+  forward: (relay: string, env: Envelope, origin: SequencerOrigin) => void
   routesChanged: () => void
   onTransition?: (actor: string, from: string, to: string, event: string) => void
   log: (msg: string, ...args: unknown[]) => void
@@ -73,6 +75,13 @@ export class MulticastPlane {
   private readonly starting = new Map<string, Promise<SequencerActor>>()
   private readonly channels = new Map<string, Channel>()
   private readonly opening = new Map<string, Promise<Channel>>()
+  /**
+   * Fresh claims settling: submissions wait here, unsequenced and unacknowledged, until
+   * the claim has had time to reach the other relays. Then the claim sequences them if it
+   * still wins, or forwards them to the winner: two relays that claimed the same name at
+   * once never both acknowledge messages (which would leave the loser's orphaned).
+   */
+  private readonly settling = new Map<string, { queue: Array<{ env: Envelope, origin: SequencerOrigin }>, timer: unknown }>()
 
   constructor (host: MulticastHost) {
     this.host = host
@@ -97,9 +106,29 @@ export class MulticastPlane {
     if (known != null) return known.relay
     const since = this.host.clock.now()
     this.host.table.claimSequencer(name, since)
+    this.settle(name)
     void this.startSequencer(name, since)
     this.host.routesChanged()
     return this.host.self
+  }
+
+  private settle (name: string): void {
+    const entry = { queue: [] as Array<{ env: Envelope, origin: SequencerOrigin }>, timer: undefined as unknown }
+    entry.timer = this.host.clock.setTimeout(() => { this.settled(name) }, this.host.config.claimSettleMs)
+    this.settling.set(name, entry)
+  }
+
+  /** The settle period is over (or the claim was lost): sequence or forward what waited. */
+  private settled (name: string): void {
+    const entry = this.settling.get(name)
+    if (entry == null) return
+    this.host.clock.clearTimeout(entry.timer)
+    this.settling.delete(name)
+    const winner = this.host.table.sequencerOf(name)?.relay ?? this.host.self
+    for (const { env, origin } of entry.queue) {
+      if (winner === this.host.self) this.submitLocal(env, origin)
+      else this.host.forward(winner, env, origin)
+    }
   }
 
   private async startSequencer (name: string, since: number): Promise<SequencerActor> {
@@ -123,6 +152,8 @@ export class MulticastPlane {
 
   /** A message for a name this relay sequences. */
   submitLocal (env: Envelope, origin: SequencerOrigin): void {
+    const waiting = this.settling.get(env.destination)
+    if (waiting != null) { waiting.queue.push({ env, origin }); return }
     const s = this.sequencers.get(env.destination)
     if (s != null) { s.submit(env, origin); return }
     const starting = this.starting.get(env.destination)
@@ -394,10 +425,11 @@ export class MulticastPlane {
           this.host.log('sequencer claim for %s lost to %s; handing over', name, winner.relay)
           this.sequencers.delete(name)
           this.host.table.releaseSequencer(name)
+          this.settled(name) // what waited goes to the winner
           void Promise.resolve(own).then(async s => {
             this.sequencers.delete(name)
             await s.stop()
-            await this.host.store.putMeta(name, { sequencerSince: 0, epoch: s.epoch, localFrom: 1 })
+            await this.handOver(name, winner.relay)
           }).catch(err => { this.host.log('handover of %s: %s', name, (err as Error).message) })
         }
       }
@@ -406,10 +438,38 @@ export class MulticastPlane {
     }
   }
 
+  /**
+   * After a lost claim: whatever this relay sequenced under it (possible only if the two
+   * claims could not see each other, as in a partition) is submitted again to the
+   * winner, in order and with the same message ids (the winner de-duplicates), so
+   * nothing acknowledged is lost; then the stale archive is dropped.
+   */
+  private async handOver (name: string, winner: string): Promise<void> {
+    for (let seq = 1; ;) {
+      const batch = await this.host.store.range(name, seq, 256)
+      if (batch.length === 0) break
+      for (const m of batch) {
+        const env = Envelope.decode(m.bytes)
+        env.seq = 0
+        this.host.forward(winner, env, { relay: this.host.self, agent: env.source })
+      }
+      seq = (batch[batch.length - 1]?.seq ?? seq) + 1
+    }
+    await this.host.store.dropArchive(name)
+  }
+
   /** Follows a new sequencer: fetch whatever it has beyond this stream's position. */
   private follow (ch: Channel, sequencer: string): void {
+    const wasOurs = ch.sequencer === this.host.self
     ch.sequencer = sequencer
     if (sequencer === this.host.self) return
+    if (wasOurs) {
+      // Our numbering is void: take the winner's from the start; subscribers follow it.
+      ch.reorder = new ReorderBuffer(1)
+      ch.recent.clear()
+      ch.localFrom = 1
+      for (const sub of ch.subs) sub.nextSeq = 1
+    }
     this.host.fetch(sequencer, ch.name, 0, 0).then(reply => {
       if (reply.code !== 0) return
       if (reply.head + 1 < ch.reorder.next) {
@@ -425,6 +485,7 @@ export class MulticastPlane {
   }
 
   async stop (): Promise<void> {
+    for (const name of [...this.settling.keys()]) this.settled(name)
     for (const ch of this.channels.values()) {
       if (ch.gapTimer != null) this.host.clock.clearTimeout(ch.gapTimer)
       if (ch.tailTimer != null) this.host.clock.clearTimeout(ch.tailTimer)

@@ -99,6 +99,7 @@ export class RelayCore {
       config: this.config,
       fetch: async (relay, name, fromSeq, limit) => await this.fetch(relay, name, fromSeq, limit),
       ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) },
+      forward: (relay, env, origin) => { this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' }) },
       routesChanged: () => { this.scheduleAnnounce() },
       onTransition: init.onTransition,
       log: this.log

@@ -40,6 +40,12 @@ export interface RelayConfig {
   gapWaitMs: number
   /** How soon after multicast traffic a relay checks it has the sequencer's last message. */
   tailCheckMs: number
+  /**
+   * How long a fresh sequencer claim holds its first messages before acknowledging any,
+   * so that a concurrent claim on another relay is seen first (well above the time an
+   * announcement takes to cross the mesh).
+   */
+  claimSettleMs: number
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -49,5 +55,6 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   awayBufferLimit: 1024,
   requestTimeoutMs: 5_000,
   gapWaitMs: 50,
-  tailCheckMs: 250
+  tailCheckMs: 250,
+  claimSettleMs: 500
 }

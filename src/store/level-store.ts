@@ -49,6 +49,11 @@ export class LevelStore implements Store {
     return 0
   }
 
+  async dropArchive (name: string): Promise<void> {
+    await this.db.clear({ gte: `a!${name}!`, lt: `a!${name}!~` })
+    await this.db.del(`m!${name}`)
+  }
+
   async getMeta (name: string): Promise<ChannelMeta | undefined> {
     const v = await this.db.get(`m!${name}`)
     return v == null ? undefined : JSON.parse(dec.decode(v)) as ChannelMeta

@@ -32,6 +32,12 @@ export class MemoryStore implements Store {
   }
 
   async head (name: string): Promise<number> { return this.heads.get(name) ?? 0 }
+  async dropArchive (name: string): Promise<void> {
+    this.archives.delete(name)
+    this.heads.delete(name)
+    this.metas.delete(name)
+  }
+
   async getMeta (name: string): Promise<ChannelMeta | undefined> {
     const m = this.metas.get(name)
     return m == null ? undefined : { ...m }

@@ -31,6 +31,8 @@ export interface Store {
   range: (name: string, from: number, limit: number) => Promise<ArchivedMessage[]>
   /** The highest sequence number held for `name`, 0 if none. */
   head: (name: string) => Promise<number>
+  /** Forgets every archived message and the metadata of `name`. */
+  dropArchive: (name: string) => Promise<void>
   getMeta: (name: string) => Promise<ChannelMeta | undefined>
   putMeta: (name: string, meta: ChannelMeta) => Promise<void>
   listMeta: () => Promise<Array<[string, ChannelMeta]>>

@@ -34,12 +34,12 @@ afterAll(() => { for (const c of children) c.kill('SIGTERM') })
 describe('slim-mesh command line', () => {
   it('node prints its listening addresses with the peer id; sub, request and pub talk through it', async () => {
     const node = start('node', '--listen', '/ip4/127.0.0.1/tcp/0', '--in-memory')
-    await waitFor(() => node.out.some(l => l.startsWith('listening on ')), 'the relay to listen', 20_000)
+    await waitFor(() => node.out.some(l => l.startsWith('listening on ')), 'the relay to listen', 60_000)
     const addr = node.out.find(l => l.startsWith('listening on '))?.slice('listening on '.length) ?? ''
     expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo\w+$/)
 
     const sub = start('sub', '--relay', addr, 'acme/demo/echo', '--echo', '--count', '2')
-    await waitFor(() => sub.err.some(l => l.startsWith('subscribed to acme/demo/echo')), 'the subscription', 20_000)
+    await waitFor(() => sub.err.some(l => l.startsWith('subscribed to acme/demo/echo')), 'the subscription', 60_000)
     expect((await cli('request', '--relay', addr, 'acme/demo/echo', 'hello')).trim()).toBe('hello')
     expect((await cli('pub', '--relay', addr, 'acme/demo/echo', 'to all', '--mode', 'multicast')).trim()).toBe('published, seq 1')
     const exited = new Promise<number | null>(resolve => sub.child.on('exit', resolve))
@@ -49,7 +49,7 @@ describe('slim-mesh command line', () => {
     node.child.kill('SIGINT')
     const code = await new Promise<number | null>(resolve => node.child.on('exit', resolve))
     expect(code).toBe(0)
-  }, 60_000)
+  }, 120_000)
 
   it('--help describes every command', async () => {
     const top = await cli('--help')
@@ -58,7 +58,7 @@ describe('slim-mesh command line', () => {
     expect(await cli('pub', '--help')).toMatch(/--mode <mode>/)
     expect(await cli('sub', '--help')).toMatch(/--from-seq <n>/)
     expect(await cli('request', '--help')).toMatch(/--timeout <ms>/)
-  }, 60_000)
+  }, 120_000)
 
   it('an invalid name fails with a message that says which component is wrong', async () => {
     const err = await run(process.execPath, args('pub', '--relay', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWD92JrdkRv3DVNd2TVY8KACQ3ygK6ARWvkYjWgA938Qfd', '--as', 'acme/Demo/x', 'acme/demo/echo', 'x'), { cwd: root, timeout: 20_000 }).then(() => '', (e: { stderr: string, code: number }) => `${e.code}: ${e.stderr}`)
@@ -74,19 +74,19 @@ describe('slim-mesh command line', () => {
     expect(json.transitions.length).toBeGreaterThan(5)
     const err = await run(process.execPath, args('chart', 'nope'), { cwd: root }).then(() => '', (e: { stderr: string }) => e.stderr)
     expect(err).toMatch(/no machine named "nope"; known: agentSession/)
-  }, 60_000)
+  }, 120_000)
 
   it('inspect streams a live relay\'s actors moving as an agent connects and leaves', async () => {
     const node = start('node', '--listen', '/ip4/127.0.0.1/tcp/0', '--in-memory', '--inspect')
-    await waitFor(() => node.out.some(l => l.startsWith('listening on ')), 'the relay to listen', 20_000)
+    await waitFor(() => node.out.some(l => l.startsWith('listening on ')), 'the relay to listen', 60_000)
     const addr = node.out.find(l => l.startsWith('listening on '))?.slice('listening on '.length) ?? ''
     const inspector = start('inspect', '--relay', addr)
-    await waitFor(() => inspector.out.some(l => /relay {2}· -> running/.test(l)), 'the inspector to attach', 20_000)
+    await waitFor(() => inspector.out.some(l => /relay {2}· -> running/.test(l)), 'the inspector to attach', 60_000)
     await cli('pub', '--relay', addr, '--as', 'acme/cli/visitor', 'acme/cli/visitor', 'hi', '--mode', 'multicast')
     await waitFor(() => inspector.out.some(l => /session:acme\/cli\/visitor\/\w+ {2}active\.live -> closed {2}\(close\.received\)/.test(l)), 'the session to close', 20_000)
     expect(inspector.out.some(l => /session:acme\/cli\/visitor\/\w+ {2}authenticating -> active\.live/.test(l))).toBe(true)
     expect(inspector.out.some(l => /sequencer:acme\/cli\/visitor {2}· -> active/.test(l))).toBe(true)
     inspector.child.kill('SIGINT')
     node.child.kill('SIGINT')
-  }, 60_000)
+  }, 120_000)
 })

@@ -58,6 +58,17 @@ describe.each(engines)('%s (the Store contract)', (_engine, open) => {
     expect(all.map(m => text(m.bytes))).toEqual(['m1', 'm2', 'm3'])
   })
 
+  it('dropArchive forgets one name\'s messages and metadata, and no other name\'s', async () => {
+    const s = await store()
+    await s.append(NAME, [{ seq: 1, bytes: bytes('m1') }], { sequencerSince: 5, epoch: 0, localFrom: 1 })
+    await s.append(`${NAME}x`, [{ seq: 1, bytes: bytes('other') }])
+    await s.dropArchive(NAME)
+    expect(await s.head(NAME)).toBe(0)
+    expect(await s.range(NAME, 1, 10)).toEqual([])
+    expect(await s.getMeta(NAME)).toBeUndefined()
+    expect((await s.range(`${NAME}x`, 1, 10)).map(m => text(m.bytes))).toEqual(['other'])
+  })
+
   it('range starts at from and returns at most limit messages', async () => {
     const s = await store()
     await s.append(NAME, Array.from({ length: 10 }, (_, i) => ({ seq: i + 1, bytes: bytes(`m${i + 1}`) })))
