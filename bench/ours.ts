@@ -51,8 +51,12 @@ export async function oursRequestReply (relayCount: 1 | 2, n = 2000): Promise<nu
 
 export interface Throughput { perSecond: number, loop: LoopDelay }
 
-/** One publisher to one subscriber through one relay: acknowledged unicast, pipelined. */
-export async function oursOneToOne (n = 50_000, window = 2000): Promise<Throughput> {
+/**
+ * One publisher to one subscriber through one relay, unicast. Acknowledged: pipelined
+ * with `window` unacknowledged at most. Fire and forget (`ack: false`): as fast as the
+ * stream to the relay drains, like a NATS core publish.
+ */
+export async function oursOneToOne (ack: boolean, n = 50_000, window = 2000): Promise<Throughput> {
   const relays = await startLine(1)
   const relay = relays[0] as RelayProcess
   try {
@@ -67,7 +71,8 @@ export async function oursOneToOne (n = 50_000, window = 2000): Promise<Throughp
     const msg = payload()
     await loopDelay(relay)
     const start = process.hrtime.bigint()
-    await pipelined(n, window, async () => { await pub.publish(sink.name, msg) })
+    if (ack) await pipelined(n, window, async () => { await pub.publish(sink.name, msg) })
+    else for (let i = 0; i < n; i++) await pub.publish(sink.name, msg, { ack: false })
     await until(() => got >= n, 'all deliveries')
     const perSecond = n / (usSince(start) / 1e6)
     const loop = await loopDelay(relay)
@@ -79,8 +84,12 @@ export async function oursOneToOne (n = 50_000, window = 2000): Promise<Throughp
   }
 }
 
-/** Multicast on one channel to `members` subscribers spread over 3 relays: deliveries per second. */
-export async function oursFanOut (members = 10, n = 5000, window = 1000): Promise<Throughput> {
+/**
+ * Multicast on one channel to `members` subscribers spread over 3 relays: deliveries per
+ * second. Every message is sequenced and archived by the sequencer either way; `ack`
+ * says whether the publisher waits for the sequencer's acknowledgement (pipelined).
+ */
+export async function oursFanOut (ack: boolean, members = 10, n = 5000, window = 1000): Promise<Throughput> {
   const relays = await startLine(3)
   try {
     const channel = 'bench/fan/news'
@@ -105,7 +114,8 @@ export async function oursFanOut (members = 10, n = 5000, window = 1000): Promis
     const msg = payload()
     for (const r of relays) await loopDelay(r)
     const start = process.hrtime.bigint()
-    await pipelined(n, window, async () => { await pub.publish(channel, msg, { mode: 'multicast' }) })
+    if (ack) await pipelined(n, window, async () => { await pub.publish(channel, msg, { mode: 'multicast' }) })
+    else for (let i = 0; i < n; i++) await pub.publish(channel, msg, { mode: 'multicast', ack: false })
     await until(() => got >= n * members, 'all fan-out deliveries', 120_000)
     const perSecond = (n * members) / (usSince(start) / 1e6)
     const delays = await Promise.all(relays.map(async r => await loopDelay(r)))

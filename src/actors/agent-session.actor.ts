@@ -192,6 +192,12 @@ export class AgentSessionActor {
     return true
   }
 
+  /** True while the stream to the relay is backed up. */
+  get backlogged (): boolean { return this.frames?.backlogged === true }
+
+  /** Resolves when the stream to the relay can take more (or is gone). */
+  async whenWritable (): Promise<void> { await this.frames?.whenWritable() }
+
   sendFrame (frame: Partial<SessionFrame>): boolean {
     if (this.frames == null || !this.up) return false
     this.frames.sendFrame(encodeSessionFrame(frame))
@@ -230,6 +236,7 @@ function pingEnvelope (): Envelope {
     hopLimit: 0,
     mode: DeliveryMode.DELIVERY_MODE_UNSPECIFIED,
     correlationId: new Uint8Array(0),
-    expectsReply: false
+    expectsReply: false,
+    noAck: false
   }
 }

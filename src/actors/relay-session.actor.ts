@@ -14,7 +14,7 @@ import { FrameStream } from '../p2p/frame-stream.js'
 import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
 import { MessageType, SessionFrame } from '../wire/envelope.pb.js'
 import type { Ack, Envelope } from '../wire/envelope.pb.js'
-import { ErrorCode, isWireErrorCode } from '../wire/errors.js'
+import { ErrorCode, isWireErrorCode, SlowConsumerError } from '../wire/errors.js'
 import { agentNameForKey } from '../names/identity.js'
 import { parseName } from '../names/names.js'
 import type { AgentName } from '../names/names.js'
@@ -53,7 +53,6 @@ export class RelaySessionActor implements AgentPort {
   private key?: PublicKey
   private name?: AgentName
   private signature?: Uint8Array
-  private drainWaiters: Array<() => void> = []
   readonly id = randomBytes(8).toString('hex')
 
   constructor (init: RelaySessionInit) {
@@ -68,12 +67,8 @@ export class RelaySessionActor implements AgentPort {
       sizeOf: (i) => 'message' in i ? i.message.payload.byteLength + 160 : 48,
       onFrame: (f) => { this.onFrame(f) },
       onInvalid: (err) => { this.tell({ type: 'frame.invalid', code: codeOf(err), reason: err.message }) },
-      onClose: () => {
-        this.tell({ type: 'stream.closed' })
-        for (const w of this.drainWaiters.splice(0)) w()
-      }
+      onClose: () => { this.tell({ type: 'stream.closed' }) }
     })
-    init.stream.addEventListener('drain', () => { for (const w of this.drainWaiters.splice(0)) w() })
 
     const t = init.timings
     const machine = relaySessionMachine.provide({
@@ -210,10 +205,17 @@ export class RelaySessionActor implements AgentPort {
 
   deliver (envelope: Envelope): void { this.frames.enqueue({ message: envelope }) }
   ack (ack: Partial<Ack>): void { this.frames.enqueue({ ack }) }
-  backlogged (): boolean { return this.init.stream.writableNeedsDrain }
-  async whenWritable (): Promise<void> {
-    if (!this.backlogged() || !this.frames.isOpen) return
-    await new Promise<void>(resolve => { this.drainWaiters.push(resolve) })
+  backlogged (): boolean { return this.frames.backlogged }
+  async whenWritable (): Promise<void> { await this.frames.whenWritable() }
+  cut (reason: string): void {
+    this.init.log('cutting slow consumer %s: %s', this.name ?? this.id, reason)
+    this.frames.abort(new SlowConsumerError(reason))
+  }
+
+  private pauses = 0
+  pauseUntil (until: Promise<void>): void {
+    if (this.pauses++ === 0) this.init.stream.pause()
+    void until.finally(() => { if (--this.pauses === 0 && this.init.stream.status === 'open') this.init.stream.resume() })
   }
 }
 

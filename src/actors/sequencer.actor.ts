@@ -151,7 +151,7 @@ export class SequencerActor {
           const entry = this.dedup.get(p.key)
           if (entry != null) entry.durable = true
           const ack = { messageId: p.env.messageId, seq: p.env.seq, code: 0, reason: '', epoch: p.env.epoch }
-          this.fx.onAck(p.origin, ack)
+          if (!p.env.noAck) this.fx.onAck(p.origin, ack)
           for (const w of entry?.waiters ?? []) this.fx.onAck(w, ack)
           if (entry != null) entry.waiters = []
         }

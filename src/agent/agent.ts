@@ -57,6 +57,12 @@ export interface ConnectAgentOptions {
 
 export interface PublishOptions {
   mode?: DeliveryModeName
+  /**
+   * false: fire and forget, like NATS core publish or SLIM's unreliable mode. No relay
+   * acknowledges it, nothing is resent after a reconnect, and `publish` resolves once the
+   * message is queued (waiting first if the stream to the relay is backed up). Default true.
+   */
+  ack?: boolean
   metadata?: Record<string, string>
   signal?: AbortSignal
 }
@@ -221,6 +227,13 @@ export class Agent {
    */
   async publish (name: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
     const env = this.envelope(name, data, options)
+    if (options.ack === false) {
+      this.checkOpen()
+      env.noAck = true
+      if (this.session.backlogged) await this.session.whenWritable()
+      this.session.send(env)
+      return {}
+    }
     const ack = await this.send(env, options.signal)
     return env.mode === DeliveryMode.MULTICAST ? { seq: ack.seq } : {}
   }
@@ -317,7 +330,8 @@ export class Agent {
       hopLimit: 0,
       mode,
       correlationId: new Uint8Array(0),
-      expectsReply: false
+      expectsReply: false,
+      noAck: false
     }
   }
 

@@ -9,6 +9,7 @@ import { registerChartCommand } from './chart.command.js'
 import { registerInspectCommand } from './inspect.command.js'
 import { registerConformanceCommand } from './conformance.command.js'
 import { registerBenchCommand } from './bench.command.js'
+import { registerSimCommand } from './sim.command.js'
 
 export async function main (argv: string[]): Promise<void> {
   const program = new Command()
@@ -22,6 +23,7 @@ export async function main (argv: string[]): Promise<void> {
   registerInspectCommand(program)
   registerConformanceCommand(program)
   registerBenchCommand(program)
+  registerSimCommand(program)
   await program.parseAsync(argv)
 }
 

@@ -33,6 +33,9 @@ export interface FrameStreamInit<In, Item> {
   maxQueuedBytes?: number
 }
 
+/** Past this much queued, a writer counts as backed up and its senders should wait. */
+const HIGH_WATER_BYTES = 1024 * 1024
+
 /** A stream that flushed this recently is busy: batch instead of flushing at once. */
 const BUSY_WINDOW_MS = 0.2
 
@@ -52,6 +55,7 @@ export class FrameStream<In, Item> {
   /** When the last flush ran (performance.now()). */
   private lastFlush = -Infinity
   private closed = false
+  private writableWaiters: Array<() => void> = []
 
   constructor (init: FrameStreamInit<In, Item>) {
     this.init = init
@@ -63,6 +67,7 @@ export class FrameStream<In, Item> {
     this.stream.addEventListener('drain', () => { this.flush() })
     this.stream.addEventListener('close', (evt) => {
       this.closed = true
+      for (const w of this.writableWaiters.splice(0)) w()
       this.queue = []
       this.head = 0
       this.queuedBytes = 0
@@ -71,6 +76,22 @@ export class FrameStream<In, Item> {
   }
 
   get isOpen (): boolean { return !this.closed && this.stream.status === 'open' }
+
+  /** True while more than the high-water mark waits here or the transport asks for a drain. */
+  get backlogged (): boolean {
+    return !this.closed && (this.queuedBytes > HIGH_WATER_BYTES || this.stream.writableNeedsDrain)
+  }
+
+  /** Resolves once this writer is below its high-water mark again (or closed). */
+  async whenWritable (): Promise<void> {
+    if (!this.backlogged) return
+    await new Promise<void>(resolve => { this.writableWaiters.push(resolve) })
+  }
+
+  private wakeWriters (): void {
+    if (this.writableWaiters.length === 0 || this.backlogged) return
+    for (const w of this.writableWaiters.splice(0)) w()
+  }
 
   private onData (data: Uint8Array | Uint8ArrayList): void {
     if (this.closed) return
@@ -164,6 +185,7 @@ export class FrameStream<In, Item> {
       this.queue = q.slice(this.head)
       this.head = 0
     }
+    this.wakeWriters()
   }
 
   /** Sends what is queued, then closes our side. */
@@ -180,6 +202,7 @@ export class FrameStream<In, Item> {
   abort (err: Error): void {
     if (this.closed) return
     this.closed = true
+    for (const w of this.writableWaiters.splice(0)) w()
     this.queue = []
     this.head = 0
     this.queuedBytes = 0

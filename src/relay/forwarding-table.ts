@@ -24,6 +24,9 @@ export interface RemoteRelay {
   announcement: RouteAnnouncement
 }
 
+/** How many names' last known sequencers a relay remembers. */
+const REMEMBERED_SEQUENCERS = 65_536
+
 export type ApplyResult = 'self' | 'stale' | 'alternative' | 'new'
 
 export interface RouteTarget {
@@ -50,6 +53,8 @@ export class ForwardingTable {
    * quadratic in the mesh's size (a name with subscribers on most of 1,000 relays).
    */
   private readonly claims = new Map<string, Set<string>>()
+  /** The last sequencer seen for each name, live or not. */
+  private readonly remembered = new Map<string, { relay: string, since: number }>()
 
   private index (r: RemoteRelay): void {
     for (const [name, n] of r.names) {
@@ -236,9 +241,33 @@ export class ForwardingTable {
 
   /**
    * The name's sequencer: the earliest claim wins, ties broken by the lower peer id, so
-   * every relay that knows the same claims picks the same one.
+   * every relay that knows the same claims picks the same one. When no live claim is
+   * known (the sequencer is down, or this relay has just started), the last one seen is
+   * still the answer: messages for a name whose sequencer is unreachable fail, they do
+   * not start a second numbering (no split brain).
    */
   sequencerOf (name: string): { relay: string, since: number } | undefined {
+    const live = this.liveSequencerOf(name)
+    if (live != null) {
+      this.remember(name, live.relay, live.since)
+      return live
+    }
+    return this.remembered.get(name)
+  }
+
+  /** Records `relay` as the last known sequencer of `name` (bounded, oldest forgotten first). */
+  remember (name: string, relay: string, since: number): void {
+    const had = this.remembered.get(name)
+    if (had?.relay === relay && had.since === since) return
+    this.remembered.delete(name)
+    this.remembered.set(name, { relay, since })
+    if (this.remembered.size > REMEMBERED_SEQUENCERS) this.remembered.delete(this.remembered.keys().next().value as string)
+  }
+
+  /** Forgets the remembered sequencer of `name` (after this relay handed it over). */
+  forgetSequencer (name: string): void { this.remembered.delete(name) }
+
+  private liveSequencerOf (name: string): { relay: string, since: number } | undefined {
     let best: { relay: string, since: number } | undefined
     const consider = (relay: string, since: number): void => {
       if (since <= 0) return
@@ -247,8 +276,8 @@ export class ForwardingTable {
     const own = this.localSequencer.get(name)
     if (own != null) consider(this.self, own)
     for (const origin of this.claims.get(name) ?? []) {
-      const n = this.remote.get(origin)?.names.get(name)
-      if (n != null) consider(origin, n.sequencerSince)
+      const since = this.remote.get(origin)?.names.get(name)?.sequencerSince
+      if (since != null) consider(origin, since)
     }
     return best
   }

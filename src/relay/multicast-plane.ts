@@ -93,6 +93,9 @@ export class MulticastPlane {
       if (meta.sequencerSince > 0) {
         this.host.table.claimSequencer(name, meta.sequencerSince)
         await this.startSequencer(name, meta.sequencerSince)
+      } else if (meta.sequencer != null) {
+        // Known before the restart: no claim of ours before the routes come back.
+        this.host.table.remember(name, meta.sequencer, meta.sequencerClaim ?? 0)
       }
     }
   }
@@ -212,8 +215,8 @@ export class MulticastPlane {
       } else {
         next = remoteHead + 1
         localFrom = next
-        await store.putMeta(name, { sequencerSince: 0, epoch: 0, localFrom })
       }
+      await store.putMeta(name, { sequencerSince: 0, epoch: 0, localFrom, sequencer, sequencerClaim: this.host.table.sequencerOf(name)?.since ?? 0 })
     }
     const ch: Channel = { name, sequencer, reorder: new ReorderBuffer(next), localFrom, recent: new Map(), subs: new Set(), filling: false, writing: Promise.resolve() }
     this.channels.set(name, ch)

@@ -77,6 +77,9 @@ export class RelayCore {
   /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
   private readonly delivered = new DedupWindow(65_536)
   private nextRequestId = 1
+  /** The session whose envelope is being handled now (for backpressure). */
+  private source?: AgentPort
+  private readonly deadlines = new Map<AgentPort, Promise<void>>()
   private version = 0
   private announceTimer?: unknown
   private refreshTimer?: unknown
@@ -197,6 +200,15 @@ export class RelayCore {
     }
     env.source = agent
     if (env.hopLimit === 0 || env.hopLimit > DEFAULT_HOP_LIMIT) env.hopLimit = DEFAULT_HOP_LIMIT
+    this.source = port
+    try {
+      this.route1(env, agent, port)
+    } finally {
+      this.source = undefined
+    }
+  }
+
+  private route1 (env: Envelope, agent: AgentName, port: AgentPort): void {
     let dest
     try {
       dest = parseName(env.destination)
@@ -256,7 +268,7 @@ export class RelayCore {
     if (rec == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no instance of ${env.destination} at relay ${this.self}`)); return }
     // A request is acknowledged by its reply, and a reply needs none: only failures are
     // reported for them, which saves a frame each way on the request/reply path.
-    const ackless = env.expectsReply || env.correlationId.byteLength > 0
+    const ackless = env.noAck || env.expectsReply || env.correlationId.byteLength > 0
     if (!this.delivered.add(env.source + idKey(env.messageId))) {
       // Sent again after a reconnect: acknowledge, but do not deliver twice.
       if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
@@ -264,6 +276,10 @@ export class RelayCore {
     }
     if (rec.port != null) {
       rec.port.deliver(env)
+      // A local sender outrunning a local receiver: stop reading the sender until the
+      // receiver drains, so the backlog stays bounded and backpressure reaches the sender.
+      const src = this.source
+      if (src != null && src !== rec.port && rec.port.backlogged()) src.pauseUntil?.(this.writeDeadline(rec.port, rec.name))
     } else if (rec.away.length < this.config.awayBufferLimit) {
       rec.away.push(env)
     } else {
@@ -271,6 +287,25 @@ export class RelayCore {
       return
     }
     if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
+  }
+
+  /**
+   * Resolves when `port` can take more, or at the write deadline, when the agent behind
+   * it is cut as a slow consumer: a sender waits for a slow receiver, but not forever.
+   */
+  private writeDeadline (port: AgentPort, name: string): Promise<void> {
+    let deadline = this.deadlines.get(port)
+    if (deadline == null) {
+      deadline = new Promise<void>(resolve => {
+        const timer = this.clock.setTimeout(() => {
+          port.cut?.(`${name} read nothing for ${this.config.writeDeadlineMs} ms while messages waited for it`)
+          resolve()
+        }, this.config.writeDeadlineMs)
+        void port.whenWritable().then(() => { this.clock.clearTimeout(timer); resolve() })
+      }).finally(() => { this.deadlines.delete(port) })
+      this.deadlines.set(port, deadline)
+    }
+    return deadline
   }
 
   private ackOrigin (origin: SequencerOrigin, ack: SequencerAck): void {
@@ -355,7 +390,13 @@ export class RelayCore {
     const hop = this.table.nextHop(r.to) ?? (this.neighbours.has(r.to) ? r.to : undefined)
     if (hop == null || r.hopLimit <= 1) {
       const code = hop == null ? ErrorCode.NO_ROUTE : ErrorCode.HOP_LIMIT
-      if (r.envelope != null) this.ackOrigin({ relay: r.from, agent: r.envelope.source }, nack(r.envelope, code, `relay ${this.self} has no route to relay ${r.to}`))
+      if (r.envelope != null) {
+        const env = r.envelope
+        const why = env.mode === DeliveryMode.MULTICAST
+          ? `the sequencer of ${env.destination} (relay ${r.to}) is unreachable from relay ${this.self}; multicast to it waits for that relay to come back`
+          : `relay ${this.self} has no route to relay ${r.to}`
+        this.ackOrigin({ relay: r.from, agent: env.source }, nack(env, hop == null && env.mode === DeliveryMode.MULTICAST ? ErrorCode.UNAVAILABLE : code, why))
+      }
       else if (r.fetch != null) this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { requestId: r.fetch.requestId, name: r.fetch.name, head: 0, messages: [], code, reason: `no route to relay ${r.to}` }, instance: '' })
       return
     }

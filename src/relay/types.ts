@@ -23,6 +23,10 @@ export interface AgentPort {
   backlogged: () => boolean
   /** Resolves once the session can take more (or is gone). */
   whenWritable: () => Promise<void>
+  /** Stops reading from this agent until `until` settles (backpressure toward a fast sender). */
+  pauseUntil?: (until: Promise<void>) => void
+  /** Ends the session of an agent that stopped reading (a slow consumer). */
+  cut?: (reason: string) => void
 }
 
 export interface RelayConfig {
@@ -46,6 +50,11 @@ export interface RelayConfig {
    * announcement takes to cross the mesh).
    */
   claimSettleMs: number
+  /**
+   * How long a receiver may stay backed up while a sender on this relay waits for it;
+   * past this it is cut as a slow consumer and the sender goes on (NATS: 10 s).
+   */
+  writeDeadlineMs: number
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -56,5 +65,6 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   requestTimeoutMs: 5_000,
   gapWaitMs: 50,
   tailCheckMs: 250,
-  claimSettleMs: 500
+  claimSettleMs: 500,
+  writeDeadlineMs: 5_000
 }

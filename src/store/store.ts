@@ -12,6 +12,9 @@ export interface ChannelMeta {
   epoch: number
   /** The first sequence number held without gaps from here on (non-sequencers). */
   localFrom: number
+  /** Non-sequencers: the name's sequencer relay and its claim time, remembered across restarts. */
+  sequencer?: string
+  sequencerClaim?: number
 }
 
 export interface ArchivedMessage {

@@ -89,6 +89,7 @@ export interface Envelope {
   mode: DeliveryMode
   correlationId: Uint8Array<ArrayBuffer>
   expectsReply: boolean
+  noAck: boolean
 }
 
 export namespace Envelope {
@@ -280,6 +281,11 @@ export namespace Envelope {
           w.bool(obj.expectsReply)
         }
 
+        if ((obj.noAck != null && obj.noAck !== false)) {
+          w.uint32(112)
+          w.bool(obj.noAck)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -297,7 +303,8 @@ export namespace Envelope {
           hopLimit: 0,
           mode: DeliveryMode.DELIVERY_MODE_UNSPECIFIED,
           correlationId: uint8ArrayAlloc(0),
-          expectsReply: false
+          expectsReply: false,
+          noAck: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -369,6 +376,10 @@ export namespace Envelope {
             }
             case 13: {
               obj.expectsReply = reader.bool()
+              break
+            }
+            case 14: {
+              obj.noAck = reader.bool()
               break
             }
             default: {
@@ -493,6 +504,13 @@ export namespace Envelope {
               }
               break
             }
+            case 14: {
+              yield {
+                field: `${prefix}.noAck`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -571,6 +589,11 @@ export namespace Envelope {
     value: boolean
   }
 
+  export interface EnvelopeNoAckFieldEvent {
+    field: '$.noAck'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Envelope>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Envelope.codec())
   }
@@ -579,7 +602,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeTypeFieldEvent | EnvelopeChannelIdFieldEvent | EnvelopeMessageIdFieldEvent | EnvelopePayloadFieldEvent | EnvelopeMetadataFieldEvent | EnvelopeSourceFieldEvent | EnvelopeDestinationFieldEvent | EnvelopeSeqFieldEvent | EnvelopeEpochFieldEvent | EnvelopeHopLimitFieldEvent | EnvelopeModeFieldEvent | EnvelopeCorrelationIdFieldEvent | EnvelopeExpectsReplyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeTypeFieldEvent | EnvelopeChannelIdFieldEvent | EnvelopeMessageIdFieldEvent | EnvelopePayloadFieldEvent | EnvelopeMetadataFieldEvent | EnvelopeSourceFieldEvent | EnvelopeDestinationFieldEvent | EnvelopeSeqFieldEvent | EnvelopeEpochFieldEvent | EnvelopeHopLimitFieldEvent | EnvelopeModeFieldEvent | EnvelopeCorrelationIdFieldEvent | EnvelopeExpectsReplyFieldEvent | EnvelopeNoAckFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -2386,6 +2409,12 @@ export namespace SessionFrame {
     index: number
   }
 
+  export interface SessionFrameMessagesNoAckFieldEvent {
+    field: '$.messages[].noAck'
+    value: boolean
+    index: number
+  }
+
   export interface SessionFrameSubscribeRequestIdFieldEvent {
     field: '$.subscribe.requestId'
     value: number
@@ -2494,7 +2523,7 @@ export namespace SessionFrame {
     return decodeMessage(buf, SessionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionFrame>): Generator<SessionFrameHelloNameFieldEvent | SessionFrameHelloPublicKeyFieldEvent | SessionFrameHelloVersionFieldEvent | SessionFrameHelloResumeTokenFieldEvent | SessionFrameChallengeNonceFieldEvent | SessionFrameChallengeRelayFieldEvent | SessionFrameAuthSignatureFieldEvent | SessionFrameReadyNameFieldEvent | SessionFrameReadySessionIdFieldEvent | SessionFrameReadyKeepaliveMsFieldEvent | SessionFrameReadyResumedFieldEvent | SessionFrameMessagesTypeFieldEvent | SessionFrameMessagesChannelIdFieldEvent | SessionFrameMessagesMessageIdFieldEvent | SessionFrameMessagesPayloadFieldEvent | SessionFrameMessagesMetadataFieldEvent | SessionFrameMessagesSourceFieldEvent | SessionFrameMessagesDestinationFieldEvent | SessionFrameMessagesSeqFieldEvent | SessionFrameMessagesEpochFieldEvent | SessionFrameMessagesHopLimitFieldEvent | SessionFrameMessagesModeFieldEvent | SessionFrameMessagesCorrelationIdFieldEvent | SessionFrameMessagesExpectsReplyFieldEvent | SessionFrameSubscribeRequestIdFieldEvent | SessionFrameSubscribeNameFieldEvent | SessionFrameSubscribeFromSeqFieldEvent | SessionFrameSubscribedRequestIdFieldEvent | SessionFrameSubscribedNameFieldEvent | SessionFrameSubscribedNextSeqFieldEvent | SessionFrameSubscribedCodeFieldEvent | SessionFrameSubscribedReasonFieldEvent | SessionFrameUnsubscribeRequestIdFieldEvent | SessionFrameUnsubscribeNameFieldEvent | SessionFrameAcksMessageIdFieldEvent | SessionFrameAcksSeqFieldEvent | SessionFrameAcksCodeFieldEvent | SessionFrameAcksReasonFieldEvent | SessionFrameAcksEpochFieldEvent | SessionFrameFaultCodeFieldEvent | SessionFrameFaultReasonFieldEvent | SessionFrameFaultFatalFieldEvent | SessionFrameCloseReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionFrame>): Generator<SessionFrameHelloNameFieldEvent | SessionFrameHelloPublicKeyFieldEvent | SessionFrameHelloVersionFieldEvent | SessionFrameHelloResumeTokenFieldEvent | SessionFrameChallengeNonceFieldEvent | SessionFrameChallengeRelayFieldEvent | SessionFrameAuthSignatureFieldEvent | SessionFrameReadyNameFieldEvent | SessionFrameReadySessionIdFieldEvent | SessionFrameReadyKeepaliveMsFieldEvent | SessionFrameReadyResumedFieldEvent | SessionFrameMessagesTypeFieldEvent | SessionFrameMessagesChannelIdFieldEvent | SessionFrameMessagesMessageIdFieldEvent | SessionFrameMessagesPayloadFieldEvent | SessionFrameMessagesMetadataFieldEvent | SessionFrameMessagesSourceFieldEvent | SessionFrameMessagesDestinationFieldEvent | SessionFrameMessagesSeqFieldEvent | SessionFrameMessagesEpochFieldEvent | SessionFrameMessagesHopLimitFieldEvent | SessionFrameMessagesModeFieldEvent | SessionFrameMessagesCorrelationIdFieldEvent | SessionFrameMessagesExpectsReplyFieldEvent | SessionFrameMessagesNoAckFieldEvent | SessionFrameSubscribeRequestIdFieldEvent | SessionFrameSubscribeNameFieldEvent | SessionFrameSubscribeFromSeqFieldEvent | SessionFrameSubscribedRequestIdFieldEvent | SessionFrameSubscribedNameFieldEvent | SessionFrameSubscribedNextSeqFieldEvent | SessionFrameSubscribedCodeFieldEvent | SessionFrameSubscribedReasonFieldEvent | SessionFrameUnsubscribeRequestIdFieldEvent | SessionFrameUnsubscribeNameFieldEvent | SessionFrameAcksMessageIdFieldEvent | SessionFrameAcksSeqFieldEvent | SessionFrameAcksCodeFieldEvent | SessionFrameAcksReasonFieldEvent | SessionFrameAcksEpochFieldEvent | SessionFrameFaultCodeFieldEvent | SessionFrameFaultReasonFieldEvent | SessionFrameFaultFatalFieldEvent | SessionFrameCloseReasonFieldEvent> {
     return streamMessage(buf, SessionFrame.codec(), opts)
   }
 }
@@ -3627,6 +3656,12 @@ export namespace FetchReply {
     index: number
   }
 
+  export interface FetchReplyMessagesNoAckFieldEvent {
+    field: '$.messages[].noAck'
+    value: boolean
+    index: number
+  }
+
   export interface FetchReplyCodeFieldEvent {
     field: '$.code'
     value: number
@@ -3645,7 +3680,7 @@ export namespace FetchReply {
     return decodeMessage(buf, FetchReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchReply>): Generator<FetchReplyRequestIdFieldEvent | FetchReplyNameFieldEvent | FetchReplyHeadFieldEvent | FetchReplyMessagesTypeFieldEvent | FetchReplyMessagesChannelIdFieldEvent | FetchReplyMessagesMessageIdFieldEvent | FetchReplyMessagesPayloadFieldEvent | FetchReplyMessagesMetadataFieldEvent | FetchReplyMessagesSourceFieldEvent | FetchReplyMessagesDestinationFieldEvent | FetchReplyMessagesSeqFieldEvent | FetchReplyMessagesEpochFieldEvent | FetchReplyMessagesHopLimitFieldEvent | FetchReplyMessagesModeFieldEvent | FetchReplyMessagesCorrelationIdFieldEvent | FetchReplyMessagesExpectsReplyFieldEvent | FetchReplyCodeFieldEvent | FetchReplyReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchReply>): Generator<FetchReplyRequestIdFieldEvent | FetchReplyNameFieldEvent | FetchReplyHeadFieldEvent | FetchReplyMessagesTypeFieldEvent | FetchReplyMessagesChannelIdFieldEvent | FetchReplyMessagesMessageIdFieldEvent | FetchReplyMessagesPayloadFieldEvent | FetchReplyMessagesMetadataFieldEvent | FetchReplyMessagesSourceFieldEvent | FetchReplyMessagesDestinationFieldEvent | FetchReplyMessagesSeqFieldEvent | FetchReplyMessagesEpochFieldEvent | FetchReplyMessagesHopLimitFieldEvent | FetchReplyMessagesModeFieldEvent | FetchReplyMessagesCorrelationIdFieldEvent | FetchReplyMessagesExpectsReplyFieldEvent | FetchReplyMessagesNoAckFieldEvent | FetchReplyCodeFieldEvent | FetchReplyReasonFieldEvent> {
     return streamMessage(buf, FetchReply.codec(), opts)
   }
 }
@@ -3932,6 +3967,11 @@ export namespace Routed {
     value: boolean
   }
 
+  export interface RoutedEnvelopeNoAckFieldEvent {
+    field: '$.envelope.noAck'
+    value: boolean
+  }
+
   export interface RoutedAckMessageIdFieldEvent {
     field: '$.ack.messageId'
     value: Uint8Array<ArrayBuffer>
@@ -4076,6 +4116,12 @@ export namespace Routed {
     index: number
   }
 
+  export interface RoutedFetchedMessagesNoAckFieldEvent {
+    field: '$.fetched.messages[].noAck'
+    value: boolean
+    index: number
+  }
+
   export interface RoutedFetchedCodeFieldEvent {
     field: '$.fetched.code'
     value: number
@@ -4099,7 +4145,7 @@ export namespace Routed {
     return decodeMessage(buf, Routed.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedInstanceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedInstanceFieldEvent> {
     return streamMessage(buf, Routed.codec(), opts)
   }
 }
@@ -4428,6 +4474,12 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameRoutedEnvelopeNoAckFieldEvent {
+    field: '$.routed[].envelope.noAck'
+    value: boolean
+    index: number
+  }
+
   export interface LinkFrameRoutedAckMessageIdFieldEvent {
     field: '$.routed[].ack.messageId'
     value: Uint8Array<ArrayBuffer>
@@ -4585,6 +4637,12 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameRoutedFetchedMessagesNoAckFieldEvent {
+    field: '$.routed[].fetched.messages[].noAck'
+    value: boolean
+    index: number
+  }
+
   export interface LinkFrameRoutedFetchedCodeFieldEvent {
     field: '$.routed[].fetched.code'
     value: number
@@ -4626,7 +4684,7 @@ export namespace LinkFrame {
     return decodeMessage(buf, LinkFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent> {
     return streamMessage(buf, LinkFrame.codec(), opts)
   }
 }
@@ -4835,6 +4893,12 @@ export namespace GossipBatch {
     index: number
   }
 
+  export interface GossipBatchMessagesNoAckFieldEvent {
+    field: '$.messages[].noAck'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<GossipBatch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GossipBatch.codec())
   }
@@ -4843,7 +4907,7 @@ export namespace GossipBatch {
     return decodeMessage(buf, GossipBatch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipBatch>): Generator<GossipBatchNameFieldEvent | GossipBatchMessagesTypeFieldEvent | GossipBatchMessagesChannelIdFieldEvent | GossipBatchMessagesMessageIdFieldEvent | GossipBatchMessagesPayloadFieldEvent | GossipBatchMessagesMetadataFieldEvent | GossipBatchMessagesSourceFieldEvent | GossipBatchMessagesDestinationFieldEvent | GossipBatchMessagesSeqFieldEvent | GossipBatchMessagesEpochFieldEvent | GossipBatchMessagesHopLimitFieldEvent | GossipBatchMessagesModeFieldEvent | GossipBatchMessagesCorrelationIdFieldEvent | GossipBatchMessagesExpectsReplyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipBatch>): Generator<GossipBatchNameFieldEvent | GossipBatchMessagesTypeFieldEvent | GossipBatchMessagesChannelIdFieldEvent | GossipBatchMessagesMessageIdFieldEvent | GossipBatchMessagesPayloadFieldEvent | GossipBatchMessagesMetadataFieldEvent | GossipBatchMessagesSourceFieldEvent | GossipBatchMessagesDestinationFieldEvent | GossipBatchMessagesSeqFieldEvent | GossipBatchMessagesEpochFieldEvent | GossipBatchMessagesHopLimitFieldEvent | GossipBatchMessagesModeFieldEvent | GossipBatchMessagesCorrelationIdFieldEvent | GossipBatchMessagesExpectsReplyFieldEvent | GossipBatchMessagesNoAckFieldEvent> {
     return streamMessage(buf, GossipBatch.codec(), opts)
   }
 }

@@ -84,4 +84,28 @@ describe('abuse', () => {
     await routed(relays, svc)
     expect(str((await client.request(svc, text('ping'))).data)).toBe('ping')
   })
+
+  it('a fire-and-forget sender faster than its receiver is slowed down, not dropped: all 20,000 arrive in order', async () => {
+    const r = await relay()
+    cleanup.push(r)
+    const sink = await agent(r, 'acme/abuse/sink')
+    cleanup.push(sink)
+    const sub = await sink.subscribe('acme/abuse/sink')
+    let got = 0
+    let inOrder = true
+    void (async () => {
+      for await (const m of sub) {
+        if (Number(str(m.data).slice(0, 8)) !== got) inOrder = false
+        got++
+        if (got % 500 === 0) await new Promise(resolve => setImmediate(resolve)) // a reader slower than the sender
+      }
+    })()
+    const source = await agent(r, 'acme/abuse/source')
+    cleanup.push(source)
+    const pad = 'x'.repeat(1016)
+    for (let i = 0; i < 20_000; i++) await source.publish(sink.name, text(String(i).padStart(8, '0') + pad), { ack: false })
+    await waitFor(() => got === 20_000, 'every message', 60_000)
+    expect(inOrder).toBe(true)
+    expect(r.agents()).toContain(sink.name)
+  }, 90_000)
 })

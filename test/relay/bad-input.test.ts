@@ -30,7 +30,7 @@ async function othersUndisturbed (): Promise<void> {
 function envelope (over: Partial<Envelope> = {}): Envelope {
   return {
     type: MessageType.MSG, channelId: '', messageId: new Uint8Array(randomBytes(16)), payload: new Uint8Array(4), metadata: new Map(),
-    source: '', destination: 'acme/healthy/echo', seq: 0, epoch: 0, hopLimit: 0, mode: DeliveryMode.ANYCAST, correlationId: new Uint8Array(0), expectsReply: false, ...over
+    source: '', destination: 'acme/healthy/echo', seq: 0, epoch: 0, hopLimit: 0, mode: DeliveryMode.ANYCAST, correlationId: new Uint8Array(0), expectsReply: false, noAck: false, ...over
   }
 }
 

@@ -119,4 +119,20 @@ describe.each(topologies)('delivery on a $name', (topo) => {
     await waitFor(() => box.length === 1, 'delivery')
     expect(box[0]?.source).toBe(liar.name)
   })
+
+  it('fire and forget (ack: false) delivers unicast and multicast in order without acknowledgements', async () => {
+    const svc = 'acme/fire/sink'
+    const sink = await make(topo.far[0] as number, svc)
+    const direct = collect(await sink.subscribe(svc))
+    const news = collect(await sink.subscribe('acme/fire/news'))
+    const source = await make(topo.near, 'acme/fire/source')
+    await routed(relays, svc, 1)
+    await routed(relays, 'acme/fire/news', 1)
+    for (let i = 0; i < 50; i++) expect(await source.publish(sink.name, text(`u${i}`), { ack: false })).toEqual({})
+    for (let i = 0; i < 50; i++) expect(await source.publish('acme/fire/news', text(`m${i}`), { mode: 'multicast', ack: false })).toEqual({})
+    await waitFor(() => direct.length === 50 && news.length === 50, 'every fire-and-forget message')
+    expect(direct.map(m => str(m.data))).toEqual(Array.from({ length: 50 }, (_, i) => `u${i}`))
+    expect(news.map(m => str(m.data))).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`))
+    expect(news.map(m => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+  })
 })

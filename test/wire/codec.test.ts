@@ -27,6 +27,7 @@ function envelope (over: Partial<Envelope> = {}): Envelope {
     mode: DeliveryMode.MULTICAST,
     correlationId: id(2),
     expectsReply: true,
+    noAck: false,
     ...over
   }
 }

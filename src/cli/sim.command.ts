@@ -1,0 +1,94 @@
+/**
+ * `slim-mesh sim TOPOLOGY`: runs one simulation scenario (sims/) and reports its
+ * metrics: a table on stdout, `metrics.json` and `plot.svg` in `--out`. A progress bar
+ * goes to stderr when stderr is a terminal.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { Argument, InvalidArgumentError, Option } from 'commander'
+import type { Command } from 'commander'
+import { SingleBar, Presets } from 'cli-progress'
+import { runScenario } from '../../sims/scenario.js'
+import { formatTable } from '../../sims/metrics.js'
+import type { Metrics } from '../../sims/metrics.js'
+import { plotSvg } from '../../sims/plot.js'
+import { TOPOLOGIES } from '../../sims/topologies.js'
+import type { TopologyKind } from '../../sims/topologies.js'
+import { FAULTS } from '../../sims/engine.js'
+import type { EngineKind, FaultKind } from '../../sims/engine.js'
+
+export interface SimCommandOptions {
+  relays: number
+  agents?: number
+  engine: EngineKind
+  fault?: FaultKind
+  seed: string
+  out: string
+  duration?: number
+  crashTarget?: 'member' | 'sequencer'
+  degree?: number
+}
+
+function positiveInt (what: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a whole number >= 1, not "${v}"`)
+    return n
+  }
+}
+
+/** `10s`, `1.5m`, `2500ms` or a bare number of milliseconds. */
+export function parseDuration (v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim())
+  if (m == null) throw new InvalidArgumentError(`a duration is a number with ms, s or m (like 10s or 2500ms), not "${v}"`)
+  const n = Number(m[1])
+  return Math.round(m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n)
+}
+
+export function registerSimCommand (program: Command): void {
+  program.command('sim')
+    .description('run a simulation scenario of a relay mesh and report delivery, order, latency, convergence and memory')
+    .addArgument(new Argument('<topology>', 'how the relays are linked').choices(TOPOLOGIES))
+    .option('--relays <n>', 'number of relays', positiveInt('--relays'), 10)
+    .option('--agents <n>', 'number of agents (default: 5 per relay, at least 12)', positiveInt('--agents'))
+    .addOption(new Option('--engine <engine>', 'simulated time, or real relays on 127.0.0.1').choices(['simulated', 'real']).default('simulated'))
+    .addOption(new Option('--fault <fault>', 'a fault in the middle of the traffic').choices(FAULTS))
+    .addOption(new Option('--crash-target <which>', 'with --fault crash: a relay that sequences nothing, or the first channel\'s sequencer').choices(['member', 'sequencer']))
+    .option('--seed <seed>', 'seed of the simulation\'s random choices', '1')
+    .option('--out <dir>', 'where metrics.json and plot.svg are written', './sim-out')
+    .option('--duration <time>', 'traffic time, like 10s or 2500ms (default 10s simulated, 4s real)', parseDuration)
+    .option('--degree <n>', 'links per relay in the random topology (default 4)', positiveInt('--degree'))
+    .action(async (topology: TopologyKind, opts: SimCommandOptions) => {
+      const metrics = await runSim(topology, opts)
+      console.log(formatTable(metrics))
+      console.log(`\nwrote ${join(opts.out, 'metrics.json')} and ${join(opts.out, 'plot.svg')}`)
+    })
+}
+
+/** Runs the scenario, writes `metrics.json` and `plot.svg` to `opts.out`; returns the metrics. */
+export async function runSim (topology: TopologyKind, opts: SimCommandOptions): Promise<Metrics> {
+  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'sim [{bar}] {percentage}% {phase}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic) : undefined
+  bar?.start(1000, 0, { phase: 'building' })
+  let metrics: Metrics
+  try {
+    metrics = await runScenario({
+      topology,
+      relays: opts.relays,
+      agents: opts.agents ?? Math.max(12, opts.relays * 5),
+      engine: opts.engine,
+      fault: opts.fault,
+      seed: opts.seed,
+      durationMs: opts.duration,
+      crashTarget: opts.crashTarget,
+      degree: opts.degree,
+      onProgress: (fraction, phase) => { bar?.update(Math.round(fraction * 1000), { phase }) }
+    })
+  } finally {
+    bar?.stop()
+  }
+  const dir = resolve(opts.out)
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n')
+  await writeFile(join(dir, 'plot.svg'), plotSvg(metrics))
+  return metrics
+}
