@@ -79,6 +79,7 @@ export async function runBench (options: { only?: string, log?: (s: string) => v
       log('ours: one-to-one through one relay, acknowledged ...')
       const acked = await oursOneToOne(true)
       loopDelays.push(fire.loop.p99, acked.loop.p99)
+      log(`  relay loop delay p99: ${r2(fire.loop.p99)} ms fire and forget, ${r2(acked.loop.p99)} ms acknowledged`)
       results.push(result('throughput-1to1', 'msg/s', fire.perSecond, nats, floor, { goal: '>= 0.5x NATS', met: nats != null ? fire.perSecond / nats >= 0.5 : undefined, note: 'fire and forget (ack: false), as NATS core publish' }))
       results.push(result('throughput-1to1-acked', 'msg/s', acked.perSecond, nats, floor, { note: 'every message acknowledged by the relay (2,000 in flight); NATS: fire and forget' }))
     }
@@ -89,6 +90,7 @@ export async function runBench (options: { only?: string, log?: (s: string) => v
       log('ours: multicast to 10 members on 3 relays, acknowledged ...')
       const acked = await oursFanOut(true)
       loopDelays.push(fire.loop.p99, acked.loop.p99)
+      log(`  relay loop delay p99: ${r2(fire.loop.p99)} ms fire and forget, ${r2(acked.loop.p99)} ms acknowledged`)
       results.push(result('fanout-10', 'deliveries/s', fire.perSecond, nats, null, { goal: '>= 0.25x NATS 1-to-10', met: nats != null ? fire.perSecond / nats >= 0.25 : undefined, note: 'sequenced and archived by the sequencer, in order at every member; 3 relays on 2 cores' }))
       results.push(result('fanout-10-acked', 'deliveries/s', acked.perSecond, nats, null, { note: 'as fanout-10, the publisher also waiting for each acknowledgement (1,000 in flight)' }))
     }

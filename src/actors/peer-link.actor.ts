@@ -112,6 +112,12 @@ export class PeerLinkActor {
   sendAnnouncement (announcement: RouteAnnouncement): void { this.out?.enqueue({ announcement }) }
   sendRouted (routed: Routed): void { this.out?.enqueue({ routed }) }
 
+  /** Undefined while the link takes more; else a promise of its draining. */
+  writable (): Promise<void> | undefined {
+    const out = this.out
+    return out != null && out.backlogged ? out.whenWritable() : undefined
+  }
+
   async close (): Promise<void> {
     const out = this.out
     this.tell({ type: 'link.close' })

@@ -43,6 +43,10 @@ interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters: Se
 interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string }
 
 const DEDUP_CAPACITY = 65_536
+/** Messages written (and then published) together at most. */
+const MAX_WRITE_BATCH = 256
+/** Messages waiting for the sequencer past which its publishers are paused. */
+const BACKLOG_HIGH = 2048
 
 export class SequencerActor {
   readonly name: string
@@ -52,6 +56,7 @@ export class SequencerActor {
   private readonly dedup = new DedupWindow<DedupEntry>(DEDUP_CAPACITY)
   private pending: PendingWrite[] = []
   private writing = false
+  private backlogWaiters: Array<() => void> = []
   private current: { env: Envelope, origin: SequencerOrigin, key: string } | undefined
 
   private constructor (name: string, since: number, head: number, epoch: number, fx: SequencerEffects) {
@@ -91,6 +96,20 @@ export class SequencerActor {
       await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1 })
     }
     return s
+  }
+
+  /**
+   * Undefined while fewer than the high-water mark of messages wait to be written and
+   * published; else a promise that resolves when the backlog is down to a quarter of it.
+   */
+  backlog (): Promise<void> | undefined {
+    if (this.pending.length < BACKLOG_HIGH) return undefined
+    return new Promise<void>(resolve => { this.backlogWaiters.push(resolve) })
+  }
+
+  private wakeBacklog (): void {
+    if (this.pending.length > BACKLOG_HIGH / 4) return
+    for (const w of this.backlogWaiters.splice(0)) w()
   }
 
   get head (): number { return this.actor.getSnapshot().context.head }
@@ -134,8 +153,8 @@ export class SequencerActor {
     this.writing = true
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending
-        this.pending = []
+        // A bounded group commit: one write, one publish, one short task at a time.
+        const batch = this.pending.splice(0, MAX_WRITE_BATCH)
         const entries = batch.map(p => ({ seq: p.env.seq, bytes: Envelope.encode(p.env) }))
         for (let attempt = 0; ; attempt++) {
           try {
@@ -157,9 +176,13 @@ export class SequencerActor {
         }
         this.fx.onSequenced(this.name, batch.map(p => p.env))
         this.actor.send({ type: 'message.archived', count: batch.length })
+        this.wakeBacklog()
+        // Let other events in before the next batch.
+        if (this.pending.length > 0) await new Promise<void>(resolve => { setImmediate(resolve) })
       }
     } finally {
       this.writing = false
+      for (const w of this.backlogWaiters.splice(0)) w()
     }
   }
 

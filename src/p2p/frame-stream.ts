@@ -36,6 +36,12 @@ export interface FrameStreamInit<In, Item> {
 /** Past this much queued, a writer counts as backed up and its senders should wait. */
 const HIGH_WATER_BYTES = 1024 * 1024
 
+/**
+ * At most this much is encoded and written in one go; the rest goes on after other
+ * events had their turn, so one backed-up reader cannot hold the event loop.
+ */
+const MAX_FLUSH_BYTES = 512 * 1024
+
 /** A stream that flushed this recently is busy: batch instead of flushing at once. */
 const BUSY_WINDOW_MS = 0.2
 
@@ -150,7 +156,15 @@ export class FrameStream<In, Item> {
   private flush (): void {
     this.lastFlush = performance.now()
     const q = this.queue
+    let written = 0
     while (!this.closed && this.head < q.length && !this.stream.writableNeedsDrain) {
+      if (written >= MAX_FLUSH_BYTES) {
+        if (!this.flushScheduled) {
+          this.flushScheduled = true
+          setImmediate(() => { this.flushScheduled = false; this.flush() })
+        }
+        break
+      }
       const first = q[this.head] as Part<Item>
       let bytes: Uint8Array
       if ('frame' in first) {
@@ -171,6 +185,7 @@ export class FrameStream<In, Item> {
         this.queuedBytes -= size
         bytes = this.init.encodeBatch(items)
       }
+      written += bytes.byteLength
       try {
         this.stream.send(new Uint8ArrayList(varint.encode(bytes.byteLength), bytes))
       } catch (err) {

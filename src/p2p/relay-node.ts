@@ -125,6 +125,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     io: {
       sendAnnouncement: (peer, ann) => { links.get(peer)?.sendAnnouncement(ann) },
       sendRouted: (peer, r) => { links.get(peer)?.sendRouted(r) },
+      linkWritable: (peer) => links.get(peer)?.writable(),
       publish: (name, batch) => {
         node.services.pubsub.publish(MULTICAST_TOPIC_PREFIX + name, encodeGossipBatch(batch)).catch(err => {
           log('publish on %s failed: %s', name, (err as Error).message)

@@ -66,6 +66,8 @@ interface Channel {
 }
 
 const RECENT_LIMIT = 4096
+/** Messages per gossipsub message at most. */
+const GOSSIP_BATCH = 128
 const FETCH_BATCH = 256
 const FETCH_REPLY_BYTES = 2 * 1024 * 1024
 
@@ -153,6 +155,11 @@ export class MulticastPlane {
     return await p
   }
 
+  /** Undefined while the name's sequencer keeps up; else a promise of its catching up. */
+  backlog (name: string): Promise<void> | undefined {
+    return this.sequencers.get(name)?.backlog()
+  }
+
   /** A message for a name this relay sequences. */
   submitLocal (env: Envelope, origin: SequencerOrigin): void {
     const waiting = this.settling.get(env.destination)
@@ -165,7 +172,8 @@ export class MulticastPlane {
   }
 
   private onSequenced (name: string, envs: Envelope[]): void {
-    this.host.io.publish(name, { name, messages: envs })
+    // Gossip batches stay small (a receiving relay handles each in one short task).
+    for (let i = 0; i < envs.length; i += GOSSIP_BATCH) this.host.io.publish(name, { name, messages: envs.slice(i, i + GOSSIP_BATCH) })
     const ch = this.channels.get(name)
     if (ch != null) this.ingest(ch, envs, true)
   }

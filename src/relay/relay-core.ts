@@ -232,8 +232,18 @@ export class RelayCore {
 
   private toSequencer (env: Envelope, origin: SequencerOrigin): void {
     const relay = this.multicast.sequencerOf(env.destination)
-    if (relay === this.self) this.multicast.submitLocal(env, origin)
-    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+    let congested: Promise<void> | undefined
+    if (relay === this.self) {
+      this.multicast.submitLocal(env, origin)
+      congested = this.multicast.backlog(env.destination)
+    } else {
+      this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+      const hop = this.table.nextHop(relay) ?? relay
+      congested = this.io.linkWritable?.(hop)
+    }
+    // Admission control: a publisher faster than its sequencer (or the link to it) waits,
+    // so queues stay short and the relay stays responsive under full load.
+    if (congested != null) this.source?.pauseUntil?.(congested)
   }
 
   /** Anycast and unicast: pick the instance, deliver here or route toward its relay. */

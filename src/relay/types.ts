@@ -7,6 +7,8 @@ export interface RelayIO {
   sendAnnouncement: (peer: string, announcement: RouteAnnouncement) => void
   /** Queues a routed frame on the link to a neighbour. */
   sendRouted: (peer: string, routed: Routed) => void
+  /** Resolves now if the link to `peer` is not backed up, else once it drains (optional). */
+  linkWritable?: (peer: string) => Promise<void> | undefined
   /** Multicasts a batch of sequenced messages to the relays on the name's topic. */
   publish: (name: string, batch: GossipBatch) => void
   /** Joins or leaves the name's multicast topic. */
