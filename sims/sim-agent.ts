@@ -12,7 +12,7 @@
  * short runs show it), losing
  * the unsent queue; the agent reconnects and resumes from its position.
  */
-import { DeliveryMode, MessageType } from '../src/wire/envelope.pb.js'
+import { DeliveryMode } from '../src/wire/envelope.pb.js'
 import type { Ack, Envelope } from '../src/wire/envelope.pb.js'
 import { idKey } from '../src/relay/dedup-window.js'
 import { errorFromCode, SessionClosedError, TimeoutError } from '../src/relay/errors.js'
@@ -21,6 +21,7 @@ import type { AgentPort } from '../src/relay/types.js'
 import type { AgentName } from '../src/names/names.js'
 import type { AgentSpec, DeliveredMessage, EngineAgent, ModeName } from './engine.js'
 import type { EventScheduler } from './scheduler.js'
+import { newEnvelope } from '../src/wire/new-envelope.js'
 
 export interface SimAgentHost {
   scheduler: EventScheduler
@@ -201,22 +202,13 @@ export class SimAgent implements EngineAgent {
   }
 
   private envelope (to: string, payload: Uint8Array, mode: ModeName, id: Uint8Array): Envelope {
-    return {
-      type: MessageType.MSG,
-      channelId: '',
+    return newEnvelope({
       messageId: id as Uint8Array<ArrayBuffer>,
       payload: payload as Uint8Array<ArrayBuffer>,
-      metadata: new Map(),
       source: this.name,
       destination: to,
-      seq: 0,
-      epoch: 0,
-      hopLimit: 0,
-      mode: MODES[mode],
-      correlationId: new Uint8Array(0),
-      expectsReply: false,
-      noAck: false
-    }
+      mode: MODES[mode]
+    })
   }
 
   /** Hands a copy to the relay (it stamps fields), one agent hop later. */

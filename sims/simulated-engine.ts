@@ -193,7 +193,6 @@ export class SimulatedEngine implements Engine {
   // ---- links ----
 
   private dir (l: SimLink, from: number): 0 | 1 { return l.a === from ? 0 : 1 }
-  private other (l: SimLink, i: number): number { return l.a === i ? l.b : l.a }
 
   /** The frame being filled on the link from `r` to `peer` this instant, if the link is up. */
   private queue (r: SimRelay, peer: string): LinkFrame | undefined {

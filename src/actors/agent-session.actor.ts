@@ -15,7 +15,8 @@ import type { AgentSessionEvent } from '../machines/agent-session.machine.js'
 import { FrameStream } from '../p2p/frame-stream.js'
 import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
 import { SESSION_PROTOCOL, SESSION_VERSION } from '../wire/constants.js'
-import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
+import { MessageType } from '../wire/envelope.pb.js'
+import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, SessionFrame, Subscribed } from '../wire/envelope.pb.js'
 import { ErrorCode, errorCodeName } from '../wire/errors.js'
 import { sessionProofPayload } from './session-proof.js'
@@ -223,20 +224,5 @@ function faultError (code: number, reason: string): Error {
 
 /** A keepalive: the relay answers it at once with `Pong`. */
 function pingEnvelope (): Envelope {
-  return {
-    type: MessageType.PING,
-    channelId: '',
-    messageId: new Uint8Array(randomBytes(16)),
-    payload: new Uint8Array(0),
-    metadata: new Map(),
-    source: '',
-    destination: '',
-    seq: 0,
-    epoch: 0,
-    hopLimit: 0,
-    mode: DeliveryMode.DELIVERY_MODE_UNSPECIFIED,
-    correlationId: new Uint8Array(0),
-    expectsReply: false,
-    noAck: false
-  }
+  return newEnvelope({ type: MessageType.PING, messageId: new Uint8Array(randomBytes(16)) })
 }

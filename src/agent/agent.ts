@@ -9,7 +9,6 @@
  * With a data directory, the identity key and those positions survive a restart too.
  */
 import { randomBytes } from 'node:crypto'
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { createAgentLibp2p } from '../p2p/libp2p-node.js'
 import { AgentSessionActor } from '../actors/agent-session.actor.js'
@@ -19,12 +18,14 @@ import { isAgentName, parseName, serviceOf } from '../names/names.js'
 import type { AgentName, Name } from '../names/names.js'
 import { InvalidNameError } from '../names/errors.js'
 import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
+import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, Subscribed } from '../wire/envelope.pb.js'
 import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
 import { PayloadTooLargeError } from '../wire/errors.js'
 import { DedupWindow, idKey } from '../relay/dedup-window.js'
 import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError } from '../relay/errors.js'
 import { openStore } from '../store/level-store.js'
+import { loadOrCreateIdentity } from '../store/identity.js'
 import type { Store } from '../store/store.js'
 import { Subscription } from './subscription.js'
 import type { Message } from './message.js'
@@ -134,7 +135,7 @@ export class Agent {
   static async connect (options: ConnectAgentOptions): Promise<Agent> {
     const store = await openStore(options.dataDir)
     try {
-      const key = options.identity ?? await loadIdentity(store)
+      const key = options.identity ?? await loadOrCreateIdentity(store)
       const name = agentNameForKey(options.name, key.publicKey)
       const node = await createAgentLibp2p(key)
       const agent = new Agent(name, key, node, store, options)
@@ -317,22 +318,14 @@ export class Agent {
     if (mode == null) throw new Error(`unknown mode "${String(options.mode)}"; use anycast, multicast or unicast`)
     if (mode === DeliveryMode.UNICAST && !isAgentName(dest)) throw new InvalidNameError(`unicast goes to one agent, org/namespace/service/instance; "${name}" names a service`)
     if (mode === DeliveryMode.MULTICAST && isAgentName(dest)) throw new InvalidNameError(`multicast goes to a service or channel, org/namespace/service; "${name}" names an agent`)
-    return {
-      type: MessageType.MSG,
-      channelId: '',
+    return newEnvelope({
       messageId: this.nextMessageId(),
       payload: data as Uint8Array<ArrayBuffer>,
-      metadata: new Map(Object.entries(options.metadata ?? {})),
+      metadata: options.metadata != null ? new Map(Object.entries(options.metadata)) : new Map(),
       source: this.name,
       destination: name,
-      seq: 0,
-      epoch: 0,
-      hopLimit: 0,
-      mode,
-      correlationId: new Uint8Array(0),
-      expectsReply: false,
-      noAck: false
-    }
+      mode
+    })
   }
 
   private onAck (ack: Ack): void {
@@ -470,13 +463,6 @@ export class Agent {
   async [Symbol.asyncDispose] (): Promise<void> { await this.close() }
 }
 
-async function loadIdentity (store: Store): Promise<PrivateKey> {
-  const saved = await store.get('identity')
-  if (saved != null) return privateKeyFromProtobuf(saved)
-  const key = await generateKeyPair('Ed25519')
-  await store.put('identity', privateKeyToProtobuf(key))
-  return key
-}
 
 async function withTimeout<T> (p: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined

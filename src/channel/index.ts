@@ -25,7 +25,7 @@
  * await ch.addMember(kp)
  * const bobCh = await joining
  * await ch.send(new TextEncoder().encode('hello'))
- * for await (const m of bobCh.messages()) console.log(m.sender, m.seq, m.epoch, m.data)
+ * for await (const m of bobCh.messages()) handle(m.sender, m.seq, m.epoch, m.data)
  * ```
  */
 

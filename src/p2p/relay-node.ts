@@ -6,18 +6,17 @@
  * restarts), the archive and channel metadata, and the addresses of the relays it has
  * linked to (dialled again on start).
  */
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import { createRelayLibp2p } from './libp2p-node.js'
 import type { RelayLibp2p } from './libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
 import type { RelayConfig } from '../relay/types.js'
 import { systemClock } from '../relay/clock.js'
 import { openStore } from '../store/level-store.js'
-import type { Store } from '../store/store.js'
+import { loadOrCreateIdentity } from '../store/identity.js'
 import { decodeGossipBatch, encodeGossipBatch } from '../wire/codec.js'
 import { LINK_PROTOCOL, MULTICAST_TOPIC_PREFIX, SESSION_PROTOCOL } from '../wire/constants.js'
 import { RelaySessionActor } from '../actors/relay-session.actor.js'
@@ -70,17 +69,10 @@ const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
   probeIntervalMs: 5_000
 }
 
-async function loadIdentity (store: Store): Promise<PrivateKey> {
-  const saved = await store.get('identity')
-  if (saved != null) return privateKeyFromProtobuf(saved)
-  const key = await generateKeyPair('Ed25519')
-  await store.put('identity', privateKeyToProtobuf(key))
-  return key
-}
 
 export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const store = await openStore(options.dataDir)
-  const privateKey = await loadIdentity(store)
+  const privateKey = await loadOrCreateIdentity(store)
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
   const clock = systemClock
   let node: RelayLibp2p

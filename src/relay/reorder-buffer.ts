@@ -32,8 +32,12 @@ export class ReorderBuffer<T> {
       if (seq > this.maxPending) this.maxPending = seq
       return []
     }
-    const out = [item]
     this.next++
+    return this.drain([item])
+  }
+
+  /** Appends the held messages that are in order from `next` on, moving `next` past them. */
+  private drain (out: T[]): T[] {
     while (this.pending.has(this.next)) {
       out.push(this.pending.get(this.next) as T)
       this.pending.delete(this.next)
@@ -51,13 +55,6 @@ export class ReorderBuffer<T> {
     if (next <= this.next) return []
     for (const k of this.pending.keys()) if (k < next) this.pending.delete(k)
     this.next = next
-    const out: T[] = []
-    while (this.pending.has(this.next)) {
-      out.push(this.pending.get(this.next) as T)
-      this.pending.delete(this.next)
-      this.next++
-    }
-    if (this.pending.size === 0) this.maxPending = 0
-    return out
+    return this.drain([])
   }
 }

@@ -10,18 +10,10 @@ import { decodeKeyPackage, decodeWelcome, makeKeyPackage, MlsGroup } from '../..
 import { CHANNEL_ERROR_NAMES } from '../../src/channel/errors.js'
 import { DEFAULT_SUITE } from '../../src/channel/suites.js'
 import { localMember, read, statuses } from './channel-helpers.js'
+import { createRng } from '../../sims/prng.js'
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG (the simulations' mulberry32), so a failure can be replayed from its seed. */
+const prng = (seed: number): (() => number) => createRng(seed).next
 
 function mutate (src: Uint8Array, rnd: () => number): Uint8Array {
   const int = (n: number): number => Math.floor(rnd() * n)

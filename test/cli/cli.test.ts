@@ -43,6 +43,9 @@ describe('slim-mesh command line', () => {
     expect((await cli('request', '--relay', addr, 'acme/demo/echo', 'hello')).trim()).toBe('hello')
     expect((await cli('pub', '--relay', addr, 'acme/demo/echo', 'to all', '--mode', 'multicast')).trim()).toBe('published, seq 1')
     const exited = new Promise<number | null>(resolve => sub.child.on('exit', resolve))
+    await waitFor(() => sub.child.exitCode != null, 'the subscriber to exit after two messages', 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}; sub printed ${JSON.stringify(sub.out)} / ${JSON.stringify(sub.err)}; node printed ${JSON.stringify(node.err)}`)
+    })
     expect(await exited).toBe(0)
     expect(sub.out).toEqual(['hello', 'to all'])
 

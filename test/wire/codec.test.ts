@@ -6,6 +6,7 @@ import {
 } from '../../src/wire/codec.js'
 import { DeliveryMode, MessageType } from '../../src/wire/envelope.pb.js'
 import type { Envelope, SessionFrame } from '../../src/wire/envelope.pb.js'
+import { createRng } from '../../sims/prng.js'
 import {
   ErrorCode, MalformedFrameError, UnknownMessageTypeError, WireError, errorCodeName, isWireErrorCode
 } from '../../src/wire/errors.js'
@@ -216,17 +217,8 @@ describe('error codes', () => {
   })
 })
 
-/** mulberry32: a small seeded PRNG, so a failing mutation can be reproduced. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG (the simulations' mulberry32), so a failure can be replayed from its seed. */
+const prng = (seed: number): (() => number) => createRng(seed).next
 
 function mutate (src: Uint8Array, rand: () => number): Uint8Array {
   const bytes = [...src]
