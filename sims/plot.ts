@@ -45,8 +45,8 @@ export function plotSvg (m: Metrics): string {
   out.push(polyline(s.t.map((t, i) => [x(t + s.bucketMs / 2), s.p99[i] ?? 0] as const).filter(([, v]) => v > 0).map(([px, v]) => [px, ly(v)]), '#d62728'))
   out.push(polyline(s.t.map((t, i) => [x(t + s.bucketMs / 2), s.p50[i] ?? 0] as const).filter(([, v]) => v > 0).map(([px, v]) => [px, ly(v)]), '#1f77b4'))
   out.push(text(M.left, top1 - 6, 'multicast latency per bucket:', 11, 'start', 'bold'))
-  out.push(text(M.left + 175, top1 - 6, 'p50', 11, 'start', 'bold', '#1f77b4'))
-  out.push(text(M.left + 205, top1 - 6, 'p99', 11, 'start', 'bold', '#d62728'))
+  out.push(text(M.left + 195, top1 - 6, 'p50', 11, 'start', 'bold', '#1f77b4'))
+  out.push(text(M.left + 225, top1 - 6, 'p99', 11, 'start', 'bold', '#d62728'))
 
   // Deliveries per bucket and the cumulative ratio.
   const dMax = Math.max(1, ...s.delivered)
