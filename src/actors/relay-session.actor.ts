@@ -232,4 +232,3 @@ function partOf (f: SessionFrame): string {
 }
 
 
-export { SessionFrame }

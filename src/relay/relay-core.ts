@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
-import type { Ack, Envelope, FetchReply, GossipBatch, LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
+import type { Envelope, FetchReply, GossipBatch, LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { DEFAULT_HOP_LIMIT } from '../wire/constants.js'
 import { isAgentName, parseName, serviceOf, instanceOf } from '../names/names.js'
@@ -185,7 +185,8 @@ export class RelayCore {
 
   private dropSub (rec: AgentRecord, sub: LocalSub): void {
     this.multicast.unsubscribe(sub)
-    if (name(sub) !== rec.service) this.table.removeLocal(sub.name, rec.instance)
+    // The agent's own service stays routed while it is attached (unicast needs no subscription).
+    if (sub.name !== rec.service) this.table.removeLocal(sub.name, rec.instance)
     this.multicast.release(sub.name)
   }
 
@@ -202,13 +203,14 @@ export class RelayCore {
     if (env.hopLimit === 0 || env.hopLimit > DEFAULT_HOP_LIMIT) env.hopLimit = DEFAULT_HOP_LIMIT
     this.source = port
     try {
-      this.route1(env, agent, port)
+      this.dispatch(env, agent, port)
     } finally {
       this.source = undefined
     }
   }
 
-  private route1 (env: Envelope, agent: AgentName, port: AgentPort): void {
+  /** Routes an agent's envelope by its type and mode. */
+  private dispatch (env: Envelope, agent: AgentName, port: AgentPort): void {
     let dest
     try {
       dest = parseName(env.destination)
@@ -475,10 +477,8 @@ export class RelayCore {
   }
 }
 
-function name (sub: LocalSub): string { return sub.name }
 
 function nack (env: Envelope, code: number, reason: string): SequencerAck {
   return { messageId: env.messageId, seq: 0, code, reason, epoch: 0 }
 }
 
-export type { Ack }

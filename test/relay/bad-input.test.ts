@@ -11,7 +11,7 @@ import { rawSession } from './raw-session.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import { ErrorCode } from '../../src/wire/errors.js'
-import { Envelope, SessionFrame, MessageType, DeliveryMode } from '../../src/wire/envelope.pb.js'
+import { Envelope, MessageType, DeliveryMode } from '../../src/wire/envelope.pb.js'
 import { MAX_FRAME_BYTES, MAX_PAYLOAD_BYTES } from '../../src/wire/constants.js'
 import { agentNameForKey } from '../../src/names/identity.js'
 import { sessionProofPayload } from '../../src/actors/session-proof.js'
@@ -200,4 +200,3 @@ describe('bad input on a session', () => {
   })
 })
 
-export { SessionFrame }
