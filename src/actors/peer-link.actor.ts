@@ -20,6 +20,9 @@ import type { RelayLibp2p } from '../p2p/libp2p-node.js'
 
 type Item = { announcement: RouteAnnouncement } | { routed: Routed }
 
+/** Frames held for a link whose stream is not open yet. */
+const EARLY_LIMIT = 4096
+
 export interface PeerLinkTimings { probeIntervalMs: number }
 
 export interface PeerLinkInit {
@@ -39,6 +42,11 @@ export class PeerLinkActor {
   private readonly init: PeerLinkInit
   private readonly actor: Actor<typeof peerLinkMachine>
   private out?: FrameStream<LinkFrame, Item>
+  /**
+   * What was sent before our stream to the peer opened: the peer's stream to us can bring
+   * routes (and so traffic for it) before ours is up. Bounded; flushed when it opens.
+   */
+  private early: Item[] = []
 
   constructor (init: PeerLinkInit) {
     this.init = init
@@ -88,6 +96,7 @@ export class PeerLinkActor {
       onInvalid: (err) => { this.init.log('link %s wrote on our stream: %s', this.peer, err.message) },
       onClose: () => { if (this.out?.stream === stream) { this.out = undefined; this.tell({ type: 'link.lost' }) } }
     })
+    for (const item of this.early.splice(0)) this.out.enqueue(item)
   }
 
   /** The peer opened its link stream to us: read it. */
@@ -109,8 +118,14 @@ export class PeerLinkActor {
     this.tell({ type: 'link.inbound' })
   }
 
-  sendAnnouncement (announcement: RouteAnnouncement): void { this.out?.enqueue({ announcement }) }
-  sendRouted (routed: Routed): void { this.out?.enqueue({ routed }) }
+  sendAnnouncement (announcement: RouteAnnouncement): void { this.send({ announcement }) }
+  sendRouted (routed: Routed): void { this.send({ routed }) }
+
+  private send (item: Item): void {
+    if (this.out != null) { this.out.enqueue(item); return }
+    if (this.early.length < EARLY_LIMIT) this.early.push(item)
+    else this.init.log('link %s not open yet: dropped a frame (%d waiting)', this.peer, EARLY_LIMIT)
+  }
 
   /** Undefined while the link takes more; else a promise of its draining. */
   writable (): Promise<void> | undefined {
@@ -119,6 +134,7 @@ export class PeerLinkActor {
   }
 
   async close (): Promise<void> {
+    this.early = []
     const out = this.out
     this.tell({ type: 'link.close' })
     this.actor.stop()
