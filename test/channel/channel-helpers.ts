@@ -27,3 +27,10 @@ export function statuses (ch: Channel): ChannelStatus[] {
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Adds `joiner` to `ch` by its key package and returns the joiner's side once its Welcome arrived. */
+export async function addAndJoin (ch: Channel, joiner: { joinChannel: (name: string, o: { timeoutMs: number }) => Promise<Channel>, keyPackage: () => Promise<Uint8Array> }, name: string): Promise<Channel> {
+  const joining = joiner.joinChannel(name, { timeoutMs: 20_000 })
+  await ch.addMember(await joiner.keyPackage())
+  return await joining
+}

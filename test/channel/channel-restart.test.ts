@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { agent, line, stopAll, tempDir, text, waitFor } from '../helpers.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
-import { read } from './channel-helpers.js'
+import { read, addAndJoin } from './channel-helpers.js'
 
 const CH = 'acme/research/summarizer'
 
@@ -19,9 +19,7 @@ describe('a channel member restarted on its data directory', () => {
     let b = await agent(relays[1]!, 'acme/research/bob', { dataDir: dir.path })
     agents = [a, c, b]
     const ach = await a.createChannel(CH)
-    const bj = b.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await b.keyPackage())
-    const bch = await bj
+    const bch = await addAndJoin(ach, b, CH)
     const first = read(bch)
     await ach.send(text('before restart'))
     await bch.send(text('bob before restart'))
@@ -31,9 +29,7 @@ describe('a channel member restarted on its data directory', () => {
 
     // While Bob is away: messages and a commit (Carol joins).
     await ach.send(text('while away 1'))
-    const cj = c.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await c.keyPackage())
-    const cch = await cj
+    const cch = await addAndJoin(ach, c, CH)
     await cch.send(text('while away 2'))
 
     b = await agent(relays[1]!, 'acme/research/bob', { dataDir: dir.path })

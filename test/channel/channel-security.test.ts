@@ -9,7 +9,7 @@ import type { Relay } from '../../src/p2p/relay-node.js'
 import { openStore } from '../../src/store/level-store.js'
 import { makeKeyPackage } from '../../src/channel/group.js'
 import { QUANTUM_SAFE_SUITE } from '../../src/channel/suites.js'
-import { read } from './channel-helpers.js'
+import { read, addAndJoin } from './channel-helpers.js'
 
 const CH = 'acme/research/summarizer'
 
@@ -58,12 +58,8 @@ describe('channel security with real relays', () => {
     const control = `CONTROL-${randomBytes(8).toString('hex')}`
 
     const ach = await a.createChannel(CH)
-    const bj = b.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await b.keyPackage())
-    const bch = await bj
-    const cj = c.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await c.keyPackage())
-    const cch = await cj
+    const bch = await addAndJoin(ach, b, CH)
+    const cch = await addAndJoin(ach, c, CH)
     const readers = [read(bch), read(cch)]
     for (let i = 0; i < 5; i++) await ach.send(text(`${secret} #${i}`))
     await bch.send(text(`${secret} from bob`))

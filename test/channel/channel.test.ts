@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { agent, line, stopAll, text, waitFor } from '../helpers.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
-import { hex, read, statuses } from './channel-helpers.js'
+import { hex, read, statuses, addAndJoin } from './channel-helpers.js'
 
 const CH = 'acme/research/summarizer'
 
@@ -23,12 +23,8 @@ describe('channels on a 3-relay line', () => {
   it('every member reads every message, in the same order, with credential-named senders', async () => {
     const [a, b, c] = await three()
     const ach = await a.createChannel(CH)
-    const bobJoin = b.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await b.keyPackage())
-    const bch = await bobJoin
-    const carolJoin = c.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await c.keyPackage())
-    const cch = await carolJoin
+    const bch = await addAndJoin(ach, b, CH)
+    const cch = await addAndJoin(ach, c, CH)
     expect(ach.members).toEqual([a.name, b.name, c.name])
     await waitFor(() => bch.epoch === 2 && cch.epoch === 2, 'bob to apply the second add')
     expect(bch.members).toEqual(ach.members)
@@ -59,12 +55,8 @@ describe('channels on a 3-relay line', () => {
     const eve = await agent(relays[1] as Relay, 'acme/research/eve') // not a member: sees the raw ciphertext
     agents.push(eve)
     const ach = await a.createChannel(CH)
-    const bj = b.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await b.keyPackage())
-    const bch = await bj
-    const cj = c.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await c.keyPackage())
-    const cch = await cj
+    const bch = await addAndJoin(ach, b, CH)
+    const cch = await addAndJoin(ach, c, CH)
     const bobRead = read(bch)
     const carolRead = read(cch)
     const bobStatus = statuses(bch)
@@ -94,12 +86,8 @@ describe('channels on a 3-relay line', () => {
     const erin = await agent(relays[2] as Relay, 'acme/research/erin')
     agents.push(dave, erin)
     const ach = await a.createChannel(CH)
-    const bj = b.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await b.keyPackage())
-    const bch = await bj
-    const cj = c.joinChannel(CH, { timeoutMs: 20_000 })
-    await ach.addMember(await c.keyPackage())
-    const cch = await cj
+    const bch = await addAndJoin(ach, b, CH)
+    const cch = await addAndJoin(ach, c, CH)
     await waitFor(() => bch.epoch === 2, 'bob at epoch 2')
     const aStatus = statuses(ach)
     const bStatus = statuses(bch)

@@ -9,7 +9,7 @@ import { MessageType } from '../../src/wire/envelope.pb.js'
 import { decodeKeyPackage, decodeWelcome, makeKeyPackage, MlsGroup } from '../../src/channel/group.js'
 import { CHANNEL_ERROR_NAMES } from '../../src/channel/errors.js'
 import { DEFAULT_SUITE } from '../../src/channel/suites.js'
-import { localMember, read, statuses } from './channel-helpers.js'
+import { localMember, read, statuses, addAndJoin } from './channel-helpers.js'
 import { createRng } from '../../sims/prng.js'
 
 /** A seeded PRNG (the simulations' mulberry32), so a failure can be replayed from its seed. */
@@ -97,9 +97,7 @@ describe('malformed MLS input', () => {
       const eve = await agent(relays[1]!, 'acme/research/eve')
       agents = [al, bo, eve]
       const ach = await al.createChannel(CH)
-      const bj = bo.joinChannel(CH, { timeoutMs: 20_000 })
-      await ach.addMember(await bo.keyPackage())
-      const bch = await bj
+      const bch = await addAndJoin(ach, bo, CH)
       const bobStatus = statuses(bch)
       const bobRead = read(bch)
 
