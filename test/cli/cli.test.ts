@@ -14,14 +14,16 @@ const args = (...a: string[]): string[] => ['--import', 'tsx', 'src/cli/bin.ts',
 const run = promisify(execFile)
 const children: ChildProcess[] = []
 
-function start (...a: string[]): { child: ChildProcess, out: string[], err: string[] } {
+/** A child process, its output lines, and its exit (listened to from the start: an early exit is not missed). */
+function start (...a: string[]): { child: ChildProcess, out: string[], err: string[], exited: Promise<number | null> } {
   const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
   children.push(child)
+  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const out: string[] = []
   const err: string[] = []
   child.stdout?.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)))
   child.stderr?.on('data', (d: Buffer) => err.push(...d.toString().split('\n').filter(Boolean)))
-  return { child, out, err }
+  return { child, out, err, exited }
 }
 
 async function cli (...a: string[]): Promise<string> {
@@ -42,16 +44,14 @@ describe('slim-mesh command line', () => {
     await waitFor(() => sub.err.some(l => l.startsWith('subscribed to acme/demo/echo')), 'the subscription', 60_000)
     expect((await cli('request', '--relay', addr, 'acme/demo/echo', 'hello')).trim()).toBe('hello')
     expect((await cli('pub', '--relay', addr, 'acme/demo/echo', 'to all', '--mode', 'multicast')).trim()).toBe('published, seq 1')
-    const exited = new Promise<number | null>(resolve => sub.child.on('exit', resolve))
     await waitFor(() => sub.child.exitCode != null, 'the subscriber to exit after two messages', 60_000).catch((e: Error) => {
       throw new Error(`${e.message}; sub printed ${JSON.stringify(sub.out)} / ${JSON.stringify(sub.err)}; node printed ${JSON.stringify(node.err)}`)
     })
-    expect(await exited).toBe(0)
+    expect(await sub.exited).toBe(0)
     expect(sub.out).toEqual(['hello', 'to all'])
 
     node.child.kill('SIGINT')
-    const code = await new Promise<number | null>(resolve => node.child.on('exit', resolve))
-    expect(code).toBe(0)
+    expect(await node.exited).toBe(0)
   }, 120_000)
 
   it('--help describes every command', async () => {
