@@ -170,8 +170,19 @@ export class RelayCore {
       sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port }
       rec.subs.set(name, sub)
     }
-    if (this.table.addLocal(name, rec.instance)) this.scheduleAnnounce()
-    return await this.multicast.subscribe(sub, fromSeq)
+    const isNew = this.table.addLocal(name, rec.instance)
+    if (isNew) this.scheduleAnnounce()
+    try {
+      return await this.multicast.subscribe(sub, fromSeq)
+    } catch (err) {
+      // The agent is told the subscription failed: leave no half of it behind.
+      if (rec.subs.get(name) === sub) {
+        rec.subs.delete(name)
+        this.multicast.unsubscribe(sub)
+        if (isNew && name !== rec.service) { this.table.removeLocal(name, rec.instance); this.scheduleAnnounce() }
+      }
+      throw err
+    }
   }
 
   unsubscribe (agent: AgentName, name: string): void {

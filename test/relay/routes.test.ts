@@ -63,4 +63,19 @@ describe('routes on real relays', () => {
     await waitFor(() => other.core.table.distance(again.peerId) < Infinity && knows(other, 'acme/routes/back'), 'routes to come back')
     expect(again.peerId).toBe(leafId)
   })
+
+  it('a subscription that fails (its sequencer unreachable) leaves no route behind', async () => {
+    const relays = await line(2)
+    cleanup.push(...relays)
+    const [r0, r1] = relays as [Relay, Relay]
+    const owner = await agent(r0, 'acme/routes/owner')
+    await owner.publish('acme/routes/orphan', new Uint8Array(1), { mode: 'multicast' }) // r0 sequences it
+    await waitFor(() => r1.core.table.sequencerOf('acme/routes/orphan')?.relay === r0.peerId, 'the claim to spread')
+    await owner.close()
+    await r0.stop()
+    const late = await agent(r1, 'acme/routes/late')
+    cleanup.push(late)
+    await expect(late.subscribe('acme/routes/orphan')).rejects.toMatchObject({ name: expect.stringMatching(/UnavailableError|TimeoutError|NoRouteError/) })
+    expect(r1.core.table.localInstances('acme/routes/orphan')).toEqual([])
+  })
 })
