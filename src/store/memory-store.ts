@@ -1,4 +1,8 @@
-/** The store without a data directory: everything in memory, gone with the process. */
+/**
+ * The store without a data directory: everything in memory, gone with the process. Each
+ * name's archive keeps its latest `maxPerName` messages (default 65,536); older ones are
+ * dropped, so a long-running relay without a data directory does not grow without bound.
+ */
 import type { AppendEntry, ArchivedMessage, ChannelMeta, Store } from './store.js'
 
 export class MemoryStore implements Store {
@@ -6,6 +10,13 @@ export class MemoryStore implements Store {
   private readonly heads = new Map<string, number>()
   private readonly metas = new Map<string, ChannelMeta>()
   private readonly records = new Map<string, Uint8Array>()
+  /** The lowest sequence number still held, per name. */
+  private readonly lows = new Map<string, number>()
+  readonly maxPerName: number
+
+  constructor (options: { maxPerName?: number } = {}) {
+    this.maxPerName = options.maxPerName ?? 65_536
+  }
 
   async append (name: string, entries: AppendEntry[], meta?: ChannelMeta): Promise<void> {
     let a = this.archives.get(name)
@@ -17,6 +28,11 @@ export class MemoryStore implements Store {
     }
     this.heads.set(name, head)
     if (meta != null) this.metas.set(name, { ...meta })
+    if (a.size > this.maxPerName) {
+      let low = this.lows.get(name) ?? 1
+      while (a.size > this.maxPerName && low <= head) { a.delete(low); low++ }
+      this.lows.set(name, low)
+    }
   }
 
   async range (name: string, from: number, limit: number): Promise<ArchivedMessage[]> {
@@ -24,7 +40,7 @@ export class MemoryStore implements Store {
     const out: ArchivedMessage[] = []
     if (a == null) return out
     const head = this.heads.get(name) ?? 0
-    for (let seq = from; seq <= head && out.length < limit; seq++) {
+    for (let seq = Math.max(from, this.lows.get(name) ?? 1); seq <= head && out.length < limit; seq++) {
       const bytes = a.get(seq)
       if (bytes != null) out.push({ seq, bytes })
     }
@@ -34,6 +50,7 @@ export class MemoryStore implements Store {
   async head (name: string): Promise<number> { return this.heads.get(name) ?? 0 }
   async dropArchive (name: string): Promise<void> {
     this.archives.delete(name)
+    this.lows.delete(name)
     this.heads.delete(name)
     this.metas.delete(name)
   }

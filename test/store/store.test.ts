@@ -209,3 +209,14 @@ describe('seqKey', () => {
     expect(keys.map(k => parseInt(k, 16))).toEqual(seqs)
   })
 })
+
+describe('MemoryStore retention', () => {
+  it('keeps the latest maxPerName messages of each name and drops the oldest', async () => {
+    const s = new MemoryStore({ maxPerName: 3 })
+    for (let seq = 1; seq <= 5; seq++) await s.append('acme/a/b', [{ seq, bytes: new Uint8Array([seq]) }])
+    await s.append('acme/a/c', [{ seq: 1, bytes: new Uint8Array([9]) }])
+    expect((await s.range('acme/a/b', 1, 10)).map(m => m.seq)).toEqual([3, 4, 5])
+    expect(await s.head('acme/a/b')).toBe(5)
+    expect((await s.range('acme/a/c', 1, 10)).map(m => m.seq)).toEqual([1])
+  })
+})
