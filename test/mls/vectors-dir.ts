@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url'
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export const vectorsDir = process.env.SLIM_MLS_VECTORS ?? path.resolve(repoRoot, '../shared/mls-vectors')
+
+// Missing vectors fail the MLS tests (never skip them), with a message that says how to fix it.
+if (!existsSync(path.join(vectorsDir, 'crypto-basics.json'))) {
+  throw new Error(`the IETF MLS test vectors are not in ${vectorsDir}: put the mls-vectors folder at ../shared/mls-vectors beside this repository, or set SLIM_MLS_VECTORS to its path`)
+}
 
 /** The cases of one vector file, read synchronously so tests can be declared per case. A missing file fails the suite. */
 export function loadCases (file: string): Array<Record<string, unknown>> {
