@@ -5,3 +5,11 @@ export class InvalidNameError extends Error {
     this.name = 'InvalidNameError'
   }
 }
+
+/** A relay or listen address that is neither a multiaddr nor `host:port`. */
+export class InvalidAddressError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidAddressError'
+  }
+}

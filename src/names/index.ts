@@ -10,4 +10,5 @@
 export type { ServiceName, AgentName, Name } from './names.js'
 export { parseServiceName, parseAgentName, parseName, isAgentName, serviceOf, instanceOf, agentName, MAX_COMPONENT_LENGTH } from './names.js'
 export { instanceIdFromPublicKey, agentNameForKey, nameMatchesKey } from './identity.js'
-export { InvalidNameError } from './errors.js'
+export { InvalidNameError, InvalidAddressError } from './errors.js'
+export { toMultiaddr, peerIdOf } from './address.js'
