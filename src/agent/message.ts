@@ -21,5 +21,5 @@ export interface Message {
   /** The message id the sender chose. */
   id: Uint8Array
   /** Present on requests: sends one reply to the requester. */
-  respond?: (data: Uint8Array) => Promise<void>
+  respond?: (data: Uint8Array | string) => Promise<void>
 }

@@ -25,6 +25,14 @@ export class SessionClosedError extends Error {
 export class SessionFaultError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'SessionFaultError' }
 }
+/** Metadata the relay would refuse: too many entries, or an entry over the size limit. */
+export class InvalidMetadataError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'InvalidMetadataError' }
+}
+/** A second subscription to a name this agent already subscribes to. */
+export class AlreadySubscribedError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'AlreadySubscribedError' }
+}
 export class RemoteError extends Error {
   readonly code: number
   constructor (message: string, code: number, options?: ErrorOptions) { super(message, options); this.name = 'RemoteError'; this.code = code }

@@ -17,11 +17,20 @@ export interface RemoteRelay {
   origin: string
   version: number
   addrs: string[]
-  names: Map<string, { instances: string[], sequencerSince: number }>
+  names: Map<string, RemoteName>
   /** neighbour -> hops to the origin through it */
   paths: Map<string, number>
   expiresAt: number
   announcement: RouteAnnouncement
+}
+
+/** What an origin announced for one name. */
+export interface RemoteName {
+  /** Instances subscribed to the name there: anycast and multicast reach them. */
+  instances: string[]
+  sequencerSince: number
+  /** Agents attached there under this service name: unicast and replies reach them. */
+  reachable: string[]
 }
 
 /** How many names' last known sequencers a relay remembers. */
@@ -39,6 +48,11 @@ export class ForwardingTable {
   readonly self: string
   /** Local subscriptions: name -> instance ids subscribed here. */
   private readonly local = new Map<string, Set<string>>()
+  /**
+   * Agents attached here, by their service name: reachable for unicast and replies
+   * whether or not they subscribe to anything (but not anycast instances until they do).
+   */
+  private readonly attached = new Map<string, Set<string>>()
   /** Names this relay sequences, with when it claimed them. */
   private readonly localSequencer = new Map<string, number>()
   private readonly remote = new Map<string, RemoteRelay>()
@@ -122,6 +136,22 @@ export class ForwardingTable {
     return true
   }
 
+  /** An agent attached here: reachable at its own name. */
+  addAttached (service: string, instance: string): boolean {
+    let set = this.attached.get(service)
+    if (set == null) { set = new Set(); this.attached.set(service, set) }
+    if (set.has(instance)) return false
+    set.add(instance)
+    return true
+  }
+
+  removeAttached (service: string, instance: string): boolean {
+    const set = this.attached.get(service)
+    if (set?.delete(instance) !== true) return false
+    if (set.size === 0) this.attached.delete(service)
+    return true
+  }
+
   localInstances (name: string): string[] {
     return [...(this.local.get(name) ?? [])]
   }
@@ -133,11 +163,12 @@ export class ForwardingTable {
 
   /** This relay's own routes, for its announcement. */
   ownRoutes (): NameRoute[] {
-    const names = new Set([...this.local.keys(), ...this.localSequencer.keys()])
+    const names = new Set([...this.local.keys(), ...this.localSequencer.keys(), ...this.attached.keys()])
     return [...names].sort().map(name => ({
       name,
       instances: [...(this.local.get(name) ?? [])].sort(),
-      sequencerSince: this.localSequencer.get(name) ?? 0
+      sequencerSince: this.localSequencer.get(name) ?? 0,
+      reachable: [...(this.attached.get(name) ?? [])].sort()
     }))
   }
 
@@ -163,8 +194,8 @@ export class ForwardingTable {
       this.withdrawn.set(ann.origin, { version: ann.version, expiresAt: now + ann.ttlMs })
       return 'new'
     }
-    const names = new Map<string, { instances: string[], sequencerSince: number }>()
-    for (const r of ann.names) names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince })
+    const names = new Map<string, RemoteName>()
+    for (const r of ann.names) names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince, reachable: r.reachable })
     this.drop(ann.origin)
     const entry: RemoteRelay = {
       origin: ann.origin,
@@ -282,13 +313,14 @@ export class ForwardingTable {
     return best
   }
 
-  /** The relay hosting `instance` of `name`, local first. */
+  /** The relay where the agent `name/instance` is attached (or subscribed), local first. */
   findInstance (name: string, instance: string): string | undefined {
-    if (this.local.get(name)?.has(instance) === true) return this.self
+    if (this.attached.get(name)?.has(instance) === true || this.local.get(name)?.has(instance) === true) return this.self
     let best: string | undefined
     let bestHops = Infinity
     for (const r of this.hosting(name)) {
-      if (r.names.get(name)?.instances.includes(instance) === true) {
+      const n = r.names.get(name)
+      if (n != null && (n.reachable.includes(instance) || n.instances.includes(instance))) {
         const d = this.distance(r.origin)
         // Ties go to the lower peer id, so every relay picks the same one.
         if (d < bestHops || (d === bestHops && best != null && r.origin < best)) { best = r.origin; bestHops = d }

@@ -2532,6 +2532,7 @@ export interface NameRoute {
   name: string
   instances: string[]
   sequencerSince: number
+  reachable: string[]
 }
 
 export namespace NameRoute {
@@ -2561,6 +2562,13 @@ export namespace NameRoute {
           w.uint64Number(obj.sequencerSince)
         }
 
+        if (obj.reachable != null && obj.reachable.length > 0) {
+          for (const value of obj.reachable) {
+            w.uint32(34)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2568,7 +2576,8 @@ export namespace NameRoute {
         const obj: any = {
           name: '',
           instances: [],
-          sequencerSince: 0
+          sequencerSince: 0,
+          reachable: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2597,6 +2606,18 @@ export namespace NameRoute {
               obj.sequencerSince = reader.uint64Number()
               break
             }
+            case 4: {
+              if (opts.limits?.reachable != null && obj.reachable.length === opts.limits.reachable) {
+                throw new MaxLengthError('Decode error - repeated field "reachable" had too many elements')
+              }
+
+              if (obj.reachable.length === 4096) {
+                throw new MaxLengthError('Decode error - repeated field "reachable" had too many elements')
+              }
+
+              obj.reachable.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2607,7 +2628,8 @@ export namespace NameRoute {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          instances: 4096
+          instances: 4096,
+          reachable: 4096
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2649,6 +2671,25 @@ export namespace NameRoute {
               }
               break
             }
+            case 4: {
+              if (opts.limits?.reachable != null && obj.reachable === opts.limits.reachable) {
+                throw new MaxLengthError('Streaming decode error - repeated field "reachable" had too many elements')
+              }
+
+              if (obj.reachable === 4096) {
+                throw new MaxLengthError('Streaming decode error - repeated field "reachable" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.reachable[]`,
+                index: obj.reachable,
+                value: reader.string()
+              }
+
+              obj.reachable++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2677,6 +2718,12 @@ export namespace NameRoute {
     value: number
   }
 
+  export interface NameRouteReachableFieldEvent {
+    field: '$.reachable[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<NameRoute>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, NameRoute.codec())
   }
@@ -2685,7 +2732,7 @@ export namespace NameRoute {
     return decodeMessage(buf, NameRoute.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<NameRoute>): Generator<NameRouteNameFieldEvent | NameRouteInstancesFieldEvent | NameRouteSequencerSinceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<NameRoute>): Generator<NameRouteNameFieldEvent | NameRouteInstancesFieldEvent | NameRouteSequencerSinceFieldEvent | NameRouteReachableFieldEvent> {
     return streamMessage(buf, NameRoute.codec(), opts)
   }
 }
@@ -2984,6 +3031,12 @@ export namespace RouteAnnouncement {
     index: number
   }
 
+  export interface RouteAnnouncementNamesReachableFieldEvent {
+    field: '$.names[].reachable[]'
+    index: number
+    value: string
+  }
+
   export interface RouteAnnouncementAddrsFieldEvent {
     field: '$.addrs[]'
     index: number
@@ -3003,7 +3056,7 @@ export namespace RouteAnnouncement {
     return decodeMessage(buf, RouteAnnouncement.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteAnnouncement>): Generator<RouteAnnouncementOriginFieldEvent | RouteAnnouncementVersionFieldEvent | RouteAnnouncementHopsFieldEvent | RouteAnnouncementHopLimitFieldEvent | RouteAnnouncementTtlMsFieldEvent | RouteAnnouncementNamesNameFieldEvent | RouteAnnouncementNamesInstancesFieldEvent | RouteAnnouncementNamesSequencerSinceFieldEvent | RouteAnnouncementAddrsFieldEvent | RouteAnnouncementWithdrawnFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteAnnouncement>): Generator<RouteAnnouncementOriginFieldEvent | RouteAnnouncementVersionFieldEvent | RouteAnnouncementHopsFieldEvent | RouteAnnouncementHopLimitFieldEvent | RouteAnnouncementTtlMsFieldEvent | RouteAnnouncementNamesNameFieldEvent | RouteAnnouncementNamesInstancesFieldEvent | RouteAnnouncementNamesSequencerSinceFieldEvent | RouteAnnouncementNamesReachableFieldEvent | RouteAnnouncementAddrsFieldEvent | RouteAnnouncementWithdrawnFieldEvent> {
     return streamMessage(buf, RouteAnnouncement.codec(), opts)
   }
 }
@@ -4365,6 +4418,12 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameAnnouncementsNamesReachableFieldEvent {
+    field: '$.announcements[].names[].reachable[]'
+    index: number
+    value: string
+  }
+
   export interface LinkFrameAnnouncementsAddrsFieldEvent {
     field: '$.announcements[].addrs[]'
     index: number
@@ -4684,7 +4743,7 @@ export namespace LinkFrame {
     return decodeMessage(buf, LinkFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent> {
     return streamMessage(buf, LinkFrame.codec(), opts)
   }
 }

@@ -42,6 +42,31 @@ describe('live inspection', () => {
     }
   })
 
+  it('lists no ghost of a session that ended: neither under its agent name nor its handshake label', async () => {
+    const r = await relay({ inspect: true })
+    const a = await agent(r, 'acme/inspect/ghost')
+    await a.close()
+    await waitFor(() => r.agents().length === 0, 'the agent to leave')
+    const seen: TransitionEvent[] = []
+    const ac = new AbortController()
+    const reading = (async () => { for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal })) seen.push(e) })()
+    let b
+    try {
+      await waitFor(() => seen.some(e => e.actor === 'relay'), 'the inspector to attach')
+      // A live event after the snapshot marks its end.
+      b = await agent(r, 'acme/inspect/marker')
+      const marker = `session:${b.name}`
+      await waitFor(() => seen.some(e => e.actor === marker && e.event !== 'snapshot'), 'the marker session to show')
+    } finally {
+      ac.abort()
+      await reading.catch(() => {})
+      await stopAll(b, r)
+    }
+    const snapshot = seen.filter(e => e.event === 'snapshot')
+    expect(snapshot[0]).toMatchObject({ actor: 'relay', to: 'running' })
+    expect(snapshot.filter(e => e.actor.startsWith('session:'))).toEqual([])
+  })
+
   it('a relay without inspection refuses an inspector with a clear error', async () => {
     const r = await relay()
     try {

@@ -9,7 +9,7 @@ function ann (origin: string, version: number, over: Partial<RouteAnnouncement> 
 }
 
 function route (name: string, instances: string[], sequencerSince = 0): NameRoute {
-  return { name, instances, sequencerSince }
+  return { name, instances, sequencerSince, reachable: [] }
 }
 
 describe('ForwardingTable.apply', () => {
@@ -174,6 +174,20 @@ describe('ForwardingTable.findInstance', () => {
     t.addLocal(SVC, 'i2')
     expect(t.findInstance(SVC, 'i2')).toBe('me')
     expect(t.findInstance(SVC, 'i9')).toBeUndefined()
+  })
+
+  it('reaches an attached agent for unicast, but anycast only reaches instances that subscribed', () => {
+    const t = new ForwardingTable('me')
+    t.addAttached(SVC, 'i1')
+    expect(t.findInstance(SVC, 'i1')).toBe('me')
+    expect(t.pickAnycast(SVC)).toBeUndefined()
+    expect(t.ownRoutes()).toEqual([{ name: SVC, instances: [], sequencerSince: 0, reachable: ['i1'] }])
+    t.apply('n1', ann('far', 1, { hops: 0, names: [{ name: 'acme/x/y', instances: [], sequencerSince: 0, reachable: ['j1'] }] }), 0)
+    expect(t.findInstance('acme/x/y', 'j1')).toBe('far')
+    expect(t.pickAnycast('acme/x/y')).toBeUndefined()
+    t.removeAttached(SVC, 'i1')
+    expect(t.findInstance(SVC, 'i1')).toBeUndefined()
+    expect(t.ownRoutes()).toEqual([])
   })
 })
 
