@@ -61,3 +61,14 @@ export class VectorFileError extends Error {
     this.name = 'VectorFileError'
   }
 }
+
+/**
+ * A directory given as the home of the test vectors that holds none of the vector files
+ * (neither `<name>.json` nor `<name>.json.gz`): a wrong path, not a failed vector.
+ */
+export class VectorsNotFoundError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'VectorsNotFoundError'
+  }
+}

@@ -1,13 +1,26 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
+import { readFileSync } from 'node:fs'
 import { describe, it, expect } from 'vitest'
 import type { CryptoProvider } from 'ts-mls'
-import { checkVectorCase, runConformance } from '../../src/mls/conformance.js'
+import { bundledVectorsDir, checkVectorCase, findBundledVectorsDir, loadVectorFile, runConformance, vectorFileNames } from '../../src/mls/conformance.js'
 import { createNodeCryptoProvider } from '../../src/mls/node-crypto-provider.js'
 import { loadCases, vectorsDir } from './vectors-dir.js'
 
 const fastFiles = ['crypto-basics.json', 'secret-tree.json', 'key-schedule.json', 'message-protection.json'] as const
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+async function withTempDir (fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slim-mls-vectors-'))
+  try {
+    await fn(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
 
 /** The node provider with one primitive's output corrupted: the vectors must notice. */
 function corrupted (part: 'expand' | 'decryptAead'): CryptoProvider {
@@ -27,9 +40,9 @@ function corrupted (part: 'expand' | 'decryptAead'): CryptoProvider {
 describe('runConformance', () => {
   it('passes every case of the crypto, secret-tree, key-schedule and message-protection vectors', async () => {
     const expected = fastFiles.reduce((n, f) => n + loadCases(f).length, 0)
-    const report = await runConformance({ vectorsDir, files: fastFiles })
+    const report = await runConformance({ files: fastFiles }) // no vectorsDir: the ones in the repository
     expect(report.results.filter(r => !r.ok)).toEqual([])
-    expect(report).toMatchObject({ passed: expected, failed: 0, skipped: 0 })
+    expect(report).toMatchObject({ passed: expected, failed: 0, skipped: 0, unreadable: 0 })
     expect(report.results).toHaveLength(expected)
   })
 
@@ -71,14 +84,82 @@ describe('runConformance', () => {
     }
   })
 
-  it('counts a vector file that cannot be read as a failure', async () => {
-    const report = await runConformance({ vectorsDir: path.join(tmpdir(), 'no-such-slim-mls-vectors'), files: ['secret-tree.json'] })
-    expect(report).toMatchObject({ passed: 0, failed: 1, skipped: 0 })
-    expect(report.results[0]).toMatchObject({ file: 'secret-tree.json', index: -1, ok: false })
-    expect(report.results[0]?.error).toMatch(/^VectorFileError: cannot read/)
+  it('counts a vector file missing beside others as unreadable, not as a failed case', async () => {
+    await withTempDir(async dir => {
+      await copyFile(path.join(bundledVectorsDir, 'crypto-basics.json.gz'), path.join(dir, 'crypto-basics.json.gz'))
+      const report = await runConformance({ vectorsDir: dir, files: ['crypto-basics.json', 'secret-tree.json'] })
+      expect(report).toMatchObject({ passed: 7, failed: 0, skipped: 0, unreadable: 1 })
+      expect(report.results.at(-1)).toMatchObject({ file: 'secret-tree.json', index: -1, ok: false })
+      expect(report.results.at(-1)?.error).toBe(`VectorFileError: cannot read test vectors: neither secret-tree.json nor secret-tree.json.gz is in ${dir}`)
+    })
+  })
+
+  it('rejects a directory that holds none of the vector files with one line naming it and the files expected', async () => {
+    const dir = path.join(tmpdir(), 'no-such-slim-mls-vectors')
+    const err = await runConformance({ vectorsDir: dir, files: ['secret-tree.json', 'key-schedule.json'] }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'VectorsNotFoundError' })
+    expect((err as Error).message).toBe(`no MLS test vectors in ${dir} (expected secret-tree.json or secret-tree.json.gz and 1 more of test-vectors/ from github.com/mlswg/mls-implementations)`)
   })
 
   it('stops when its signal is aborted', async () => {
-    await expect(runConformance({ vectorsDir, signal: AbortSignal.abort() })).rejects.toThrow()
+    await expect(runConformance({ vectorsDir, signal: AbortSignal.abort() })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }))
+  })
+})
+
+describe('the vector files in the repository', () => {
+  it('are vectors/mls/ of the repository, found from src/mls and from the compiled dist/src/mls alike', () => {
+    const inRepo = path.join(repoRoot, 'vectors', 'mls')
+    expect(bundledVectorsDir).toBe(inRepo)
+    expect(vectorsDir).toBe(inRepo)
+    expect(findBundledVectorsDir(path.join(repoRoot, 'src', 'mls'))).toBe(inRepo)
+    expect(findBundledVectorsDir(path.join(repoRoot, 'dist', 'src', 'mls'))).toBe(inRepo)
+  })
+
+  it('hold each file the runner knows, gzip-compressed, with 190 cases in all (the copies of mlswg/mls-implementations test-vectors/)', async () => {
+    const names = (await readdir(bundledVectorsDir)).sort()
+    expect(names).toEqual([...vectorFileNames.map(f => `${f}.gz`), 'README.md', 'messages.json'].sort())
+    const counts = Object.fromEntries(vectorFileNames.map(f => [f, loadCases(f).length]))
+    expect(counts).toEqual({
+      'crypto-basics.json': 7,
+      'secret-tree.json': 21,
+      'key-schedule.json': 7,
+      'message-protection.json': 7,
+      'passive-client-welcome.json': 56,
+      'passive-client-handling-commit.json': 91,
+      'passive-client-random.json': 1
+    })
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(190)
+    const readme = readFileSync(path.join(bundledVectorsDir, 'README.md'), 'utf8')
+    expect(readme).toContain('github.com/mlswg/mls-implementations')
+    for (const f of [...vectorFileNames, 'messages.json']) expect(readme).toContain(f)
+  })
+
+  it('load alike as <name>.json and as <name>.json.gz, the plain file first when both are there', async () => {
+    await withTempDir(async dir => {
+      const gz = path.join(bundledVectorsDir, 'crypto-basics.json.gz')
+      const plain = gunzipSync(readFileSync(gz))
+      await writeFile(path.join(dir, 'crypto-basics.json'), plain)
+      await copyFile(path.join(bundledVectorsDir, 'secret-tree.json.gz'), path.join(dir, 'secret-tree.json.gz'))
+      const fromPlain = await loadVectorFile(dir, 'crypto-basics.json')
+      const fromGz = await loadVectorFile(bundledVectorsDir, 'crypto-basics.json')
+      expect(fromPlain).toHaveLength(7)
+      expect(fromPlain).toEqual(fromGz)
+      expect(fromPlain).toEqual(JSON.parse(plain.toString('utf8')))
+      const report = await runConformance({ vectorsDir: dir, files: ['crypto-basics.json', 'secret-tree.json'] })
+      expect(report).toMatchObject({ passed: 28, failed: 0, skipped: 0, unreadable: 0 })
+
+      await writeFile(path.join(dir, 'crypto-basics.json'), JSON.stringify([fromPlain[0]]))
+      await copyFile(gz, path.join(dir, 'crypto-basics.json.gz'))
+      expect(await loadVectorFile(dir, 'crypto-basics.json')).toHaveLength(1)
+    })
+  })
+
+  it('refuses a .json.gz that is not gzip, and a .json that is not an array of cases, as VectorFileError', async () => {
+    await withTempDir(async dir => {
+      await writeFile(path.join(dir, 'crypto-basics.json.gz'), '[{"cipher_suite": 1}]')
+      await writeFile(path.join(dir, 'secret-tree.json'), '{"cipher_suite": 1}')
+      await expect(loadVectorFile(dir, 'crypto-basics.json')).rejects.toThrow(expect.objectContaining({ name: 'VectorFileError', message: `${path.join(dir, 'crypto-basics.json.gz')} is not gzip data` }))
+      await expect(loadVectorFile(dir, 'secret-tree.json')).rejects.toThrow(expect.objectContaining({ name: 'VectorFileError', message: `${path.join(dir, 'secret-tree.json')} is not a JSON array of test cases` }))
+    })
   })
 })

@@ -1,23 +1,23 @@
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { bundledVectorsDir, decodeVectorFile, vectorFilePath } from '../../src/mls/conformance.js'
 
 /**
- * Where the IETF MLS test vectors live: $SLIM_MLS_VECTORS, or ../shared/mls-vectors next
- * to the repository. Read, never copied into the repository.
+ * The IETF MLS test vectors the tests read: the copies in the repository's vectors/mls/
+ * (see vectors/mls/README.md), `<name>.json.gz` or `<name>.json`. Tests use these and
+ * only these, so a fresh clone runs them with nothing beside it.
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-export const vectorsDir = process.env.SLIM_MLS_VECTORS ?? path.resolve(repoRoot, '../shared/mls-vectors')
+export const vectorsDir = bundledVectorsDir
 
 // Missing vectors fail the MLS tests (never skip them), with a message that says how to fix it.
-if (!existsSync(path.join(vectorsDir, 'crypto-basics.json'))) {
-  throw new Error(`the IETF MLS test vectors are not in ${vectorsDir}: put the mls-vectors folder at ../shared/mls-vectors beside this repository, or set SLIM_MLS_VECTORS to its path`)
+if (vectorFilePath(vectorsDir, 'crypto-basics.json') === undefined) {
+  throw new Error(`the IETF MLS test vectors are not in ${vectorsDir}: vectors/mls/ of this repository should hold crypto-basics.json.gz and the others (see vectors/mls/README.md)`)
 }
 
-/** The cases of one vector file, read synchronously so tests can be declared per case. A missing file fails the suite. */
+/** The cases of one vector file, read synchronously so tests can be declared per case. A missing or empty file fails the suite. */
 export function loadCases (file: string): Array<Record<string, unknown>> {
-  const parsed: unknown = JSON.parse(readFileSync(path.join(vectorsDir, file), 'utf8'))
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new Error(`${file} in ${vectorsDir} holds no test cases`)
-  return parsed as Array<Record<string, unknown>>
+  const where = vectorFilePath(vectorsDir, file)
+  if (where === undefined) throw new Error(`neither ${file} nor ${file}.gz is in ${vectorsDir}`)
+  const cases = decodeVectorFile(where, readFileSync(where))
+  if (cases.length === 0) throw new Error(`${where} holds no test cases`)
+  return cases
 }
