@@ -118,7 +118,9 @@ export class SimAgent implements EngineAgent {
       whenWritable: async () => {
         if (this.port !== port || this.queue.length < HIGH_WATER) return
         await new Promise<void>(resolve => { this.writable.push(resolve) })
-      }
+      },
+      // The write deadline passed with this agent reading nothing: the relay cuts it off.
+      cut: () => { if (this.port === port) this.cutOff() }
     }
     return port
   }
@@ -132,17 +134,19 @@ export class SimAgent implements EngineAgent {
   private onDeliver (env: Envelope): void {
     if (this.spec.slowMs == null) { this.read(env); return }
     this.queue.push(env)
-    if (this.queue.length > CUT_OFF) {
-      // The relay cuts the session off; what it had not sent yet is lost with it.
-      this.cutOffs++
-      const core = this.host.core(this.spec.relay)
-      const port = this.port
-      this.dropSession()
-      if (core != null && port != null) core.agentAway(this.name as AgentName, port)
-      this.retryLater()
-      return
-    }
+    if (this.queue.length > CUT_OFF) { this.cutOff(); return }
     if (!this.reading) this.readSlowly()
+  }
+
+  /** The relay cuts the session off; what it had not sent yet is lost with it. */
+  private cutOff (): void {
+    this.cutOffs++
+    const core = this.host.core(this.spec.relay)
+    const port = this.port
+    this.dropSession()
+    for (const w of this.writable.splice(0)) w()
+    if (core != null && port != null) core.agentAway(this.name as AgentName, port)
+    this.retryLater()
   }
 
   private readSlowly (): void {

@@ -17,7 +17,7 @@
  *   nodeCryptoProvider)
  * // ...createGroup(groupId, keyPackage, privateKeys, [], cs) and so on.
  *
- * const report = await runConformance({ vectorsDir: '../shared/mls-vectors' })
+ * const report = await runConformance() // the vectors shipped in vectors/mls/
  * // report.passed, report.failed, report.results: one entry per vector case
  * ```
  */

@@ -1,5 +1,6 @@
 /** Errors of the relay and the agent API. Callers branch on `err.name`. */
-import { ErrorCode, errorCodeName } from '../wire/errors.js'
+import { ErrorCode, errorCodeName, PayloadTooLargeError } from '../wire/errors.js'
+import { InvalidNameError } from '../names/errors.js'
 
 export class NoRouteError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'NoRouteError' }
@@ -49,6 +50,8 @@ export function errorFromCode (code: number, reason: string, epoch = 0): Error {
     case ErrorCode.UNAVAILABLE:
     case ErrorCode.NOT_SEQUENCER:
     case ErrorCode.SHUTTING_DOWN: return new UnavailableError(reason)
+    case ErrorCode.PAYLOAD_TOO_LARGE: return new PayloadTooLargeError(reason)
+    case ErrorCode.INVALID_NAME: return new InvalidNameError(reason)
     default: {
       const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)
       return e

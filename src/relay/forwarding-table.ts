@@ -252,6 +252,19 @@ export class ForwardingTable {
     return best
   }
 
+  /** The best next hop toward `relay` other than `avoid` (split horizon), if any. */
+  nextHopAvoiding (relay: string, avoid: string): string | undefined {
+    const r = this.remote.get(relay)
+    if (r == null) return undefined
+    let best: string | undefined
+    let bestHops = Infinity
+    for (const [n, h] of r.paths) {
+      if (n === avoid) continue
+      if (h < bestHops || (h === bestHops && best != null && n < best)) { best = n; bestHops = h }
+    }
+    return best
+  }
+
   distance (relay: string): number {
     if (relay === this.self) return 0
     const r = this.remote.get(relay)

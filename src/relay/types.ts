@@ -57,6 +57,16 @@ export interface RelayConfig {
    * past this it is cut as a slow consumer and the sender goes on (NATS: 10 s).
    */
   writeDeadlineMs: number
+  /**
+   * How long a multicast submission forwarded toward another relay's sequencer waits for
+   * its acknowledgement before it is sent again (the sequencer de-duplicates).
+   */
+  resendAfterMs: number
+  /**
+   * How long such a submission is retried while its sequencer is unreachable before its
+   * publisher gets `UnavailableError` (keep it below the agents' publish timeout).
+   */
+  sequencerWaitMs: number
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -68,5 +78,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   gapWaitMs: 50,
   tailCheckMs: 250,
   claimSettleMs: 500,
-  writeDeadlineMs: 5_000
+  writeDeadlineMs: 5_000,
+  resendAfterMs: 2_000,
+  sequencerWaitMs: 20_000
 }

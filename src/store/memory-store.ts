@@ -35,14 +35,15 @@ export class MemoryStore implements Store {
     }
   }
 
-  async range (name: string, from: number, limit: number): Promise<ArchivedMessage[]> {
+  async range (name: string, from: number, limit: number, maxBytes = Infinity): Promise<ArchivedMessage[]> {
     const a = this.archives.get(name)
     const out: ArchivedMessage[] = []
     if (a == null) return out
     const head = this.heads.get(name) ?? 0
-    for (let seq = Math.max(from, this.lows.get(name) ?? 1); seq <= head && out.length < limit; seq++) {
+    let total = 0
+    for (let seq = Math.max(from, this.lows.get(name) ?? 1); seq <= head && out.length < limit && total < maxBytes; seq++) {
       const bytes = a.get(seq)
-      if (bytes != null) out.push({ seq, bytes })
+      if (bytes != null) { out.push({ seq, bytes }); total += bytes.byteLength }
     }
     return out
   }

@@ -30,8 +30,11 @@ export interface AppendEntry {
 export interface Store {
   /** Appends sequenced messages (and, in the same atomic write, the name's metadata). */
   append: (name: string, entries: AppendEntry[], meta?: ChannelMeta) => Promise<void>
-  /** Up to `limit` messages with `seq >= from`, in order. */
-  range: (name: string, from: number, limit: number) => Promise<ArchivedMessage[]>
+  /**
+   * Up to `limit` messages with `seq >= from`, in order; with `maxBytes`, it stops once
+   * that many bytes are read (always returning at least one message if there is one).
+   */
+  range: (name: string, from: number, limit: number, maxBytes?: number) => Promise<ArchivedMessage[]>
   /** The highest sequence number held for `name`, 0 if none. */
   head: (name: string) => Promise<number>
   /** Forgets every archived message and the metadata of `name`. */

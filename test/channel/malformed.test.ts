@@ -1,7 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
-import { vectorsDir } from '../mls/vectors-dir.js'
+import { loadCases } from '../mls/vectors-dir.js'
 import { agent, line, stopAll, text, waitFor } from '../helpers.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
@@ -32,7 +30,7 @@ function mutate (src: Uint8Array, rnd: () => number): Uint8Array {
 const hexBytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 
 function vectorCorpus (): Uint8Array[] {
-  const cases = JSON.parse(readFileSync(path.join(vectorsDir, 'messages.json'), 'utf8')) as Array<Record<string, string>>
+  const cases = loadCases('messages.json') as Array<Record<string, string>>
   const out: Uint8Array[] = []
   for (const c of cases.slice(0, 20)) for (const v of Object.values(c)) if (typeof v === 'string' && v.length > 0) out.push(hexBytes(v))
   return out

@@ -86,7 +86,13 @@ describe('bad input on a session', () => {
   it('a payload over the limit inside a valid frame: Fault PAYLOAD_TOO_LARGE, then cut off', async () => {
     const s = await rawSession(addr())
     await s.handshake('acme/bad/big')
-    s.send({ messages: [envelope({ payload: new Uint8Array(MAX_PAYLOAD_BYTES + 1) })] })
+    const big = envelope({ payload: new Uint8Array(MAX_PAYLOAD_BYTES + 1) })
+    s.send({ messages: [big] })
+    // First the message itself is refused by its id (its sender fails it once, never
+    // resends it), then the session is cut.
+    const refused = await s.next()
+    expect(refused.acks[0]).toMatchObject({ code: ErrorCode.PAYLOAD_TOO_LARGE })
+    expect(Array.from(refused.acks[0]?.messageId ?? [])).toEqual(Array.from(big.messageId))
     const f = await s.next()
     expect(f.fault).toMatchObject({ code: ErrorCode.PAYLOAD_TOO_LARGE, fatal: true })
     await s.closed

@@ -121,10 +121,11 @@ describe('simulated engine: faults', () => {
     expect(m.fault?.recovered).toBe(true)
   })
 
-  it('slow-consumer: the relay cuts off a subscriber that reads too slowly; it resumes and still gets everything once', async () => {
+  it('slow-consumer: the relay paces a subscriber that reads too slowly (never overruns it), and it still gets everything once', async () => {
     const m = await runScenario(small({ topology: 'star', fault: 'slow-consumer', durationMs: 6000, workload: { publishRate: 40 } }))
     expectClean(m)
-    expect(m.fault?.cutOffs).toBeGreaterThan(0)
+    // Its queue never reached the cut-off: the relay held back and caught it up from the archive.
+    expect(m.fault?.cutOffs).toBe(0)
     // Others are not held back by it.
     expect(m.latencyMs.p50).toBeLessThan(50)
   })

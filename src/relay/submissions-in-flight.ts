@@ -1,0 +1,115 @@
+/**
+ * Multicast submissions this relay forwarded for its own agents toward another relay's
+ * sequencer, until their acknowledgement comes back.
+ *
+ * A submission can vanish on the way: the sequencer relay crashes with it in a link's
+ * buffer, or a transit relay drops its link. Nothing would ever answer it, and its
+ * publisher would wait for its full deadline. So every `resendAfterMs` without an answer
+ * it is sent again toward the name's current sequencer (the sequencer de-duplicates by
+ * message id, also across its own restart, so a copy that did arrive is acknowledged
+ * with its first sequence number, never numbered twice). While a resent submission
+ * cannot get through (no route, the sequencer down), routing failures are not passed to
+ * the publisher: the relay keeps trying until the sequencer is back, and only after
+ * `sequencerWaitMs` fails it with `UNAVAILABLE`. A first attempt that fails to route is
+ * reported at once, as before: a publish to a name whose sequencer is known to be down
+ * fails promptly.
+ */
+import type { Envelope } from '../wire/envelope.pb.js'
+import { ErrorCode } from '../wire/errors.js'
+import { idKey } from './dedup-window.js'
+import type { Clock } from './clock.js'
+import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import type { SequencerAck } from '../actors/sequencer.actor.js'
+
+interface InFlight {
+  env: Envelope
+  origin: SequencerOrigin
+  firstSent: number
+  lastSent: number
+  resent: number
+}
+
+export interface SubmissionsInFlightInit {
+  clock: Clock
+  resendAfterMs: number
+  sequencerWaitMs: number
+  /** Sends the submission again toward the name's current sequencer. */
+  resend: (env: Envelope, origin: SequencerOrigin) => void
+  /** Fails the submission at its publisher. */
+  fail: (origin: SequencerOrigin, ack: SequencerAck) => void
+}
+
+/** Routing failures: the sequencer did not decide anything, the message did not get there. */
+const ROUTING_FAILURES = new Set<number>([ErrorCode.NO_ROUTE, ErrorCode.HOP_LIMIT, ErrorCode.UNAVAILABLE, ErrorCode.NOT_SEQUENCER])
+
+/** Submissions tracked at most; past this the oldest is left to its publisher's deadline. */
+const MAX_TRACKED = 65_536
+
+export class SubmissionsInFlight {
+  private readonly init: SubmissionsInFlightInit
+  private readonly entries = new Map<string, InFlight>()
+  private timer?: unknown
+
+  constructor (init: SubmissionsInFlightInit) {
+    this.init = init
+  }
+
+  get size (): number { return this.entries.size }
+
+  /** A submission of a local agent just went toward another relay's sequencer. */
+  sent (env: Envelope, origin: SequencerOrigin): void {
+    if (env.noAck) return // fire and forget: nobody waits for it
+    const now = this.init.clock.now()
+    const key = idKey(env.messageId)
+    const had = this.entries.get(key)
+    if (had != null) { had.lastSent = now; return } // the agent resent it after a reconnect
+    this.entries.set(key, { env, origin, firstSent: now, lastSent: now, resent: 0 })
+    if (this.entries.size > MAX_TRACKED) this.entries.delete(this.entries.keys().next().value as string)
+    this.schedule()
+  }
+
+  /**
+   * An answer for one of this relay's agents. Returns false when it is a routing failure
+   * of a resent submission still inside its wait: swallowed, the relay tries again.
+   */
+  answered (ack: SequencerAck): boolean {
+    const key = idKey(ack.messageId)
+    const entry = this.entries.get(key)
+    if (entry == null) return true
+    if (ack.code !== 0 && ROUTING_FAILURES.has(ack.code) && entry.resent > 0 && this.init.clock.now() - entry.firstSent < this.init.sequencerWaitMs) return false
+    this.entries.delete(key)
+    return true
+  }
+
+  private schedule (): void {
+    if (this.timer != null || this.entries.size === 0) return
+    this.timer = this.init.clock.setTimeout(() => { this.timer = undefined; this.check() }, Math.max(50, this.init.resendAfterMs / 2))
+  }
+
+  private check (): void {
+    const now = this.init.clock.now()
+    for (const [key, e] of this.entries) {
+      if (now - e.firstSent >= this.init.sequencerWaitMs) {
+        this.entries.delete(key)
+        this.init.fail(e.origin, {
+          messageId: e.env.messageId,
+          seq: 0,
+          code: ErrorCode.UNAVAILABLE,
+          reason: `the sequencer of ${e.env.destination} did not acknowledge within ${this.init.sequencerWaitMs} ms: it is down or unreachable (resent ${e.resent} times)`,
+          epoch: 0
+        })
+      } else if (now - e.lastSent >= this.init.resendAfterMs) {
+        e.lastSent = now
+        e.resent++
+        this.init.resend(e.env, e.origin)
+      }
+    }
+    this.schedule()
+  }
+
+  stop (): void {
+    if (this.timer != null) this.init.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    this.entries.clear()
+  }
+}

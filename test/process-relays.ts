@@ -1,0 +1,70 @@
+/** Relays in their own processes (test/fixtures/relay-process.ts), to kill with SIGKILL and restart. */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { RelayOptions } from '../src/p2p/relay-node.js'
+import { FAST } from './helpers.js'
+
+const root = fileURLToPath(new URL('../', import.meta.url))
+
+export interface ProcessRelay {
+  peerId: string
+  addr: string
+  child: ChildProcess
+  options: RelayOptions
+  exited: Promise<number | null>
+}
+
+/** A free TCP port on 127.0.0.1 (so a relay can be restarted on the port it had). */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => { resolve(port) })
+    })
+  })
+}
+
+/** Starts a relay process with the fast test timings; resolves once it listens. */
+export async function startRelayProcess (opts: RelayOptions & { port?: number } = {}): Promise<ProcessRelay> {
+  const port = opts.port ?? await freePort()
+  const options: RelayOptions = {
+    ...FAST,
+    ...opts,
+    listen: [`/ip4/127.0.0.1/tcp/${port}`],
+    config: { ...FAST.config, ...opts.config },
+    timings: { ...FAST.timings, ...opts.timings }
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/relay-process.ts', JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+  const ready = await new Promise<{ peerId: string, multiaddrs: string[] }>((resolve, reject) => {
+    let buf = ''
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const line = buf.split('\n').find(l => l.startsWith('ready '))
+      if (line != null) resolve(JSON.parse(line.slice('ready '.length)) as { peerId: string, multiaddrs: string[] })
+    })
+    void exited.then(code => { reject(new Error(`relay process exited with ${String(code)} before it was ready`)) })
+  })
+  return { peerId: ready.peerId, addr: ready.multiaddrs[0] as string, child, options: { ...options, port } as RelayOptions, exited }
+}
+
+/** SIGKILL: no goodbye, no flush, sockets reset by the kernel. */
+export async function killRelay (r: ProcessRelay): Promise<void> {
+  r.child.kill('SIGKILL')
+  await r.exited
+}
+
+/** The same relay again: same options, data directory and port. */
+export async function restartRelay (r: ProcessRelay): Promise<ProcessRelay> {
+  return await startRelayProcess(r.options)
+}
+
+export async function stopRelayProcess (r?: ProcessRelay): Promise<void> {
+  if (r == null || r.child.exitCode != null || r.child.signalCode != null) return
+  r.child.kill('SIGTERM')
+  await r.exited
+}
