@@ -15,6 +15,10 @@ export { createRelay } from './p2p/relay-node.js'
 export type { Relay, RelayOptions, TransitionEvent } from './p2p/relay-node.js'
 export type { RelayConfig } from './relay/types.js'
 
+// Logging: silent unless configured (or DEBUG names a component)
+export { configureLogging } from './logger.js'
+export type { LoggingOptions, LogLevel, LogFormat } from './logger.js'
+
 // Agents
 export { connectAgent, Agent } from './agent/agent.js'
 export type { ConnectAgentOptions, PublishOptions, PublishResult, DeliveryModeName } from './agent/agent.js'
@@ -43,7 +47,9 @@ export { parseServiceName, parseAgentName, parseName, agentNameForKey, instanceI
 export type { ServiceName, AgentName, Name } from './names/index.js'
 
 // Errors: callers branch on `err.name`
-export { InvalidNameError } from './names/errors.js'
+export { InvalidNameError, InvalidAddressError } from './names/errors.js'
+export { DataDirInUseError } from './store/errors.js'
+export { AddressInUseError, ListenError } from './p2p/errors.js'
 export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 

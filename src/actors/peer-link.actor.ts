@@ -17,6 +17,7 @@ import type { LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.j
 import type { RelayCore } from '../relay/relay-core.js'
 import type { Clock } from '../relay/clock.js'
 import type { RelayLibp2p } from '../p2p/libp2p-node.js'
+import type { Logger } from '../logger.js'
 
 type Item = { announcement: RouteAnnouncement } | { routed: Routed }
 
@@ -34,7 +35,7 @@ export interface PeerLinkInit {
   timings: PeerLinkTimings
   onUp?: (peer: string) => void
   onTransition?: (actor: string, from: string, to: string, event: string) => void
-  log: (msg: string, ...args: unknown[]) => void
+  log: Logger
 }
 
 export class PeerLinkActor {
@@ -47,6 +48,8 @@ export class PeerLinkActor {
    * routes (and so traffic for it) before ours is up. Bounded; flushed when it opens.
    */
   private early: Item[] = []
+  /** Failed attempts to open the link since it was last up (the first is logged, the rest at debug). */
+  private failed = 0
 
   constructor (init: PeerLinkInit) {
     this.init = init
@@ -54,14 +57,28 @@ export class PeerLinkActor {
     const machine = peerLinkMachine.provide({
       delays: { PROBE_INTERVAL: init.timings.probeIntervalMs },
       actors: {
-        openLink: fromPromise(async ({ signal }) => { await this.open(signal) }),
+        openLink: fromPromise(async ({ signal }) => {
+          try {
+            await this.open(signal)
+          } catch (err) {
+            if (!signal.aborted) this.unreachable(err as Error)
+            throw err
+          }
+        }),
         probe: fromPromise(async ({ signal }) => {
           await init.node.services.ping.ping(init.peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(init.timings.probeIntervalMs)]) })
         })
       },
       actions: {
-        linkUp: () => { init.core.linkUp(this.peer); init.onUp?.(this.peer) },
-        linkDown: () => { init.core.linkDown(this.peer) },
+        linkUp: () => {
+          init.log.info({ peer: this.peer, ...(this.failed > 0 ? { failedAttempts: this.failed } : {}) }, 'link up')
+          this.failed = 0
+          init.core.linkUp(this.peer); init.onUp?.(this.peer)
+        },
+        linkDown: ({ event }) => {
+          init.log.info({ peer: this.peer, reason: downReason(event.type) }, 'link down')
+          init.core.linkDown(this.peer)
+        },
         closeLink: () => { const out = this.out; this.out = undefined; if (out != null) void out.close() }
       }
     })
@@ -80,6 +97,14 @@ export class PeerLinkActor {
   }
 
   get state (): string { return stateName(this.actor.getSnapshot().value) }
+
+  /** The link could not be opened: said once at warn (the machine keeps retrying), then at debug. */
+  private unreachable (err: Error): void {
+    const addrs = this.init.addrs.map(String)
+    const fields = { peer: this.peer, ...(addrs.length > 0 ? { addrs } : {}), error: firstLine(err), attempt: ++this.failed }
+    if (this.failed === 1) this.init.log.warn(fields, 'relay unreachable; retrying with backoff (up to 10 s apart) until it answers')
+    else this.init.log.debug(fields, 'relay still unreachable')
+  }
 
   private async open (signal: AbortSignal): Promise<void> {
     const target = this.init.node.getConnections(this.init.peer).length > 0 || this.init.addrs.length === 0 ? this.init.peer : this.init.addrs
@@ -140,4 +165,19 @@ export class PeerLinkActor {
     this.actor.stop()
     if (out != null) await out.close()
   }
+}
+
+/** Why a link went down, from the event that took the machine out of `connected`. */
+function downReason (event: string): string {
+  if (event === 'link.lost') return 'stream closed'
+  if (event === 'link.close') return 'relay stopping'
+  if (event.startsWith('xstate.error.actor')) return 'peer stopped answering pings'
+  return event
+}
+
+/** An error's message without stack traces; with the system code (ECONNREFUSED) when it has one. */
+function firstLine (err: Error): string {
+  const code = (err as { code?: unknown }).code
+  const message = (err.message ?? String(err)).split('\n')[0] ?? ''
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message
 }

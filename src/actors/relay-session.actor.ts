@@ -23,6 +23,7 @@ import type { RelayCore } from '../relay/relay-core.js'
 import type { AgentPort } from '../relay/types.js'
 import type { Clock } from '../relay/clock.js'
 import { AuthenticationError } from '../relay/errors.js'
+import type { Logger } from '../logger.js'
 
 type Item = { message: Envelope } | { ack: Partial<Ack> }
 
@@ -42,7 +43,7 @@ export interface RelaySessionInit {
   /** Sessions by agent name, so a newer session can take over an older one. */
   registry: Map<string, RelaySessionActor>
   onTransition?: (actor: string, from: string, to: string, event: string) => void
-  log: (msg: string, ...args: unknown[]) => void
+  log: Logger
 }
 
 export class RelaySessionActor implements AgentPort {
@@ -53,6 +54,8 @@ export class RelaySessionActor implements AgentPort {
   private key?: PublicKey
   private name?: AgentName
   private signature?: Uint8Array
+  /** Whether the agent was ever attached (only those sessions' ends are logged at info). */
+  private attached = false
   readonly id = randomBytes(8).toString('hex')
 
   constructor (init: RelaySessionInit) {
@@ -86,10 +89,15 @@ export class RelaySessionActor implements AgentPort {
           this.frames.sendFrame(encodeSessionFrame({ challenge: { nonce: this.nonce, relay: init.relayPeerId } }))
         },
         attachAgent: () => { this.attach() },
-        markAway: () => { if (this.name != null) init.core.agentAway(this.name, this) },
+        markAway: ({ event }) => {
+          if (this.name == null) return
+          init.log.info({ agent: this.name, session: this.id, reason: event.type === 'stream.closed' ? 'stream closed' : 'silent too long', holdMs: t.gracePeriodMs }, 'agent away; its subscriptions are held for the grace period')
+          init.core.agentAway(this.name, this)
+        },
         detachAgent: () => { if (this.name != null && init.registry.get(this.name) === this) init.core.detachAgent(this.name, this) },
         faultAndCut: (_, p) => { this.faultAndCut(p.code, p.reason) },
-        releaseStream: () => {
+        releaseStream: ({ event }) => {
+          if (this.attached) init.log.info({ agent: this.name, session: this.id, reason: closeReason(event) }, 'agent session closed')
           if (this.name != null && init.registry.get(this.name) === this) init.registry.delete(this.name)
           if (this.frames.isOpen) void this.frames.close().finally(() => { this.frames.abort(new Error('session closed')) })
         }
@@ -181,6 +189,8 @@ export class RelaySessionActor implements AgentPort {
     this.init.registry.set(name, this)
     const resumed = prev != null
     prev?.replace()
+    this.attached = true
+    this.init.log.info({ agent: name, session: this.id, resumed }, 'agent attached')
     this.init.core.attachAgent(name, this)
     this.frames.sendFrame(encodeSessionFrame({ ready: { name, sessionId: new Uint8Array(Buffer.from(this.id, 'hex')), keepaliveMs: this.init.timings.keepaliveMs, resumed } }))
   }
@@ -196,7 +206,7 @@ export class RelaySessionActor implements AgentPort {
   }
 
   private faultAndCut (code: number, reason: string): void {
-    this.init.log('cutting session %s: %s', this.name ?? this.id, reason)
+    this.init.log.warn({ agent: this.name, session: this.id, code, reason }, 'session cut')
     this.frames.sendFrame(encodeSessionFrame({ fault: { code, reason, fatal: true } }))
     void this.frames.close().finally(() => { this.frames.abort(new Error(reason)) })
   }
@@ -208,7 +218,7 @@ export class RelaySessionActor implements AgentPort {
   backlogged (): boolean { return this.frames.backlogged }
   async whenWritable (): Promise<void> { await this.frames.whenWritable() }
   cut (reason: string): void {
-    this.init.log('cutting slow consumer %s: %s', this.name ?? this.id, reason)
+    this.init.log.info({ agent: this.name, session: this.id, reason }, 'slow consumer cut')
     this.frames.abort(new SlowConsumerError(reason))
   }
 
@@ -217,6 +227,21 @@ export class RelaySessionActor implements AgentPort {
     if (this.pauses++ === 0) this.init.stream.pause()
     void until.finally(() => { if (--this.pauses === 0 && this.init.stream.status === 'open') this.init.stream.resume() })
   }
+}
+
+/** Why a session closed, from the event that closed it. */
+function closeReason (event: { type: string, reason?: unknown, error?: unknown }): string {
+  switch (event.type) {
+    case 'close.received': return 'closed by the agent'
+    case 'stream.closed': return 'stream closed'
+    case 'session.replaced': return 'replaced by a newer session of the same agent'
+    case 'relay.stopping': return 'relay stopping'
+    case 'frame.invalid': return String(event.reason)
+  }
+  if (event.type.startsWith('xstate.after.GRACE_PERIOD')) return 'not back within the grace period'
+  if (event.type.startsWith('xstate.after.')) return 'timed out'
+  if (event.type.startsWith('xstate.error.')) return (event.error as Error | undefined)?.message ?? 'failed'
+  return event.type
 }
 
 function codeOf (err: Error): number {

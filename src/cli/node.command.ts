@@ -1,42 +1,88 @@
-/** `slim-mesh node`: runs one relay until interrupted. */
+/**
+ * `slim-mesh node`: runs one relay until interrupted. Its settings come from flags, then
+ * `SLIM_MESH_*` environment variables, then a `--config` file, then defaults (see
+ * node-config.ts); its log goes to standard error, its banner to standard output.
+ */
+import { Option } from 'commander'
 import type { Command } from 'commander'
-import { createRelay } from '../p2p/relay-node.js'
+import { stringify as toYaml } from 'yaml'
+import { createRelay, DEFAULT_TIMINGS } from '../p2p/relay-node.js'
+import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'
+import type { LogFormat, LogLevel } from '../logger.js'
 import { collectOption } from './main.js'
+import { DEFAULT_DATA_DIR, DEFAULT_LISTEN, effectiveSettings, loadNodeSettings } from './node-config.js'
+import type { PartialNodeSettings } from './node-config.js'
 
-export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/7450'
-export const DEFAULT_DATA_DIR = './.slim-mesh'
+export { DEFAULT_DATA_DIR, DEFAULT_LISTEN }
+
+interface NodeFlags {
+  config?: string
+  listen: string[]
+  bootstrap: string[]
+  dataDir?: string
+  inMemory?: boolean
+  inspect?: boolean
+  logLevel?: LogLevel
+  logFormat?: LogFormat
+  printConfig?: boolean
+}
 
 export function registerNodeCommand (program: Command): void {
   program.command('node')
     .description('run a relay node with its embedded store')
-    .addOption(collectOption('--listen <addr>', 'multiaddr to listen on (repeatable)', [DEFAULT_LISTEN]))
+    .option('--config <file>', 'read settings from a YAML or JSON file (also SLIM_MESH_CONFIG); flags and SLIM_MESH_* variables override it')
+    .addOption(collectOption('--listen <addr>', `address to listen on, host:port or a multiaddr (repeatable; default ${DEFAULT_LISTEN})`))
     .addOption(collectOption('--bootstrap <addr>', 'relay to link to, ending in /p2p/<peerId> (repeatable)'))
-    .option('--data-dir <dir>', 'where the identity, archive and peers are kept', DEFAULT_DATA_DIR)
+    .option('--data-dir <dir>', `where the identity, archive and peers are kept (default ${DEFAULT_DATA_DIR})`)
     .option('--in-memory', 'keep nothing on disk (ignores --data-dir)')
     .option('--inspect', 'serve live inspection of this relay\'s actors to `slim-mesh inspect`')
-    .action(async (opts: { listen: string[], bootstrap: string[], dataDir: string, inMemory?: boolean, inspect?: boolean }) => {
+    .addOption(new Option('--log-level <level>', 'least severe log lines written to standard error (default info)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'log lines as text for people or JSON for collectors (default text)').choices(LOG_FORMATS))
+    .option('--print-config', 'print the settings the relay would run with (all sources merged) and exit')
+    .action(async (opts: NodeFlags) => {
+      const flags: PartialNodeSettings = {
+        ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
+        ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
+        ...(opts.dataDir != null ? { dataDir: opts.dataDir } : {}),
+        ...(opts.inMemory === true ? { inMemory: true } : {}),
+        ...(opts.inspect === true ? { inspect: true } : {}),
+        log: { ...(opts.logLevel != null ? { level: opts.logLevel } : {}), ...(opts.logFormat != null ? { format: opts.logFormat } : {}) }
+      }
+      const settings = await loadNodeSettings({ flags, configFile: opts.config })
+      if (opts.printConfig === true) {
+        process.stdout.write(toYaml(effectiveSettings(settings, DEFAULT_TIMINGS)))
+        return
+      }
+      configureLogging(settings.log)
+      const log = createLogger('slim:node')
       const relay = await createRelay({
-        listen: opts.listen,
-        bootstrap: opts.bootstrap,
-        dataDir: opts.inMemory === true ? undefined : opts.dataDir,
-        inspect: opts.inspect === true
+        listen: settings.listen,
+        bootstrap: settings.bootstrap,
+        dataDir: settings.inMemory ? undefined : settings.dataDir,
+        config: settings.relay,
+        timings: settings.timings,
+        inspect: settings.inspect
       })
       for (const addr of relay.multiaddrs) console.log(`listening on ${addr}`)
-      console.log(`peer id ${relay.peerId}${opts.inMemory === true ? ' (in memory)' : `, data in ${opts.dataDir}`}`)
+      console.log(`peer id ${relay.peerId}${settings.inMemory ? ' (in memory)' : `, data in ${settings.dataDir}`}`)
       const addr = relay.multiaddrs[0] ?? ''
       console.log('connect an agent, for example:')
       console.log(`  npx slim-mesh sub --relay ${addr} acme/demo/echo --echo`)
       console.log(`  npx slim-mesh request --relay ${addr} acme/demo/echo hello`)
-      if (opts.inspect === true) console.log(`inspection on: npx slim-mesh inspect --relay ${addr}`)
+      if (settings.inspect) console.log(`inspection on: npx slim-mesh inspect --relay ${addr}`)
       let stopping = false
-      const stop = (): void => {
+      const stop = (signal: string): void => {
         if (stopping) return
         stopping = true
         console.log('stopping')
-        relay.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1) })
+        log.info({ signal }, 'stopping')
+        relay.stop().then(() => process.exit(0), (err: unknown) => {
+          console.error(`slim-mesh: stopping failed: ${err instanceof Error ? err.message : String(err)}`)
+          process.exit(1)
+        })
       }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
+      process.on('SIGINT', () => { stop('SIGINT') })
+      process.on('SIGTERM', () => { stop('SIGTERM') })
       await new Promise(() => {})
     })
 }

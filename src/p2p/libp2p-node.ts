@@ -13,10 +13,39 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Identify } from '@libp2p/identify'
+import { AddressInUseError, ListenError } from './errors.js'
 
 export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, ping: Ping, identify: Identify }>
 
+/**
+ * A relay's libp2p node, listening on `listen`. A listen address that fails gives an
+ * `AddressInUseError` or a `ListenError` naming it, not libp2p's advice about
+ * `transportManager.faultTolerance` with a stack trace per address.
+ */
 export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[]): Promise<RelayLibp2p> {
+  try {
+    return await startRelayLibp2p(privateKey, listen)
+  } catch (err) {
+    throw listenError(err) ?? err
+  }
+}
+
+/**
+ * The first failed address in libp2p's `UnsupportedListenAddressesError`, whose only
+ * record of them is its message: one `  <multiaddr>: <error's first line>` per address.
+ */
+export function listenError (err: unknown): Error | undefined {
+  if ((err as Error | undefined)?.name !== 'UnsupportedListenAddressesError') return undefined
+  const failed = /^\s+(\/\S+): (?:\w*Error: )?(.*)$/m.exec((err as Error).message)
+  if (failed == null) return undefined
+  const [, address = '', reason = ''] = failed
+  if (reason.includes('EADDRINUSE')) return new AddressInUseError(address, { cause: err })
+  if (reason.includes('EADDRNOTAVAIL')) return new ListenError(address, 'it is not an address of this machine', { cause: err })
+  if (reason.includes('EACCES')) return new ListenError(address, 'permission denied (ports below 1024 need privileges)', { cause: err })
+  return new ListenError(address, reason.replace(/\.$/, '').replace(/^./, c => c.toLowerCase()), { cause: err })
+}
+
+async function startRelayLibp2p (privateKey: PrivateKey, listen: string[]): Promise<RelayLibp2p> {
   return await createLibp2p({
     privateKey,
     addresses: { listen },

@@ -24,11 +24,13 @@ import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import { PeerLinkActor } from '../actors/peer-link.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
 import { createLogger } from '../logger.js'
+import { peerIdOf, toMultiaddr } from '../names/address.js'
+import { InvalidAddressError } from '../names/errors.js'
 import { InspectionService } from './inspection-service.js'
 import type { TransitionEvent } from './inspection-service.js'
 
 export interface RelayOptions {
-  /** Multiaddrs to listen on; default `/ip4/127.0.0.1/tcp/0`. */
+  /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
   listen?: string[]
   /** Relays to link to, as multiaddrs ending in `/p2p/<peerId>`. */
   bootstrap?: string[]
@@ -61,7 +63,22 @@ export interface Relay {
   stop: () => Promise<void>
 }
 
-const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
+/** A relay's address to link to: a multiaddr (or `host:port`, which cannot name the peer) ending in `/p2p/<peerId>`. */
+function relayAddress (addr: string, what = 'relay address'): string {
+  const ma = toMultiaddr(addr, what)
+  let id: string | undefined
+  try {
+    id = peerIdOf(ma)
+    if (id != null) peerIdFromString(id)
+  } catch (err) {
+    throw new InvalidAddressError(`${what} "${addr}" has an invalid peer id after /p2p/ (${(err as Error).message})`, { cause: err })
+  }
+  if (id == null) throw new InvalidAddressError(`${what} "${addr}" has no /p2p/<peerId>, so the relay there cannot be linked to; write its full address as it prints it, e.g. /ip4/127.0.0.1/tcp/7450/p2p/12D3KooW...`)
+  return ma
+}
+
+/** The session and link timings a relay runs with unless `timings` says otherwise. */
+export const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
   handshakeTimeoutMs: 10_000,
   silenceTimeoutMs: 35_000,
   gracePeriodMs: 30_000,
@@ -70,14 +87,21 @@ const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
 }
 
 
+/**
+ * Starts a relay. Operator mistakes fail with one typed error that names the fix:
+ * `InvalidAddressError` (a bad listen or bootstrap address), `DataDirInUseError`
+ * (another relay has the data directory), `AddressInUseError` or `ListenError`.
+ */
 export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
+  const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).map(a => toMultiaddr(a, 'listen address'))
+  const bootstrap = (options.bootstrap ?? []).map(a => relayAddress(a, 'bootstrap address'))
   const store = await openStore(options.dataDir)
   const privateKey = await loadOrCreateIdentity(store)
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
   const clock = systemClock
   let node: RelayLibp2p
   try {
-    node = await createRelayLibp2p(privateKey, options.listen ?? ['/ip4/127.0.0.1/tcp/0'])
+    node = await createRelayLibp2p(privateKey, listen)
   } catch (err) {
     await store.close()
     throw err
@@ -190,12 +214,12 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     }
   }
   const dial = (addr: string): void => {
-    const ma = multiaddr(addr)
-    const id = ma.getComponents().find(c => c.name === 'p2p')?.value
-    if (id == null) throw new Error(`relay address ${addr} has no /p2p/<peerId>; a relay's address ends in its peer id`)
+    const ma = multiaddr(relayAddress(addr))
+    const id = peerIdOf(ma.toString()) as string
     if (id !== self) linkTo(peerIdFromString(id), [ma])
   }
-  for (const addr of options.bootstrap ?? []) dial(addr)
+  for (const addr of bootstrap) dial(addr)
+  log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null }, 'relay started')
 
   let stopped = false
   return {
@@ -214,6 +238,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       await Promise.all([...links.values()].map(async l => { await l.close() }))
       await node.stop()
       await store.close()
+      log.info('relay stopped')
     }
   }
 }

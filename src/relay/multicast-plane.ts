@@ -22,6 +22,7 @@ import type { Clock } from './clock.js'
 import type { Store } from '../store/store.js'
 import type { AgentPort, RelayConfig, RelayIO } from './types.js'
 import { UnavailableError } from './errors.js'
+import type { Logger } from '../logger.js'
 
 /** One agent's subscription to a name, at this relay. */
 export interface LocalSub {
@@ -47,7 +48,7 @@ export interface MulticastHost {
   forward: (relay: string, env: Envelope, origin: SequencerOrigin) => void
   routesChanged: () => void
   onTransition?: (actor: string, from: string, to: string, event: string) => void
-  log: (msg: string, ...args: unknown[]) => void
+  log: Logger
 }
 
 interface Channel {
@@ -94,6 +95,7 @@ export class MulticastPlane {
     for (const [name, meta] of await this.host.store.listMeta()) {
       if (meta.sequencerSince > 0) {
         this.host.table.claimSequencer(name, meta.sequencerSince)
+        this.host.log.info({ name }, 'sequencer resumed: this relay orders the name\'s multicast, as before the restart')
         await this.startSequencer(name, meta.sequencerSince)
       } else if (meta.sequencer != null) {
         // Known before the restart: no claim of ours before the routes come back.
@@ -111,6 +113,7 @@ export class MulticastPlane {
     if (known != null) return known.relay
     const since = this.host.clock.now()
     this.host.table.claimSequencer(name, since)
+    this.host.log.info({ name }, 'sequencer claimed: this relay orders the name\'s multicast')
     this.settle(name)
     void this.startSequencer(name, since)
     this.host.routesChanged()
@@ -144,7 +147,7 @@ export class MulticastPlane {
       clock: this.host.clock,
       onSequenced: (n, envs) => { this.onSequenced(n, envs) },
       onAck: (origin, ack) => { this.host.ackOrigin(origin, ack) },
-      onError: (err) => { this.host.log('sequencer %s: %s', name, err.message) },
+      onError: (err) => { this.host.log.warn({ name, error: err.message }, 'sequencer failed') },
       onTransition: (from, to, event) => { this.host.onTransition?.(`sequencer:${name}`, from, to, event) }
     }).then(s => {
       this.sequencers.set(name, s)
@@ -433,7 +436,7 @@ export class MulticastPlane {
       if (winner.relay !== this.host.self) {
         const own = this.sequencers.get(name) ?? this.starting.get(name)
         if (own != null) {
-          this.host.log('sequencer claim for %s lost to %s; handing over', name, winner.relay)
+          this.host.log.info({ name, winner: winner.relay }, 'sequencer claim lost to an earlier one; handing over')
           this.sequencers.delete(name)
           this.host.table.releaseSequencer(name)
           this.settled(name) // what waited goes to the winner
@@ -441,7 +444,7 @@ export class MulticastPlane {
             this.sequencers.delete(name)
             await s.stop()
             await this.handOver(name, winner.relay)
-          }).catch(err => { this.host.log('handover of %s: %s', name, (err as Error).message) })
+          }).catch(err => { this.host.log.warn({ name, winner: winner.relay, error: (err as Error).message }, 'sequencer handover failed') })
         }
       }
       const ch = this.channels.get(name)

@@ -30,6 +30,8 @@ import { DEFAULT_RELAY_CONFIG } from './types.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { SequencerAck } from '../actors/sequencer.actor.js'
 import { TimeoutError } from './errors.js'
+import { silentLogger } from '../logger.js'
+import type { Logger } from '../logger.js'
 
 export interface AgentRecord {
   name: AgentName
@@ -47,7 +49,7 @@ export interface RelayCoreInit {
   io: RelayIO
   clock: Clock
   config?: Partial<RelayConfig>
-  log?: (msg: string, ...args: unknown[]) => void
+  log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }
 
@@ -62,7 +64,7 @@ export class RelayCore {
   private readonly store: Store
   private readonly io: RelayIO
   private readonly clock: Clock
-  private readonly log: (msg: string, ...args: unknown[]) => void
+  private readonly log: Logger
   readonly multicast: MulticastPlane
   private readonly agents = new Map<string, AgentRecord>()
   private readonly byInstance = new Map<string, AgentRecord>()
@@ -91,7 +93,7 @@ export class RelayCore {
     this.io = init.io
     this.clock = init.clock
     this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
-    this.log = init.log ?? (() => {})
+    this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
     this.multicast = new MulticastPlane({
       self: this.self,

@@ -9,6 +9,7 @@
 import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
 import { seqKey } from './store.js'
+import { DataDirInUseError, StoreOpenError } from './errors.js'
 import type { AppendEntry, ArchivedMessage, ChannelMeta, Store } from './store.js'
 
 type Db = ClassicLevel<string, Uint8Array>
@@ -23,7 +24,14 @@ export class LevelStore implements Store {
   static async open (dir: string): Promise<LevelStore> {
     await mkdir(dir, { recursive: true })
     const db: Db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
-    await db.open()
+    try {
+      await db.open()
+    } catch (err) {
+      // classic-level says only "Database failed to open"; the reason is in its cause.
+      const cause = (err as { cause?: { code?: unknown, message?: unknown } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') throw new DataDirInUseError(dir, { cause: err })
+      throw new StoreOpenError(dir, typeof cause?.message === 'string' ? cause.message : (err as Error).message, { cause: err })
+    }
     return new LevelStore(db)
   }
 

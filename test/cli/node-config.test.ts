@@ -1,0 +1,147 @@
+/**
+ * `slim-mesh node`'s settings: a YAML or JSON file, SLIM_MESH_* variables and flags,
+ * merged flag > environment > file > defaults, every mistake named in one line.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_NODE_SETTINGS, ENV_VARS, loadNodeSettings, parseConfigText, settingsFromEnv } from '../../src/cli/node-config.js'
+import { DEFAULT_RELAY_CONFIG } from '../../src/relay/types.js'
+import { DEFAULT_TIMINGS } from '../../src/p2p/relay-node.js'
+
+const dirs: string[] = []
+afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }) })
+
+async function file (name: string, text: string): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'slim-mesh-config-'))
+  dirs.push(d)
+  const path = join(d, name)
+  await writeFile(path, text)
+  return path
+}
+
+const PEER = '12D3KooWD92JrdkRv3DVNd2TVY8KACQ3ygK6ARWvkYjWgA938Qfd'
+
+describe('node config', () => {
+  it('reads every kind of setting from YAML', () => {
+    const s = parseConfigText([
+      'listen: [127.0.0.1:7450, /ip4/0.0.0.0/tcp/7451]',
+      `bootstrap: /ip4/10.0.0.2/tcp/7450/p2p/${PEER}`,
+      'dataDir: /var/lib/slim-mesh',
+      'inMemory: false',
+      'inspect: true',
+      'log: { level: debug, format: json }',
+      'relay:',
+      '  writeDeadlineMs: 10000',
+      '  awayBufferLimit: 0',
+      'timings:',
+      '  gracePeriodMs: 60000'
+    ].join('\n'), 'relay.yaml')
+    expect(s).toEqual({
+      listen: ['127.0.0.1:7450', '/ip4/0.0.0.0/tcp/7451'],
+      bootstrap: [`/ip4/10.0.0.2/tcp/7450/p2p/${PEER}`],
+      dataDir: '/var/lib/slim-mesh',
+      inMemory: false,
+      inspect: true,
+      log: { level: 'debug', format: 'json' },
+      relay: { writeDeadlineMs: 10000, awayBufferLimit: 0 },
+      timings: { gracePeriodMs: 60000 }
+    })
+  })
+
+  it('reads JSON by its extension', () => {
+    expect(parseConfigText('{ "relay": { "routeTtlMs": 9000 } }', 'relay.json')).toEqual({ relay: { routeTtlMs: 9000 } })
+  })
+
+  it('names the file, the key, the rule and the value of a wrong setting', () => {
+    expect(() => parseConfigText('relay:\n  writeDeadlineMs: abc\n', 'config.yaml'))
+      .toThrow(/^config\.yaml: relay\.writeDeadlineMs must be a positive integer \(milliseconds\) \(got "abc"\)$/)
+    expect(() => parseConfigText('timings: { keepaliveMs: 0 }', 'config.yaml')).toThrow('config.yaml: timings.keepaliveMs must be a positive integer (milliseconds) (got 0)')
+    expect(() => parseConfigText('log: { level: loud }', 'config.yaml')).toThrow('config.yaml: log.level must be one of trace, debug, info, warn, error, silent (got "loud")')
+    expect(() => parseConfigText('inspect: yes please', 'config.yaml')).toThrow('config.yaml: inspect must be true or false (got "yes please")')
+    // Past setTimeout's limit a delay fires after 1 ms: refused, not run.
+    expect(() => parseConfigText('relay: { routeTtlMs: 3000000000 }', 'config.yaml')).toThrow('config.yaml: relay.routeTtlMs must be at most 2147483647')
+  })
+
+  it('refuses an unknown key (a misspelt setting is not ignored) and suggests the near one', () => {
+    expect(() => parseConfigText('relay:\n  writeDeadlinMs: 5\n', 'config.yaml'))
+      .toThrow(/^config\.yaml: unknown setting "relay\.writeDeadlinMs" \(did you mean "writeDeadlineMs"\?\); known in relay: announceIntervalMs, .*writeDeadlineMs/)
+    expect(() => parseConfigText('port: 7450\n', 'config.yaml')).toThrow(/^config\.yaml: unknown setting "port"; known settings: listen, bootstrap, dataDir/)
+  })
+
+  it('checks addresses: host:port or a multiaddr to listen on; a bootstrap relay needs its /p2p/<peerId>', () => {
+    expect(() => parseConfigText('listen: "not an address"', 'c.yaml')).toThrow('c.yaml: listen address "not an address" is neither host:port nor a multiaddr')
+    expect(() => parseConfigText('bootstrap: [127.0.0.1:7450]', 'c.yaml')).toThrow('c.yaml: bootstrap address "127.0.0.1:7450" has no /p2p/<peerId>, so the relay there cannot be linked to')
+  })
+
+  it('says where a file is not valid YAML or JSON, in one line', () => {
+    const yaml = (() => { try { parseConfigText('relay: [\n', 'c.yaml') } catch (e) { return (e as Error).message } })()
+    expect(yaml).toMatch(/^c\.yaml: not valid YAML: .*line \d+, column \d+$/)
+    expect(() => parseConfigText('{ "relay": ', 'c.json')).toThrow(/^c\.json: not valid JSON: /)
+    expect(() => parseConfigText('- 1\n', 'c.yaml')).toThrow('c.yaml: the file must be a mapping of settings (got [1])')
+    expect(parseConfigText('', 'empty.yaml')).toEqual({})
+  })
+
+  it('reads SLIM_MESH_* variables: lists comma-separated, numbers and booleans from text', () => {
+    expect(settingsFromEnv({
+      SLIM_MESH_LISTEN: '127.0.0.1:7450, 127.0.0.1:7451',
+      SLIM_MESH_DATA_DIR: '/data',
+      SLIM_MESH_IN_MEMORY: 'true',
+      SLIM_MESH_LOG_LEVEL: 'warn',
+      SLIM_MESH_WRITE_DEADLINE_MS: '2500',
+      SLIM_MESH_GRACE_PERIOD_MS: '1000',
+      UNRELATED: 'x'
+    })).toEqual({
+      listen: ['127.0.0.1:7450', '127.0.0.1:7451'],
+      dataDir: '/data',
+      inMemory: true,
+      log: { level: 'warn' },
+      relay: { writeDeadlineMs: 2500 },
+      timings: { gracePeriodMs: 1000 }
+    })
+  })
+
+  it('names the variable of a wrong value', () => {
+    expect(() => settingsFromEnv({ SLIM_MESH_WRITE_DEADLINE_MS: 'abc' })).toThrow(/^SLIM_MESH_WRITE_DEADLINE_MS must be a positive integer \(milliseconds\) \(got "abc"\)$/)
+    expect(() => settingsFromEnv({ SLIM_MESH_INSPECT: 'maybe' })).toThrow('SLIM_MESH_INSPECT must be true or false (got "maybe")')
+    expect(() => settingsFromEnv({ SLIM_MESH_LISTEN: 'nowhere' })).toThrow('SLIM_MESH_LISTEN: listen address "nowhere" is neither host:port nor a multiaddr')
+  })
+
+  it('has a variable for every relay setting and every timing', () => {
+    const names = ENV_VARS.map(v => v.name)
+    for (const k of Object.keys(DEFAULT_RELAY_CONFIG)) expect(names).toContain(`SLIM_MESH_${k.replace(/[A-Z]/g, c => `_${c}`).toUpperCase()}`)
+    for (const k of Object.keys(DEFAULT_TIMINGS)) expect(names).toContain(`SLIM_MESH_${k.replace(/[A-Z]/g, c => `_${c}`).toUpperCase()}`)
+    expect(names).toEqual(expect.arrayContaining(['SLIM_MESH_WRITE_DEADLINE_MS', 'SLIM_MESH_PROBE_INTERVAL_MS', 'SLIM_MESH_LISTEN', 'SLIM_MESH_LOG_FORMAT']))
+  })
+
+  it('merges flag > environment > file > defaults, setting by setting', async () => {
+    const path = await file('relay.yaml', [
+      'listen: 127.0.0.1:9001',
+      'dataDir: /from/file',
+      'log: { level: debug, format: json }',
+      'relay: { writeDeadlineMs: 100, gapWaitMs: 7 }',
+      'timings: { gracePeriodMs: 1000 }'
+    ].join('\n'))
+    const s = await loadNodeSettings({
+      configFile: path,
+      env: { SLIM_MESH_DATA_DIR: '/from/env', SLIM_MESH_WRITE_DEADLINE_MS: '200', SLIM_MESH_LOG_LEVEL: 'warn' },
+      flags: { dataDir: '/from/flag', log: { level: 'error' } }
+    })
+    expect(s).toEqual({
+      ...DEFAULT_NODE_SETTINGS,
+      listen: ['127.0.0.1:9001'], // file
+      dataDir: '/from/flag', // flag over env over file
+      log: { level: 'error', format: 'json' }, // flag level, file format
+      relay: { writeDeadlineMs: 200, gapWaitMs: 7 }, // env over file, file kept
+      timings: { gracePeriodMs: 1000 }
+    })
+  })
+
+  it('takes the file from SLIM_MESH_CONFIG when there is no --config; a missing file is one line', async () => {
+    const path = await file('relay.json', '{ "inspect": true }')
+    expect((await loadNodeSettings({ env: { SLIM_MESH_CONFIG: path } })).inspect).toBe(true)
+    expect((await loadNodeSettings({ env: {} })).inspect).toBe(false)
+    await expect(loadNodeSettings({ configFile: '/nonexistent/relay.yaml', env: {} })).rejects.toThrow(/^config file \/nonexistent\/relay\.yaml: no such file$/)
+  })
+})
