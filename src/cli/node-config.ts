@@ -102,7 +102,9 @@ const relayFields = {
   gapWaitMs: nonNegative('milliseconds'),
   tailCheckMs: nonNegative('milliseconds'),
   claimSettleMs: nonNegative('milliseconds'),
-  writeDeadlineMs: ms
+  writeDeadlineMs: ms,
+  resendAfterMs: ms,
+  sequencerWaitMs: ms
 } satisfies Record<keyof RelayConfig, z.ZodType>
 
 const timingFields = {
