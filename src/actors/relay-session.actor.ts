@@ -11,7 +11,8 @@ import type { PublicKey, Stream } from '@libp2p/interface'
 import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import type { RelaySessionEvent } from '../machines/relay-session.machine.js'
 import { FrameStream } from '../p2p/frame-stream.js'
-import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
+import { checkEnvelope, decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
+import { MAX_MESSAGE_ID_BYTES, MAX_NAME_BYTES } from '../wire/constants.js'
 import { MessageType, SessionFrame } from '../wire/envelope.pb.js'
 import type { Ack, Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode, isWireErrorCode, SlowConsumerError } from '../wire/errors.js'
@@ -62,7 +63,7 @@ export class RelaySessionActor implements AgentPort {
     this.init = init
     this.frames = new FrameStream<SessionFrame, Item>({
       stream: init.stream,
-      decode: decodeSessionFrame,
+      decode: (bytes) => decodeSessionFrame(bytes, { checkMessages: false }),
       encodeBatch: (items) => encodeSessionFrame({
         messages: items.flatMap(i => 'message' in i ? [i.message] : []),
         acks: items.flatMap(i => 'ack' in i ? [i.ack as Ack] : [])
@@ -134,6 +135,16 @@ export class RelaySessionActor implements AgentPort {
     const name = this.name
     if (f.messages.length > 0) {
       for (const env of f.messages) {
+        try {
+          checkEnvelope(env, `message to ${env.destination.slice(0, MAX_NAME_BYTES)}`)
+        } catch (err) {
+          // Refused once, by its id, before the cut: the agent fails that publish with
+          // this reason and does not send it again when it reconnects.
+          const code = codeOf(err as Error)
+          if (env.messageId.byteLength > 0 && env.messageId.byteLength <= MAX_MESSAGE_ID_BYTES) this.ack({ messageId: env.messageId, code, reason: (err as Error).message })
+          this.tell({ type: 'frame.invalid', code, reason: (err as Error).message })
+          return
+        }
         if (env.type === MessageType.PING) this.tell({ type: 'ping.received' })
         this.init.core.fromAgent(name, env)
       }
@@ -149,7 +160,10 @@ export class RelaySessionActor implements AgentPort {
       }
       this.init.core.subscribe(name, topic, fromSeq).then(
         nextSeq => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code: 0, reason: '' } })) },
-        err => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq: 0, code: ErrorCode.UNAVAILABLE, reason: (err as Error).message } })) }
+        err => {
+          const code = (err as Error).name === 'InvalidNameError' ? ErrorCode.INVALID_NAME : ErrorCode.UNAVAILABLE
+          this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq: 0, code, reason: (err as Error).message } }))
+        }
       )
       return
     }
@@ -172,6 +186,9 @@ export class RelaySessionActor implements AgentPort {
       this.tell({ type: 'frame.invalid', code: e.name === 'InvalidNameError' && requested.split('/').length === 4 ? ErrorCode.AUTH_FAILED : ErrorCode.INVALID_NAME, reason: e.message })
       return
     }
+    // From here on its transitions go by the agent's name: the label it had until now
+    // ends (an inspector would otherwise keep a ghost of it in `handshaking`).
+    this.init.onTransition?.(`session:${this.id}`, this.state, 'renamed', `session.renamed:${this.name}`)
     this.tell({ type: 'hello.received', name: this.name })
   }
 

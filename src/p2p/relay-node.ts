@@ -125,7 +125,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     ? undefined
     : (actor: string, from: string, to: string, event: string) => {
         const e = { actor, from, to, event, at: Date.now() }
-        if (to === 'closed' || to === 'stopped') current.delete(actor)
+        // 'renamed': the actor goes on under another label (a session, once its agent is named).
+        if (to === 'closed' || to === 'stopped' || to === 'renamed') current.delete(actor)
         else current.set(actor, to)
         sink?.(e)
         inspection?.publish(e)

@@ -46,6 +46,11 @@ export interface MulticastHost {
   ackOrigin: (origin: SequencerOrigin, ack: SequencerAck) => void
   /** Sends a submission on to the sequencer relay `relay`. */
   forward: (relay: string, env: Envelope, origin: SequencerOrigin) => void
+  /**
+   * Resolves once `port` can take more; a port that stays backed up past the write
+   * deadline is cut as a slow consumer (and the promise resolves then too).
+   */
+  writable: (port: AgentPort, agent: string) => Promise<void>
   routesChanged: () => void
   onTransition?: (actor: string, from: string, to: string, event: string) => void
   log: Logger
@@ -70,6 +75,11 @@ const RECENT_LIMIT = 4096
 /** Messages per gossipsub message at most. */
 const GOSSIP_BATCH = 128
 const FETCH_BATCH = 256
+/**
+ * Bytes per fetch reply and per replay read at most (at least one message): catch-up is
+ * paced by bytes, not by message count, so a backlog of large messages never lands on a
+ * stream faster than the stream drains (a page of 256 messages of 64 KiB would be 16 MiB).
+ */
 const FETCH_REPLY_BYTES = 2 * 1024 * 1024
 
 export class MulticastPlane {
@@ -307,6 +317,9 @@ export class MulticastPlane {
       if (sub.nextSeq === env.seq) {
         const port = sub.port()
         if (port == null) continue // away: the agent resumes from its last sequence number
+        // A backed-up subscriber falls behind and catches up from the archive as its
+        // stream drains, instead of having its write buffer overrun.
+        if (port.backlogged()) { void this.replay(ch, sub); continue }
         port.deliver(env)
         sub.nextSeq++
       } else if (sub.nextSeq < env.seq && sub.port() != null) {
@@ -315,7 +328,11 @@ export class MulticastPlane {
     }
   }
 
-  /** Brings one subscription from its position to the live head, then hands it to live delivery. */
+  /**
+   * Brings one subscription from its position to the live head, then hands it to live
+   * delivery. Paced by the subscriber's stream: it writes while the stream is below its
+   * high-water mark and waits for it to drain (up to the write deadline) otherwise.
+   */
   private async replay (ch: Channel, sub: LocalSub): Promise<void> {
     if (sub.replaying) return
     sub.replaying = true
@@ -325,14 +342,14 @@ export class MulticastPlane {
         if (sub.nextSeq > target) break
         const port = sub.port()
         if (port == null) break
-        if (port.backlogged()) { await port.whenWritable(); continue }
+        if (port.backlogged()) { await this.host.writable(port, sub.agent); continue }
         const batch = await this.read(ch, sub.nextSeq, Math.min(FETCH_BATCH, target - sub.nextSeq + 1))
         if (batch.length === 0 || batch[0]?.seq !== sub.nextSeq) {
           this.host.log('replay of %s stalled at %d', ch.name, sub.nextSeq)
           break
         }
         for (const env of batch) {
-          if (env.seq !== sub.nextSeq) break
+          if (env.seq !== sub.nextSeq || sub.closed || sub.port() !== port || port.backlogged()) break
           port.deliver(env)
           sub.nextSeq++
         }
@@ -349,11 +366,17 @@ export class MulticastPlane {
   private async read (ch: Channel, from: number, limit: number): Promise<Envelope[]> {
     const out: Envelope[] = []
     let seq = from
-    while (out.length < limit && ch.recent.has(seq)) { out.push(ch.recent.get(seq) as Envelope); seq++ }
+    let bytes = 0
+    while (out.length < limit && bytes < FETCH_REPLY_BYTES && ch.recent.has(seq)) {
+      const env = ch.recent.get(seq) as Envelope
+      out.push(env)
+      bytes += env.payload.byteLength
+      seq++
+    }
     if (out.length > 0) return out
     if (from >= ch.localFrom) {
       await ch.writing
-      const stored = await this.host.store.range(ch.name, from, limit)
+      const stored = await this.host.store.range(ch.name, from, limit, FETCH_REPLY_BYTES)
       for (const m of stored) out.push(Envelope.decode(m.bytes))
       if (out.length > 0) return out
     }
@@ -403,7 +426,7 @@ export class MulticastPlane {
     const messages: Envelope[] = []
     let bytes = 0
     const from = Math.max(1, fromSeq)
-    const stored = ch != null ? await this.read(ch, from, Math.min(limit, FETCH_BATCH)) : (await this.host.store.range(name, from, Math.min(limit, FETCH_BATCH))).map(m => Envelope.decode(m.bytes))
+    const stored = ch != null ? await this.read(ch, from, Math.min(limit, FETCH_BATCH)) : (await this.host.store.range(name, from, Math.min(limit, FETCH_BATCH), FETCH_REPLY_BYTES)).map(m => Envelope.decode(m.bytes))
     for (const env of stored) {
       bytes += env.payload.byteLength + 128
       if (messages.length > 0 && bytes > FETCH_REPLY_BYTES) break

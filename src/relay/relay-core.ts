@@ -22,6 +22,7 @@ import type { AgentName } from '../names/names.js'
 import { ForwardingTable } from './forwarding-table.js'
 import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
+import { SubmissionsInFlight } from './submissions-in-flight.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
 import type { Store } from '../store/store.js'
@@ -29,7 +30,8 @@ import type { AgentPort, RelayConfig, RelayIO } from './types.js'
 import { DEFAULT_RELAY_CONFIG } from './types.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { SequencerAck } from '../actors/sequencer.actor.js'
-import { TimeoutError } from './errors.js'
+import { SessionClosedError, TimeoutError } from './errors.js'
+import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
 
@@ -39,6 +41,8 @@ export interface AgentRecord {
   instance: string
   port?: AgentPort
   subs: Map<string, LocalSub>
+  /** The agent opened its inbox: unicast to its own name is for it to read. */
+  inbox: boolean
   /** Anycast and unicast held while the agent is briefly away. */
   away: Envelope[]
 }
@@ -66,6 +70,8 @@ export class RelayCore {
   private readonly clock: Clock
   private readonly log: Logger
   readonly multicast: MulticastPlane
+  /** Multicast submissions of local agents on their way to another relay's sequencer. */
+  private readonly inflight: SubmissionsInFlight
   private readonly agents = new Map<string, AgentRecord>()
   private readonly byInstance = new Map<string, AgentRecord>()
   private readonly neighbours = new Set<string>()
@@ -95,6 +101,13 @@ export class RelayCore {
     this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
+    this.inflight = new SubmissionsInFlight({
+      clock: this.clock,
+      resendAfterMs: this.config.resendAfterMs,
+      sequencerWaitMs: this.config.sequencerWaitMs,
+      resend: (env, origin) => { this.resubmit(env, origin) },
+      fail: (origin, ack) => { this.ackLocal(origin.agent, ack) }
+    })
     this.multicast = new MulticastPlane({
       self: this.self,
       store: this.store,
@@ -105,6 +118,7 @@ export class RelayCore {
       fetch: async (relay, name, fromSeq, limit) => await this.fetch(relay, name, fromSeq, limit),
       ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) },
       forward: (relay, env, origin) => { this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' }) },
+      writable: async (port, agent) => { if (port.backlogged()) await this.writeDeadline(port, agent) },
       routesChanged: () => { this.scheduleAnnounce() },
       onTransition: init.onTransition,
       log: this.log
@@ -129,13 +143,14 @@ export class RelayCore {
   attachAgent (name: AgentName, port: AgentPort): AgentRecord {
     let rec = this.agents.get(name)
     if (rec == null) {
-      rec = { name, service: serviceOf(name), instance: instanceOf(name), subs: new Map(), away: [] }
+      rec = { name, service: serviceOf(name), instance: instanceOf(name), subs: new Map(), inbox: false, away: [] }
       this.agents.set(name, rec)
       this.byInstance.set(rec.instance, rec)
     }
     rec.port = port
-    // Every agent is reachable at its own name: unicast and replies need no subscription.
-    if (this.table.addLocal(rec.service, rec.instance)) this.scheduleAnnounce()
+    // Every agent is reachable at its own name (replies and channel control need no
+    // subscription); it is an anycast instance only of what it subscribes to.
+    if (this.table.addAttached(rec.service, rec.instance)) this.scheduleAnnounce()
     const held = rec.away
     rec.away = []
     for (const env of held) port.deliver(env)
@@ -155,7 +170,7 @@ export class RelayCore {
     if (port != null && rec.port != null && rec.port !== port) return // a newer session owns it
     this.agents.delete(name)
     this.byInstance.delete(rec.instance)
-    this.table.removeLocal(rec.service, rec.instance)
+    this.table.removeAttached(rec.service, rec.instance)
     for (const sub of rec.subs.values()) this.dropSub(rec, sub)
     rec.subs.clear()
     this.scheduleAnnounce()
@@ -166,7 +181,9 @@ export class RelayCore {
 
   async subscribe (agent: AgentName, name: string, fromSeq?: number): Promise<number> {
     const rec = this.agents.get(agent)
-    if (rec == null) throw new Error(`agent ${agent} is not attached`)
+    if (rec == null) throw new SessionClosedError(`agent ${agent} is not attached to relay ${this.self}`)
+    if (name === agent) { rec.inbox = true; return 0 }
+    if (isAgentName(parseName(name))) throw new InvalidNameError(`"${name}" is another agent's name; an agent subscribes to services, channels and its own inbox (${agent})`)
     let sub = rec.subs.get(name)
     if (sub == null) {
       sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port }
@@ -181,7 +198,7 @@ export class RelayCore {
       if (rec.subs.get(name) === sub) {
         rec.subs.delete(name)
         this.multicast.unsubscribe(sub)
-        if (isNew && name !== rec.service) { this.table.removeLocal(name, rec.instance); this.scheduleAnnounce() }
+        if (isNew) { this.table.removeLocal(name, rec.instance); this.scheduleAnnounce() }
       }
       throw err
     }
@@ -189,6 +206,7 @@ export class RelayCore {
 
   unsubscribe (agent: AgentName, name: string): void {
     const rec = this.agents.get(agent)
+    if (rec != null && name === agent) { rec.inbox = false; return }
     const sub = rec?.subs.get(name)
     if (rec == null || sub == null) return
     rec.subs.delete(name)
@@ -198,8 +216,7 @@ export class RelayCore {
 
   private dropSub (rec: AgentRecord, sub: LocalSub): void {
     this.multicast.unsubscribe(sub)
-    // The agent's own service stays routed while it is attached (unicast needs no subscription).
-    if (sub.name !== rec.service) this.table.removeLocal(sub.name, rec.instance)
+    this.table.removeLocal(sub.name, rec.instance)
     this.multicast.release(sub.name)
   }
 
@@ -252,6 +269,7 @@ export class RelayCore {
       this.multicast.submitLocal(env, origin)
       congested = this.multicast.backlog(env.destination)
     } else {
+      if (origin.relay === this.self) this.inflight.sent(env, origin)
       this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
       const hop = this.table.nextHop(relay) ?? relay
       congested = this.io.linkWritable?.(hop)
@@ -259,6 +277,19 @@ export class RelayCore {
     // Admission control: a publisher faster than its sequencer (or the link to it) waits,
     // so queues stay short and the relay stays responsive under full load.
     if (congested != null) this.source?.pauseUntil?.(congested)
+  }
+
+  /** A submission that got no answer, sent again toward the name's sequencer now. */
+  private resubmit (env: Envelope, origin: SequencerOrigin): void {
+    const relay = this.multicast.sequencerOf(env.destination)
+    if (relay === this.self) this.multicast.submitLocal(env, origin)
+    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+  }
+
+  /** An answer for an agent attached here. */
+  private ackLocal (agent: string, ack: SequencerAck): void {
+    if (!this.inflight.answered(ack)) return // a resend failed to route: tried again shortly
+    this.agents.get(agent)?.port?.ack(ack)
   }
 
   /** Anycast and unicast: pick the instance, deliver here or route toward its relay. */
@@ -283,14 +314,22 @@ export class RelayCore {
   private deliverLocal (env: Envelope, instance: string, origin: SequencerOrigin): void {
     const service = serviceOf(env.destination as AgentName)
     let rec = this.byInstance.get(instance)
-    if (rec == null || (rec.service !== service && !rec.subs.has(service))) {
-      rec = undefined
-      if (env.mode === DeliveryMode.ANYCAST) {
+    if (env.mode === DeliveryMode.ANYCAST) {
+      // An anycast instance is an agent subscribed to the service.
+      if (rec != null && !rec.subs.has(service)) rec = undefined
+      if (rec == null) {
         const alt = this.table.localInstances(service)[0]
         if (alt != null) rec = this.byInstance.get(alt)
       }
+    } else if (rec != null && rec.name !== env.destination) {
+      rec = undefined
     }
     if (rec == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no instance of ${env.destination} at relay ${this.self}`)); return }
+    if (env.mode === DeliveryMode.UNICAST && env.type === MessageType.MSG && env.correlationId.byteLength === 0 && !rec.inbox && !rec.subs.has(rec.service)) {
+      // Acknowledging it would be a lie: nothing at the agent would read it.
+      this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `${rec.name} is connected but takes no unicast: it has neither its inbox open nor a subscription to ${rec.service}`))
+      return
+    }
     // A request is acknowledged by its reply, and a reply needs none: only failures are
     // reported for them, which saves a frame each way on the request/reply path.
     const ackless = env.noAck || env.expectsReply || env.correlationId.byteLength > 0
@@ -335,7 +374,7 @@ export class RelayCore {
 
   private ackOrigin (origin: SequencerOrigin, ack: SequencerAck): void {
     if (origin.relay === this.self) {
-      this.agents.get(origin.agent)?.port?.ack(ack)
+      this.ackLocal(origin.agent, ack)
       return
     }
     this.route({ to: origin.relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, ack: { ...ack, agent: origin.agent }, instance: '' })
@@ -371,9 +410,10 @@ export class RelayCore {
       const next = { ...ann, hops: ann.hops + 1 }
       for (const n of this.neighbours) if (n !== peer && n !== ann.origin) this.io.sendAnnouncement(n, next)
     }
-    // Join the topic of every name in use in the mesh, so that the relays on a topic stay
-    // connected through this one (gossipsub only forwards among a topic's subscribers).
-    for (const r of ann.names) this.io.setTopic(r.name, true)
+    // Join the topic of every multicast name in use in the mesh, so that the relays on a
+    // topic stay connected through this one (gossipsub only forwards among a topic's
+    // subscribers). An agent's own name, reachable only, is no topic.
+    for (const r of ann.names) if (r.instances.length > 0 || r.sequencerSince > 0) this.io.setTopic(r.name, true)
     this.routesChanged()
   }
 
@@ -412,15 +452,20 @@ export class RelayCore {
   /** Forwards a routed frame one hop, or handles it here. */
   private route (r: Routed, from?: string): void {
     if (r.to === this.self) { this.handleRouted(r); return }
-    const hop = this.table.nextHop(r.to) ?? (this.neighbours.has(r.to) ? r.to : undefined)
+    let hop = this.table.nextHop(r.to) ?? (this.neighbours.has(r.to) ? r.to : undefined)
+    // Split horizon: never hand a frame back to the neighbour it came from. Right after a
+    // relay dies, its neighbours still hold routes to it through each other until they
+    // expire; without this a frame would bounce between them until its hop limit.
+    if (from != null && hop === from) hop = this.table.nextHopAvoiding(r.to, from)
     if (hop == null || r.hopLimit <= 1) {
       const code = hop == null ? ErrorCode.NO_ROUTE : ErrorCode.HOP_LIMIT
       if (r.envelope != null) {
         const env = r.envelope
-        const why = env.mode === DeliveryMode.MULTICAST
+        const multicast = env.mode === DeliveryMode.MULTICAST
+        const why = multicast
           ? `the sequencer of ${env.destination} (relay ${r.to}) is unreachable from relay ${this.self}; multicast to it waits for that relay to come back`
           : `relay ${this.self} has no route to relay ${r.to}`
-        this.ackOrigin({ relay: r.from, agent: env.source }, nack(env, hop == null && env.mode === DeliveryMode.MULTICAST ? ErrorCode.UNAVAILABLE : code, why))
+        this.ackOrigin({ relay: r.from, agent: env.source }, nack(env, multicast ? ErrorCode.UNAVAILABLE : code, why))
       }
       else if (r.fetch != null) this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { requestId: r.fetch.requestId, name: r.fetch.name, head: 0, messages: [], code, reason: `no route to relay ${r.to}` }, instance: '' })
       return
@@ -441,7 +486,7 @@ export class RelayCore {
         this.deliverLocal(env, r.instance !== '' ? r.instance : (env.destination.split('/')[3] ?? ''), origin)
       }
     } else if (r.ack != null) {
-      this.agents.get(r.ack.agent)?.port?.ack(r.ack)
+      this.ackLocal(r.ack.agent, r.ack)
     } else if (r.fetch != null) {
       const f = r.fetch
       void this.multicast.serveFetch(f.name, f.fromSeq, f.limit)
@@ -484,6 +529,7 @@ export class RelayCore {
     if (this.refreshTimer != null) this.clock.clearTimeout(this.refreshTimer)
     if (this.announceTimer != null) this.clock.clearTimeout(this.announceTimer)
     this.announce(true)
+    this.inflight.stop()
     for (const p of this.fetches.values()) { this.clock.clearTimeout(p.timer); p.reject(new TimeoutError('relay stopping')) }
     this.fetches.clear()
     await this.multicast.stop()

@@ -42,10 +42,13 @@ export class LevelStore implements Store {
     await batch.write()
   }
 
-  async range (name: string, from: number, limit: number): Promise<ArchivedMessage[]> {
+  async range (name: string, from: number, limit: number, maxBytes = Infinity): Promise<ArchivedMessage[]> {
     const out: ArchivedMessage[] = []
+    let bytes = 0
     for await (const [key, value] of this.db.iterator({ gte: `a!${name}!${seqKey(from)}`, lt: `a!${name}!~`, limit })) {
       out.push({ seq: parseInt(key.slice(key.lastIndexOf('!') + 1), 16), bytes: value })
+      bytes += value.byteLength
+      if (bytes >= maxBytes) break
     }
     return out
   }
