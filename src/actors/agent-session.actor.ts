@@ -20,7 +20,9 @@ import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, SessionFrame, Subscribed } from '../wire/envelope.pb.js'
 import { ErrorCode, errorCodeName } from '../wire/errors.js'
 import { sessionProofPayload } from './session-proof.js'
-import { AuthenticationError, SessionFaultError, TimeoutError } from '../relay/errors.js'
+import { AuthenticationError, SessionFaultError, TimeoutError, UnavailableError } from '../relay/errors.js'
+import { dialError, relayLabel } from '../p2p/dial-error.js'
+import { toMultiaddr } from '../names/address.js'
 import { InvalidNameError } from '../names/errors.js'
 import { ProtocolViolationError } from '../wire/errors.js'
 
@@ -54,6 +56,10 @@ export class AgentSessionActor {
   private frames?: FrameStream<SessionFrame, Item>
   private waiter?: { resolve: (f: SessionFrame) => void, reject: (e: Error) => void }
   private relay?: string
+  /** The peer id Noise proved for the current connection. */
+  private remotePeer?: string
+  /** Why the current session stream ended, once it has. */
+  private ended?: Error
   private established = false
   /** The handshake finished on the current stream (true from the entry of `active`). */
   private up = false
@@ -113,16 +119,25 @@ export class AgentSessionActor {
 
   private async connect (relay: string, signal: AbortSignal): Promise<void> {
     this.relay = relay
+    this.remotePeer = undefined
+    this.ended = undefined
+    const where = relayLabel(relay)
+    const timeoutMs = this.init.handshakeTimeoutMs
     let stream
     try {
-      stream = await this.init.node.dialProtocol(multiaddr(relay), SESSION_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.handshakeTimeoutMs)]) })
+      // No /p2p/ part is fine: Noise then tells who the relay is, and the handshake checks
+      // that the Challenge names the same peer.
+      const connection = await this.init.node.dial(multiaddr(toMultiaddr(relay)), { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
+      this.remotePeer = connection.remotePeer.toString()
+      stream = await connection.newStream(SESSION_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
     } catch (err) {
-      // Noise proves the relay holds the key its address names; a mismatch is a lie about who it is.
-      const name = (err as Error).name
-      if (name === 'EncryptionFailedError' || name === 'UnexpectedPeerError' || name === 'InvalidCryptoExchangeError') {
-        throw new AuthenticationError(`the relay at ${relay} could not prove the peer id in its address: ${(err as Error).message}`, { cause: err })
-      }
-      throw err
+      if ((err as Error).name === 'InvalidAddressError') throw err
+      throw dialError(err, relay, SESSION_PROTOCOL, timeoutMs)
+    }
+    // A relay over its limit of session streams (or stopping) resets the stream as soon as
+    // it is negotiated; libp2p 3 then hands back a stream that is already reset.
+    if (stream.status !== 'open') {
+      throw new UnavailableError(`the relay at ${where} refused the session stream (it was ${stream.status} at once): it may have too many sessions open on this connection, or be shutting down`)
     }
     const frames: FrameStream<SessionFrame, Item> = new FrameStream<SessionFrame, Item>({
       stream,
@@ -136,15 +151,24 @@ export class AgentSessionActor {
       },
       onClose: (err) => {
         if (this.frames !== frames) return
-        this.waiter?.reject(new Error(`the relay closed the session${err != null ? `: ${err.message}` : ''}`))
+        const ended = this.up
+          ? new Error(`the relay closed the session${err != null ? `: ${err.message}` : ''}`)
+          : new UnavailableError(`the relay at ${where} ended the session before the handshake finished${err != null ? ` (${err.message})` : ''}; it may be full or shutting down`, { cause: err })
+        this.ended = ended
+        this.waiter?.reject(ended)
         this.tell({ type: 'stream.closed' })
       }
     })
     this.frames = frames
+    // A relay that closes its side before the handshake is done will never answer it.
+    const closedEarly = (): void => { if (!this.up && this.frames === frames) frames.abort(new Error('it closed its end of the stream')) }
+    if (stream.remoteWriteStatus !== 'writable') closedEarly()
+    else stream.addEventListener('remoteCloseWrite', closedEarly)
   }
 
   private async nextFrame (signal: AbortSignal): Promise<SessionFrame> {
     return await new Promise<SessionFrame>((resolve, reject) => {
+      if (this.ended != null) { reject(this.ended); return }
       const timer = setTimeout(() => { reject(new TimeoutError(`no answer from relay ${this.relay ?? ''} in ${this.init.handshakeTimeoutMs} ms`)) }, this.init.handshakeTimeoutMs)
       const done = (): void => { clearTimeout(timer); this.waiter = undefined }
       this.waiter = { resolve: (f) => { done(); resolve(f) }, reject: (e) => { done(); reject(e) } }
@@ -161,8 +185,8 @@ export class AgentSessionActor {
     if (challenge.fault != null) throw faultError(challenge.fault.code, challenge.fault.reason)
     if (challenge.challenge == null) throw new ProtocolViolationError('the relay did not send a Challenge')
     const relayId = challenge.challenge.relay
-    const expected = multiaddr(this.relay ?? '').getComponents().find(c => c.name === 'p2p')?.value
-    if (expected != null && relayId !== expected) throw new AuthenticationError(`the relay says it is ${relayId}, but its address names ${expected}`)
+    const expected = this.remotePeer // proven by Noise (and equal to the address's /p2p/ part, if it has one)
+    if (expected != null && relayId !== expected) throw new AuthenticationError(`the relay says it is ${relayId}, but the connection is secured by ${expected}`)
     const signature = await key.sign(sessionProofPayload(challenge.challenge.nonce, relayId, this.init.name))
     frames.sendFrame(encodeSessionFrame({ auth: { signature: new Uint8Array(signature) } }))
     const ready = await this.nextFrame(signal)

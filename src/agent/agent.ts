@@ -21,7 +21,9 @@ import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
 import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, Subscribed } from '../wire/envelope.pb.js'
 import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
-import { PayloadTooLargeError } from '../wire/errors.js'
+import { PayloadTooLargeError, ProtocolViolationError } from '../wire/errors.js'
+import { toMultiaddr } from '../names/address.js'
+import { relayLabel } from '../p2p/dial-error.js'
 import { DedupWindow, idKey } from '../relay/dedup-window.js'
 import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError } from '../relay/errors.js'
 import { openStore } from '../store/level-store.js'
@@ -133,6 +135,8 @@ export class Agent {
   }
 
   static async connect (options: ConnectAgentOptions): Promise<Agent> {
+    // `host:port` or a multiaddr; a bad one fails here (InvalidAddressError), before anything is opened.
+    options = { ...options, relay: toMultiaddr(options.relay), relays: options.relays?.map(r => toMultiaddr(r)) }
     const store = await openStore(options.dataDir)
     try {
       const key = options.identity ?? await loadOrCreateIdentity(store)
@@ -155,7 +159,10 @@ export class Agent {
     if (!this.session.isActive) {
       const e = this.session.error
       await this.node.stop()
-      throw namedError(e?.name ?? 'UnavailableError', `could not connect to ${this.options.relay}: ${e?.message ?? 'session closed'}`)
+      // The dial errors already name the relay and the fix; others get said where.
+      const where = relayLabel(this.options.relay)
+      const message = e?.message ?? 'session closed'
+      throw namedError(e?.name ?? 'UnavailableError', message.includes(where) ? message : `could not connect to ${where}: ${message}`)
     }
   }
 
@@ -491,6 +498,7 @@ function namedError (name: string, message: string): Error {
     case 'InvalidNameError': return new InvalidNameError(message)
     case 'TimeoutError': return new TimeoutError(message)
     case 'NoRouteError': return new NoRouteError(message)
+    case 'ProtocolViolationError': return new ProtocolViolationError(message)
     default: { const e = new UnavailableError(message); if (name !== 'Error') e.name = name; return e }
   }
 }

@@ -1,33 +1,115 @@
-/** `slim-mesh pub | sub | request`: an agent for one command. */
-import { Option } from 'commander'
+/**
+ * `slim-mesh pub | sub | request`: an agent for one command.
+ *
+ * `sub` prints one line per message, `[NAME #SEQ request from SOURCE] TEXT` (the name it
+ * arrived on; `#SEQ` for multicast, `request` when it expects a reply); `--json` prints
+ * one object per line and `--raw` only the text, for scripts.
+ */
+import { open } from 'node:fs/promises'
+import { InvalidArgumentError, Option } from 'commander'
 import type { Command } from 'commander'
 import { connectAgent } from '../agent/agent.js'
 import type { Agent, DeliveryModeName } from '../agent/agent.js'
+import type { Message } from '../agent/message.js'
+import { toMultiaddr } from '../names/address.js'
+import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
+import { PayloadTooLargeError } from '../wire/errors.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
+const LIMIT = `${MAX_PAYLOAD_BYTES / (1024 * 1024)} MiB (${MAX_PAYLOAD_BYTES} bytes)`
+
+interface AgentOptions { relay: string, as: string, dataDir?: string }
+
+/** `host:port` or a multiaddr, checked as it is parsed (one line if it is neither). */
+function relayAddress (v: string): string {
+  try {
+    return toMultiaddr(v)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+}
+
+/** A whole number >= 1, or one line that says what is wanted. */
+function wholeNumber (flag: string, hint = ''): (v: string) => number {
+  return (v: string): number => {
+    const n = Number(v)
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number >= 1${hint}, not "${v}"`)
+    return n
+  }
+}
+
 function agentOptions (cmd: Command, defaultName: string): Command {
   return cmd
-    .requiredOption('--relay <addr>', 'the relay multiaddr, ending in /p2p/<peerId>')
+    .requiredOption('--relay <addr>', 'the relay: host:port or a multiaddr (ending in /p2p/<peerId> to pin its identity)', relayAddress)
     .option('--as <name>', 'this agent\'s org/namespace/service (the instance comes from its key)', defaultName)
     .option('--data-dir <dir>', 'keep this agent\'s identity and subscription positions here')
 }
 
-async function connect (opts: { relay: string, as: string, dataDir?: string }): Promise<Agent> {
+async function connect (opts: AgentOptions): Promise<Agent> {
   return await connectAgent({ relay: opts.relay, name: opts.as, dataDir: opts.dataDir })
+}
+
+/** The payload of `pub`: the text argument, stdin for `-`, or `--file`; at most MAX_PAYLOAD_BYTES. */
+async function readPayload (text: string | undefined, file: string | undefined): Promise<Uint8Array> {
+  if (text != null && file != null) throw new Error(`give the message once: as TEXT, as - (stdin) or with --file, not both "${text}" and --file ${file}`)
+  if (file != null) {
+    let fh
+    try {
+      fh = await open(file)
+    } catch (err) {
+      throw new Error(`cannot read --file ${file}: ${(err as Error).message}`, { cause: err })
+    }
+    try {
+      const size = (await fh.stat()).size
+      if (size > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`${file} is ${size} bytes, over the ${LIMIT} limit of one message`)
+      return new Uint8Array(await fh.readFile())
+    } finally {
+      await fh.close()
+    }
+  }
+  if (text == null) throw new Error('pub needs the message: TEXT, - to read it from stdin, or --file PATH')
+  if (text !== '-') {
+    const data = enc.encode(text)
+    if (data.byteLength > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`the message is ${data.byteLength} bytes, over the ${LIMIT} limit of one message`)
+    return data
+  }
+  if (process.stdin.isTTY === true) console.error('reading the message from stdin (end it with Ctrl-D)')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.byteLength
+    if (size > MAX_PAYLOAD_BYTES) {
+      process.stdin.destroy()
+      throw new PayloadTooLargeError(`the message on stdin is over the ${LIMIT} limit of one message`)
+    }
+    chunks.push(chunk)
+  }
+  return new Uint8Array(Buffer.concat(chunks))
+}
+
+/** `[acme/demo/echo #12 from acme/x/y/abc] hello`, `[acme/demo/echo request from acme/x/y/abc] hi`. */
+export function formatMessage (m: Message, text: string): string {
+  const tags = [m.destination]
+  if (m.seq != null) tags.push(`#${m.seq}`)
+  if (m.respond != null) tags.push('request')
+  tags.push(`from ${m.source}`)
+  return `[${tags.join(' ')}] ${text.endsWith('\n') ? text.slice(0, -1) : text}`
 }
 
 export function registerAgentCommands (program: Command): void {
   agentOptions(program.command('pub'), 'slim-mesh/cli/pub')
-    .description('publish one message')
+    .description('publish one message: TEXT, - to read it from stdin, or --file PATH (at most 1 MiB)')
     .argument('<name>', 'org/namespace/service, or an agent\'s full name for unicast')
-    .argument('<text>', 'the message')
+    .argument('[text]', 'the message; - reads it from stdin')
+    .option('--file <path>', 'read the message from this file')
     .addOption(new Option('--mode <mode>', 'delivery mode (default: unicast for an agent name, else anycast)').choices(['anycast', 'multicast', 'unicast']))
-    .action(async (name: string, text: string, opts: { relay: string, as: string, dataDir?: string, mode?: DeliveryModeName }) => {
+    .action(async (name: string, text: string | undefined, opts: AgentOptions & { file?: string, mode?: DeliveryModeName }) => {
+      const data = await readPayload(text, opts.file) // before connecting: a bad payload costs no session
       const agent = await connect(opts)
       try {
-        const r = await agent.publish(name, enc.encode(text), { mode: opts.mode })
+        const r = await agent.publish(name, data, { mode: opts.mode })
         console.log(r.seq != null ? `published, seq ${r.seq}` : 'published')
       } finally {
         await agent.close()
@@ -35,13 +117,14 @@ export function registerAgentCommands (program: Command): void {
     })
 
   agentOptions(program.command('sub'), 'slim-mesh/cli/sub')
-    .description('subscribe and print one line per message')
+    .description('subscribe and print one line per message: [NAME #SEQ request from SOURCE] TEXT')
     .argument('<name>', 'org/namespace/service')
-    .option('--from-seq <n>', 'replay multicast messages from this sequence number', (v) => parseInt(v, 10))
-    .option('--count <n>', 'exit after this many messages', (v) => parseInt(v, 10))
+    .option('--from-seq <n>', 'replay multicast messages from this sequence number (1: the whole archive)', wholeNumber('--from-seq', ' (sequence numbers start at 1; leave it out to get only new messages)'))
+    .option('--count <n>', 'exit after this many messages', wholeNumber('--count'))
     .option('--echo', 'answer each request with its own text')
-    .option('--json', 'print each message as JSON (text, source, seq, mode)')
-    .action(async (name: string, opts: { relay: string, as: string, dataDir?: string, fromSeq?: number, count?: number, echo?: boolean, json?: boolean }) => {
+    .addOption(new Option('--json', 'print each message as JSON: subject, destination, source, seq, mode, request, text').conflicts('raw'))
+    .option('--raw', 'print only the text of each message')
+    .action(async (name: string, opts: AgentOptions & { fromSeq?: number, count?: number, echo?: boolean, json?: boolean, raw?: boolean }) => {
       const agent = await connect(opts)
       const sub = await agent.subscribe(name, { fromSeq: opts.fromSeq })
       console.error(`subscribed to ${name} as ${agent.name}`)
@@ -52,7 +135,11 @@ export function registerAgentCommands (program: Command): void {
       try {
         for await (const m of sub) {
           const text = dec.decode(m.data)
-          console.log(opts.json === true ? JSON.stringify({ text, source: m.source, seq: m.seq, mode: m.mode }) : text)
+          if (opts.json === true) {
+            console.log(JSON.stringify({ subject: m.subject, destination: m.destination, source: m.source, seq: m.seq ?? null, mode: m.mode, request: m.respond != null, text }))
+          } else {
+            console.log(opts.raw === true ? text : formatMessage(m, text))
+          }
           if (opts.echo === true && m.respond != null) await m.respond(m.data)
           if (opts.count != null && ++n >= opts.count) break
         }
@@ -65,8 +152,8 @@ export function registerAgentCommands (program: Command): void {
     .description('send a request to one instance of a service and print the reply')
     .argument('<name>', 'org/namespace/service, or an agent\'s full name')
     .argument('<text>', 'the request')
-    .option('--timeout <ms>', 'how long to wait for the reply', (v) => parseInt(v, 10), 10_000)
-    .action(async (name: string, text: string, opts: { relay: string, as: string, dataDir?: string, timeout: number }) => {
+    .option('--timeout <ms>', 'how long to wait for the reply, in milliseconds', wholeNumber('--timeout', ' (milliseconds)'), 10_000)
+    .action(async (name: string, text: string, opts: AgentOptions & { timeout: number }) => {
       const agent = await connect(opts)
       try {
         const reply = await agent.request(name, enc.encode(text), { timeoutMs: opts.timeout })

@@ -5,7 +5,7 @@ import { inspectRelay } from '../p2p/inspect-client.js'
 export function registerInspectCommand (program: Command): void {
   program.command('inspect')
     .description('stream the actor transitions of a relay started with --inspect (actor, from, to, event)')
-    .requiredOption('--relay <addr>', 'the relay multiaddr, ending in /p2p/<peerId>')
+    .requiredOption('--relay <addr>', 'the relay: host:port or a multiaddr')
     .option('--json', 'one JSON object per line')
     .action(async (opts: { relay: string, json?: boolean }) => {
       const ac = new AbortController()

@@ -6,20 +6,24 @@ import { createAgentLibp2p } from './libp2p-node.js'
 import { INSPECT_PROTOCOL } from '../wire/constants.js'
 import type { TransitionEvent } from './inspection-service.js'
 import { UnavailableError } from '../relay/errors.js'
+import { toMultiaddr } from '../names/address.js'
+import { dialError } from './dial-error.js'
 
 const dec = new TextDecoder()
 
+/** `relay` is a multiaddr or `host:port` (InvalidAddressError otherwise). */
 export async function * inspectRelay (relay: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<TransitionEvent> {
+  const addr = multiaddr(toMultiaddr(relay))
   const node = await createAgentLibp2p(await generateKeyPair('Ed25519'))
   try {
     let stream
     try {
-      stream = await node.dialProtocol(multiaddr(relay), INSPECT_PROTOCOL, { signal: options.signal })
+      stream = await node.dialProtocol(addr, INSPECT_PROTOCOL, { signal: options.signal })
     } catch (err) {
       if ((err as Error).name === 'UnsupportedProtocolError') {
         throw new UnavailableError(`relay ${relay} does not serve inspection; start it with --inspect`, { cause: err })
       }
-      throw err
+      throw dialError(err, relay, INSPECT_PROTOCOL)
     }
     const decoder = new LengthPrefixedDecoder({ maxDataLength: 1024 * 1024 })
     const queue: TransitionEvent[] = []

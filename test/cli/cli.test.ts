@@ -40,7 +40,7 @@ describe('slim-mesh command line', () => {
     const addr = node.out.find(l => l.startsWith('listening on '))?.slice('listening on '.length) ?? ''
     expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo\w+$/)
 
-    const sub = start('sub', '--relay', addr, 'acme/demo/echo', '--echo', '--count', '2')
+    const sub = start('sub', '--relay', addr, 'acme/demo/echo', '--echo', '--count', '2', '--raw')
     await waitFor(() => sub.err.some(l => l.startsWith('subscribed to acme/demo/echo')), 'the subscription', 60_000)
     expect((await cli('request', '--relay', addr, 'acme/demo/echo', 'hello')).trim()).toBe('hello')
     expect((await cli('pub', '--relay', addr, 'acme/demo/echo', 'to all', '--mode', 'multicast')).trim()).toBe('published, seq 1')
