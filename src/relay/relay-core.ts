@@ -23,6 +23,7 @@ import { ForwardingTable } from './forwarding-table.js'
 import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
+import { ArchiveFetches } from './archive-fetch.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
 import type { Store } from '../store/store.js'
@@ -30,7 +31,7 @@ import type { AgentPort, RelayConfig, RelayIO } from './types.js'
 import { DEFAULT_RELAY_CONFIG } from './types.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { SequencerAck } from '../actors/sequencer.actor.js'
-import { SessionClosedError, TimeoutError } from './errors.js'
+import { SessionClosedError } from './errors.js'
 import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
@@ -57,8 +58,6 @@ export interface RelayCoreInit {
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }
 
-interface PendingFetch { resolve: (r: FetchReply) => void, reject: (e: Error) => void, timer: unknown }
-
 const COMMIT_TYPES = new Set<MessageType>([MessageType.GROUP_PROPOSAL, MessageType.GROUP_ADD, MessageType.GROUP_REMOVE])
 
 export class RelayCore {
@@ -75,7 +74,7 @@ export class RelayCore {
   private readonly agents = new Map<string, AgentRecord>()
   private readonly byInstance = new Map<string, AgentRecord>()
   private readonly neighbours = new Set<string>()
-  private readonly fetches = new Map<number, PendingFetch>()
+  private readonly fetches: ArchiveFetches
   /**
    * Where agents were last heard from: the origin relay of every routed envelope, by its
    * source. A reply goes back the way its request came even before route announcements
@@ -84,7 +83,6 @@ export class RelayCore {
   private readonly locations = new DedupWindow<string>(16_384)
   /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
   private readonly delivered = new DedupWindow(65_536)
-  private nextRequestId = 1
   /** The session whose envelope is being handled now (for backpressure). */
   private source?: AgentPort
   private readonly deadlines = new Map<AgentPort, Promise<void>>()
@@ -101,6 +99,11 @@ export class RelayCore {
     this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
+    this.fetches = new ArchiveFetches({
+      clock: this.clock,
+      timeoutMs: this.config.requestTimeoutMs,
+      send: (relay, fetch) => { this.route({ to: relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetch, instance: '' }) }
+    })
     this.inflight = new SubmissionsInFlight({
       clock: this.clock,
       resendAfterMs: this.config.resendAfterMs,
@@ -495,11 +498,7 @@ export class RelayCore {
           this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { head: 0, messages: [], code: 0, reason: '', name: f.name, ...reply, requestId: f.requestId }, instance: '' })
         })
     } else if (r.fetched != null) {
-      const p = this.fetches.get(r.fetched.requestId)
-      if (p == null) return
-      this.fetches.delete(r.fetched.requestId)
-      this.clock.clearTimeout(p.timer)
-      p.resolve(r.fetched)
+      this.fetches.answered(r.fetched)
     }
   }
 
@@ -509,15 +508,7 @@ export class RelayCore {
       const reply = await this.multicast.serveFetch(name, fromSeq, limit)
       return { requestId: 0, name, head: 0, messages: [], code: 0, reason: '', ...reply }
     }
-    const requestId = this.nextRequestId++
-    return await new Promise<FetchReply>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.fetches.delete(requestId)
-        reject(new TimeoutError(`relay ${relay} did not answer a fetch of ${name} in ${this.config.requestTimeoutMs} ms`))
-      }, this.config.requestTimeoutMs)
-      this.fetches.set(requestId, { resolve, reject, timer })
-      this.route({ to: relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetch: { requestId, name, fromSeq, limit }, instance: '' })
-    })
+    return await this.fetches.request(relay, name, fromSeq, limit)
   }
 
   onGossip (from: string, batch: GossipBatch): void {
@@ -530,8 +521,7 @@ export class RelayCore {
     if (this.announceTimer != null) this.clock.clearTimeout(this.announceTimer)
     this.announce(true)
     this.inflight.stop()
-    for (const p of this.fetches.values()) { this.clock.clearTimeout(p.timer); p.reject(new TimeoutError('relay stopping')) }
-    this.fetches.clear()
+    this.fetches.stop()
     await this.multicast.stop()
   }
 }
