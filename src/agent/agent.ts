@@ -20,12 +20,13 @@ import { InvalidNameError } from '../names/errors.js'
 import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
 import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, Subscribed } from '../wire/envelope.pb.js'
-import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
+import { MAX_METADATA_ENTRIES, MAX_PAYLOAD_BYTES } from '../wire/constants.js'
 import { PayloadTooLargeError, ProtocolViolationError } from '../wire/errors.js'
 import { toMultiaddr } from '../names/address.js'
 import { relayLabel } from '../p2p/dial-error.js'
+import { checkEnvelope } from '../wire/codec.js'
 import { DedupWindow, idKey } from '../relay/dedup-window.js'
-import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError } from '../relay/errors.js'
+import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError, InvalidMetadataError, AlreadySubscribedError } from '../relay/errors.js'
 import { openStore } from '../store/level-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
 import type { Store } from '../store/store.js'
@@ -70,6 +71,9 @@ export interface PublishOptions {
   signal?: AbortSignal
 }
 
+/** What a message carries: bytes, or a string sent as UTF-8. */
+export type Payload = Uint8Array | string
+
 export interface PublishResult {
   /** The sequence number the sequencer gave a multicast message. */
   seq?: number
@@ -81,7 +85,28 @@ interface Pending {
   reject: (err: Error) => void
   /** When it fails with TimeoutError if no ack came (ms since epoch). */
   deadline: number
+  /** Handed to the session stream (since the last reconnect); until then it can be withdrawn. */
+  written: boolean
 }
+
+/**
+ * One envelope waiting in the outbox for room on the session stream. The outbox is what
+ * keeps a publisher from overrunning its own stream: envelopes are written only while
+ * the stream is below its high-water mark, so a burst of large publishes waits here
+ * (backpressure) instead of overflowing the write buffer and cutting the session.
+ */
+interface Outgoing {
+  env: Envelope
+  /** The pending publish it belongs to (acknowledged kinds). */
+  pending?: Pending
+  /** Called once it is written (fire and forget resolves then). */
+  written?: () => void
+  /** Called if the agent closes first. */
+  failed?: (err: Error) => void
+  cancelled?: boolean
+}
+
+const enc = new TextEncoder()
 
 const MODES: Record<DeliveryModeName, DeliveryMode> = { anycast: DeliveryMode.ANYCAST, multicast: DeliveryMode.MULTICAST, unicast: DeliveryMode.UNICAST }
 const MODE_NAMES: Record<string, DeliveryModeName> = { ANYCAST: 'anycast', MULTICAST: 'multicast', UNICAST: 'unicast' }
@@ -99,6 +124,9 @@ export class Agent {
   private readonly seen = new DedupWindow(8192)
   private readonly activeWaiters: Array<() => void> = []
   private readonly controlListeners = new Set<(env: Envelope) => void>()
+  private outbox: Outgoing[] = []
+  private outHead = 0
+  private awaitingDrain = false
   private readonly key: PrivateKey
   private channelLayer?: AgentChannels
   private nextRequestId = 1
@@ -185,19 +213,75 @@ export class Agent {
     for (const sub of this.subs.values()) {
       this.session.sendFrame({ subscribe: { requestId: this.nextRequestId++, name: sub.name, fromSeq: sub.position > 0 ? sub.position : undefined } })
     }
-    for (const p of this.pending.values()) this.session.send(p.env)
+    // What was written before the drop goes again first, in publish order, then what
+    // never left the outbox (the sequencer de-duplicates by message id).
+    const again: Outgoing[] = []
+    for (const p of this.pending.values()) {
+      if (p.written) { p.written = false; again.push({ env: p.env, pending: p }) }
+    }
+    if (again.length > 0) {
+      this.outbox = [...again, ...this.outbox.slice(this.outHead)]
+      this.outHead = 0
+    }
+    this.pump()
   }
 
+  /** Queues an envelope for the session stream; it is written when there is room. */
+  private queueOut (item: Outgoing): void {
+    this.outbox.push(item)
+    this.pump()
+  }
+
+  /**
+   * Writes from the outbox while the session is up and its stream below the high-water
+   * mark; otherwise waits for a drain (or for the session to come back, `onActive`).
+   */
+  private pump (): void {
+    while (this.outHead < this.outbox.length) {
+      if (this.session.backlogged) {
+        if (!this.awaitingDrain) {
+          this.awaitingDrain = true
+          void this.session.whenWritable().then(() => { this.awaitingDrain = false; this.pump() })
+        }
+        return
+      }
+      const item = this.outbox[this.outHead] as Outgoing
+      if (item.cancelled === true) { this.outHead++; continue }
+      if (!this.session.send(item.env)) return // down: onActive pumps again
+      this.outHead++
+      if (item.pending != null) item.pending.written = true
+      item.written?.()
+    }
+    this.outbox = []
+    this.outHead = 0
+  }
+
+  /** Takes a pending publish out of the outbox if it is still there; true if it was. */
+  private withdraw (p: Pending): boolean {
+    if (p.written) return false
+    for (let i = this.outHead; i < this.outbox.length; i++) {
+      const item = this.outbox[i] as Outgoing
+      if (item.pending === p) { item.cancelled = true; return true }
+    }
+    return false
+  }
+
+  /**
+   * Subscribes to `name`: a service or channel (this agent becomes one of its anycast
+   * instances, and gets its multicast), or this agent's own full name, its inbox
+   * (unicast to it, `inbox()`).
+   */
   async subscribe (name: string, options: { fromSeq?: number, signal?: AbortSignal } = {}): Promise<Subscription> {
     this.checkOpen()
-    parseName(name)
-    if (this.subs.has(name)) throw new Error(`already subscribed to ${name}; close that subscription first`)
+    const parsed = parseName(name)
+    if (isAgentName(parsed) && name !== this.name) throw new InvalidNameError(`"${name}" is another agent's name; an agent subscribes to services, channels and its own inbox (${this.name})`)
+    if (this.subs.has(name)) throw new AlreadySubscribedError(`already subscribed to ${name}; close that subscription first`)
     const sub = new Subscription(name, async (s) => {
       if (this.subs.get(s.name) === s) this.subs.delete(s.name)
       this.session.sendFrame({ unsubscribe: { requestId: this.nextRequestId++, name: s.name } })
     })
     let fromSeq = options.fromSeq
-    if (fromSeq == null) {
+    if (fromSeq == null && name !== this.name) {
       const saved = await this.store.get(`sub/${name}`)
       if (saved != null) fromSeq = Number(new TextDecoder().decode(saved))
     }
@@ -210,6 +294,9 @@ export class Agent {
       const s = await withTimeout(result, this.options.requestTimeoutMs ?? 10_000, `subscribe to ${name}`, options.signal)
       if (s.code !== 0) throw errorFromCode(s.code, s.reason)
       sub.position = s.nextSeq
+      // Saved now, not at the first delivery: a subscriber restarted before anything
+      // arrived still resumes from here and misses nothing published meanwhile.
+      if (s.nextSeq > 0) this.savePositions()
       return sub
     } catch (err) {
       this.subs.delete(name)
@@ -217,6 +304,16 @@ export class Agent {
     } finally {
       this.subscribing.delete(requestId)
     }
+  }
+
+  /**
+   * This agent's inbox: unicast addressed to its own full name. Without an inbox (or a
+   * subscription to its own service name) the relay refuses unicast to this agent with
+   * `NoRouteError` rather than acknowledge what nobody reads; replies to its requests and
+   * channel control reach it either way.
+   */
+  async inbox (options: { signal?: AbortSignal } = {}): Promise<Subscription> {
+    return await this.subscribe(this.name, options)
   }
 
   private onSubscribed (s: Subscribed): void {
@@ -233,13 +330,12 @@ export class Agent {
    * the sequencer archived it (with its sequence number); otherwise once the receiving
    * relay handed it to the agent.
    */
-  async publish (name: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+  async publish (name: string, data: Payload, options: PublishOptions = {}): Promise<PublishResult> {
     const env = this.envelope(name, data, options)
     if (options.ack === false) {
       this.checkOpen()
       env.noAck = true
-      if (this.session.backlogged) await this.session.whenWritable()
-      this.session.send(env)
+      await new Promise<void>((resolve, reject) => { this.queueOut({ env, written: resolve, failed: reject }) })
       return {}
     }
     const ack = await this.send(env, options.signal)
@@ -247,7 +343,7 @@ export class Agent {
   }
 
   /** Sends a request to one instance of `name` (or to one named agent) and waits for its reply. */
-  async request (name: string, data: Uint8Array, options: PublishOptions & { timeoutMs?: number } = {}): Promise<Message> {
+  async request (name: string, data: Payload, options: PublishOptions & { timeoutMs?: number } = {}): Promise<Message> {
     const env = this.envelope(name, data, options)
     if (env.mode === DeliveryMode.MULTICAST) throw new InvalidNameError('a request goes to one receiver: use anycast or unicast')
     env.expectsReply = true
@@ -255,16 +351,19 @@ export class Agent {
     const key = idKey(env.messageId)
     // The relay does not acknowledge a request: its reply does. A failure to route it comes
     // back as an error ack, which rejects the same promise.
+    let pending: Pending | undefined
     const reply = new Promise<Message>((resolve, reject) => {
       this.requests.set(key, { resolve, reject })
-      this.pending.set(key, { env, resolve: () => {}, reject, deadline: Infinity })
+      pending = { env, resolve: () => {}, reject, deadline: Infinity, written: false }
+      this.pending.set(key, pending)
     })
-    this.session.send(env) // if the session is down, it goes out on resume
+    this.queueOut({ env, pending }) // if the session is down, it goes out on resume
     try {
       return await withTimeout(reply, options.timeoutMs ?? this.options.requestTimeoutMs ?? 10_000, `request to ${name}`, options.signal)
     } finally {
       this.requests.delete(key)
       this.pending.delete(key)
+      if (pending != null) this.withdraw(pending)
     }
   }
 
@@ -274,14 +373,24 @@ export class Agent {
     signal?.throwIfAborted()
     const key = idKey(env.messageId)
     const deadline = Date.now() + (this.options.publishTimeoutMs ?? 30_000)
-    const acked = new Promise<Ack>((resolve, reject) => { this.pending.set(key, { env, resolve, reject, deadline }) })
+    let pending: Pending | undefined
+    const acked = new Promise<Ack>((resolve, reject) => {
+      pending = { env, resolve, reject, deadline, written: false }
+      this.pending.set(key, pending)
+    })
     this.sweepDeadlines()
     let onAbort: (() => void) | undefined
     if (signal != null) {
-      onAbort = () => { const p = this.pending.get(key); this.pending.delete(key); p?.reject(signal.reason as Error) }
+      onAbort = () => {
+        const p = this.pending.get(key)
+        if (p == null) return
+        this.pending.delete(key)
+        this.withdraw(p)
+        p.reject(signal.reason as Error)
+      }
       signal.addEventListener('abort', onAbort, { once: true })
     }
-    this.session.send(env) // if the session is down, it goes out on resume
+    this.queueOut({ env, pending }) // if the session is down, it goes out on resume
     try {
       return await acked
     } finally {
@@ -297,10 +406,13 @@ export class Agent {
     if (this.sweepTimer != null) return
     this.sweepTimer = setInterval(() => {
       const now = Date.now()
+      const ms = this.options.publishTimeoutMs ?? 30_000
       for (const [key, p] of this.pending) {
         if (p.deadline <= now) {
           this.pending.delete(key)
-          p.reject(new TimeoutError(`publish to ${p.env.destination} was not acknowledged within ${this.options.publishTimeoutMs ?? 30_000} ms`))
+          p.reject(this.withdraw(p)
+            ? new TimeoutError(`publish to ${p.env.destination} was not sent within ${ms} ms (the session to the relay was down or backed up the whole time); it was not delivered`)
+            : new TimeoutError(`publish to ${p.env.destination} was sent but not acknowledged within ${ms} ms`))
         }
       }
       if (this.pending.size === 0) { clearInterval(this.sweepTimer); this.sweepTimer = undefined }
@@ -317,22 +429,39 @@ export class Agent {
     return id
   }
 
-  /** Builds an envelope to `name`, checking the name, mode and size. */
-  envelope (name: string, data: Uint8Array, options: PublishOptions = {}): Envelope {
+  /**
+   * Builds an envelope to `name`, checking the name, mode, payload and metadata against
+   * the same limits the relay enforces: what the relay would refuse fails here, once,
+   * and is never sent.
+   */
+  envelope (name: string, payload: Payload, options: PublishOptions = {}): Envelope {
     const dest: Name = parseName(name)
-    if (data.byteLength > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`payload of ${data.byteLength} bytes is over the limit of ${MAX_PAYLOAD_BYTES}`)
+    const data = toBytes(payload, name)
+    if (data.byteLength > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`payload of ${data.byteLength} bytes to ${name} is over the limit of ${MAX_PAYLOAD_BYTES}`)
     const mode = options.mode != null ? MODES[options.mode] : (isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST)
     if (mode == null) throw new Error(`unknown mode "${String(options.mode)}"; use anycast, multicast or unicast`)
     if (mode === DeliveryMode.UNICAST && !isAgentName(dest)) throw new InvalidNameError(`unicast goes to one agent, org/namespace/service/instance; "${name}" names a service`)
     if (mode === DeliveryMode.MULTICAST && isAgentName(dest)) throw new InvalidNameError(`multicast goes to a service or channel, org/namespace/service; "${name}" names an agent`)
-    return newEnvelope({
+    const metadata = options.metadata != null ? new Map(Object.entries(options.metadata)) : new Map<string, string>()
+    if (metadata.size > MAX_METADATA_ENTRIES) throw new InvalidMetadataError(`metadata of a message to ${name} has ${metadata.size} entries; at most ${MAX_METADATA_ENTRIES}`)
+    for (const [k, v] of metadata) {
+      if (typeof v !== 'string') throw new TypeError(`metadata "${k}" of a message to ${name} is ${typeof v}; metadata values are strings`)
+    }
+    const env = newEnvelope({
       messageId: this.nextMessageId(),
       payload: data as Uint8Array<ArrayBuffer>,
-      metadata: options.metadata != null ? new Map(Object.entries(options.metadata)) : new Map(),
+      metadata,
       source: this.name,
       destination: name,
       mode
     })
+    try {
+      checkEnvelope(env, `message to ${name}`)
+    } catch (err) {
+      if ((err as Error).name === 'PayloadTooLargeError') throw err
+      throw new InvalidMetadataError((err as Error).message, { cause: err })
+    }
+    return env
   }
 
   private onAck (ack: Ack): void {
@@ -355,8 +484,10 @@ export class Agent {
       for (const l of this.controlListeners) l(env)
       return
     }
-    const subject = multicast ? env.destination : serviceOf(env.destination as AgentName)
-    const sub = this.subs.get(subject)
+    // Unicast to this agent goes to its inbox if open, else to its service's subscription.
+    const inbox = !multicast && env.destination === this.name ? this.subs.get(this.name) : undefined
+    const subject = inbox != null ? this.name : multicast ? env.destination : serviceOf(env.destination as AgentName)
+    const sub = inbox ?? this.subs.get(subject)
     if (sub == null) return
     if (multicast) {
       if (env.seq < sub.position) return // already delivered before a reconnect
@@ -381,13 +512,13 @@ export class Agent {
     }
     if (env.mode === DeliveryMode.MULTICAST) m.seq = env.seq
     if (env.expectsReply) {
-      m.respond = async (data: Uint8Array) => {
+      m.respond = async (data: Payload) => {
         // At most once: a reply is not acknowledged; if it is lost, the requester's
         // request times out and it can ask again.
         this.checkOpen()
         const reply = this.envelope(env.source, data, { mode: 'unicast' })
         reply.correlationId = env.messageId
-        this.session.send(reply)
+        await new Promise<void>((resolve, reject) => { this.queueOut({ env: reply, written: resolve, failed: reject }) })
       }
     }
     return m
@@ -459,6 +590,9 @@ export class Agent {
     this.subs.clear()
     const err = new SessionClosedError(`agent ${this.name} closed`)
     for (const p of this.pending.values()) p.reject(err)
+    for (let i = this.outHead; i < this.outbox.length; i++) this.outbox[i]?.failed?.(err)
+    this.outbox = []
+    this.outHead = 0
     for (const r of this.requests.values()) r.reject(err)
     for (const w of this.activeWaiters.splice(0)) w()
     await this.channelLayer?.close()
@@ -501,6 +635,14 @@ function namedError (name: string, message: string): Error {
     case 'ProtocolViolationError': return new ProtocolViolationError(message)
     default: { const e = new UnavailableError(message); if (name !== 'Error') e.name = name; return e }
   }
+}
+
+/** Bytes as they are; a string as UTF-8; anything else is a TypeError. */
+function toBytes (data: unknown, name: string): Uint8Array {
+  if (data instanceof Uint8Array) return data
+  if (typeof data === 'string') return enc.encode(data)
+  const what = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data
+  throw new TypeError(`a message to ${name} carries ${what}; send a Uint8Array or a string (strings go as UTF-8)`)
 }
 
 export async function connectAgent (options: ConnectAgentOptions): Promise<Agent> {

@@ -41,7 +41,7 @@ const nodes: Libp2p[] = []
 let r: Relay
 beforeAll(async () => { r = await relay() })
 afterAll(async () => {
-  for (const n of nodes) await n.stop().catch(() => {})
+  for (const n of nodes) await Promise.resolve(n.stop()).catch(() => {})
   await r.stop()
 })
 
