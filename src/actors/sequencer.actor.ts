@@ -112,7 +112,14 @@ export class SequencerActor {
     for (const w of this.backlogWaiters.splice(0)) w()
   }
 
+  /** The last sequence number assigned (perhaps not yet durable). */
   get head (): number { return this.actor.getSnapshot().context.head }
+  /**
+   * The last sequence number that is durable and handed to `onSequenced`: where an
+   * ordered stream opened now starts, and what a fetch may be promised (writes are in
+   * order, so it is the assigned head less what is still in flight).
+   */
+  get durableHead (): number { const c = this.actor.getSnapshot().context; return c.head - c.inflight }
   get epoch (): number { return this.actor.getSnapshot().context.epoch }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }

@@ -124,25 +124,29 @@ export function registerAgentCommands (program: Command): void {
     .option('--echo', 'answer each request with its own text')
     .addOption(new Option('--json', 'print each message as JSON: subject, destination, source, seq, mode, request, text').conflicts('raw'))
     .option('--raw', 'print only the text of each message')
-    .action(async (name: string, opts: AgentOptions & { fromSeq?: number, count?: number, echo?: boolean, json?: boolean, raw?: boolean }) => {
+    .option('--inbox', 'also open this agent\'s inbox and print unicast sent to its own name (without it, such unicast is refused with NoRouteError)')
+    .action(async (name: string, opts: AgentOptions & { fromSeq?: number, count?: number, echo?: boolean, json?: boolean, raw?: boolean, inbox?: boolean }) => {
       const agent = await connect(opts)
-      const sub = await agent.subscribe(name, { fromSeq: opts.fromSeq })
-      console.error(`subscribed to ${name} as ${agent.name}`)
-      const stop = (): void => { void sub.close() }
+      const subs = [await agent.subscribe(name, { fromSeq: opts.fromSeq })]
+      if (opts.inbox === true && name !== agent.name) subs.push(await agent.inbox())
+      console.error(`subscribed to ${name}${subs.length > 1 ? ' and to its inbox' : ''} as ${agent.name}`)
+      const stop = (): void => { for (const s of subs) void s.close() }
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
       let n = 0
       try {
-        for await (const m of sub) {
-          const text = dec.decode(m.data)
-          if (opts.json === true) {
-            console.log(JSON.stringify({ subject: m.subject, destination: m.destination, source: m.source, seq: m.seq ?? null, mode: m.mode, request: m.respond != null, text }))
-          } else {
-            console.log(opts.raw === true ? text : formatMessage(m, text))
+        await Promise.all(subs.map(async sub => {
+          for await (const m of sub) {
+            const text = dec.decode(m.data)
+            if (opts.json === true) {
+              console.log(JSON.stringify({ subject: m.subject, destination: m.destination, source: m.source, seq: m.seq ?? null, mode: m.mode, request: m.respond != null, text }))
+            } else {
+              console.log(opts.raw === true ? text : formatMessage(m, text))
+            }
+            if (opts.echo === true && m.respond != null) await m.respond(m.data)
+            if (opts.count != null && ++n >= opts.count) { stop(); break }
           }
-          if (opts.echo === true && m.respond != null) await m.respond(m.data)
-          if (opts.count != null && ++n >= opts.count) break
-        }
+        }))
       } finally {
         await agent.close()
       }

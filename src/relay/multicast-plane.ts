@@ -44,8 +44,8 @@ export interface MulticastHost {
   config: RelayConfig
   fetch: (relay: string, name: string, fromSeq: number, limit: number) => Promise<FetchReply>
   ackOrigin: (origin: SequencerOrigin, ack: SequencerAck) => void
-  /** Sends a submission on to the sequencer relay `relay`. */
-  forward: (relay: string, env: Envelope, origin: SequencerOrigin) => void
+  /** Sends a submission on to the sequencer relay `relay` (`handover`: one this relay sequenced under a lost claim, retried until the winner has it). */
+  forward: (relay: string, env: Envelope, origin: SequencerOrigin, handover?: boolean) => void
   /**
    * Resolves once `port` can take more; a port that stays backed up past the write
    * deadline is cut as a slow consumer (and the promise resolves then too).
@@ -222,7 +222,8 @@ export class MulticastPlane {
     let remoteHead = 0
     if (sequencer === this.host.self) {
       const s = await this.startSequencer(name, this.host.table.sequencerOf(name)?.since ?? this.host.clock.now())
-      next = s.head + 1
+      // From what is durable: what is still being written arrives through onSequenced.
+      next = s.durableHead + 1
       localFrom = 1
     } else {
       const reply = await this.host.fetch(sequencer, name, 0, 0)
@@ -421,7 +422,7 @@ export class MulticastPlane {
     const ch = this.channels.get(name)
     const s = this.sequencers.get(name)
     if (ch == null && s == null) return { name, code: ErrorCode.NO_ROUTE, reason: `relay ${this.host.self} holds no archive of ${name}` }
-    const head = ch != null ? ch.reorder.next - 1 : (s as SequencerActor).head
+    const head = ch != null ? ch.reorder.next - 1 : (s as SequencerActor).durableHead
     if (limit === 0) return { name, head, code: 0 }
     const messages: Envelope[] = []
     let bytes = 0
@@ -488,7 +489,7 @@ export class MulticastPlane {
       for (const m of batch) {
         const env = Envelope.decode(m.bytes)
         env.seq = 0
-        this.host.forward(winner, env, { relay: this.host.self, agent: env.source })
+        this.host.forward(winner, env, { relay: this.host.self, agent: env.source }, true)
       }
       seq = (batch[batch.length - 1]?.seq ?? seq) + 1
     }

@@ -120,7 +120,10 @@ export class RelayCore {
       config: this.config,
       fetch: async (relay, name, fromSeq, limit) => await this.fetch(relay, name, fromSeq, limit),
       ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) },
-      forward: (relay, env, origin) => { this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' }) },
+      forward: (relay, env, origin, handover) => {
+        if (origin.relay === this.self) this.inflight.sent(env, origin, handover)
+        this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+      },
       writable: async (port, agent) => { if (port.backlogged()) await this.writeDeadline(port, agent) },
       routesChanged: () => { this.scheduleAnnounce() },
       onTransition: init.onTransition,

@@ -27,6 +27,8 @@ interface InFlight {
   firstSent: number
   lastSent: number
   resent: number
+  /** Routing failures are retried from the first attempt on (a handover has no publisher to tell). */
+  persistent: boolean
 }
 
 export interface SubmissionsInFlightInit {
@@ -56,14 +58,18 @@ export class SubmissionsInFlight {
 
   get size (): number { return this.entries.size }
 
-  /** A submission of a local agent just went toward another relay's sequencer. */
-  sent (env: Envelope, origin: SequencerOrigin): void {
+  /**
+   * A submission of a local agent just went toward another relay's sequencer.
+   * `persistent`: retried through routing failures from the first attempt on (messages
+   * handed over after a lost claim, which nobody else would send again).
+   */
+  sent (env: Envelope, origin: SequencerOrigin, persistent = false): void {
     if (env.noAck) return // fire and forget: nobody waits for it
     const now = this.init.clock.now()
     const key = idKey(env.messageId)
     const had = this.entries.get(key)
     if (had != null) { had.lastSent = now; return } // the agent resent it after a reconnect
-    this.entries.set(key, { env, origin, firstSent: now, lastSent: now, resent: 0 })
+    this.entries.set(key, { env, origin, firstSent: now, lastSent: now, resent: 0, persistent })
     if (this.entries.size > MAX_TRACKED) this.entries.delete(this.entries.keys().next().value as string)
     this.schedule()
   }
@@ -76,7 +82,7 @@ export class SubmissionsInFlight {
     const key = idKey(ack.messageId)
     const entry = this.entries.get(key)
     if (entry == null) return true
-    if (ack.code !== 0 && ROUTING_FAILURES.has(ack.code) && entry.resent > 0 && this.init.clock.now() - entry.firstSent < this.init.sequencerWaitMs) return false
+    if (ack.code !== 0 && ROUTING_FAILURES.has(ack.code) && (entry.resent > 0 || entry.persistent) && this.init.clock.now() - entry.firstSent < this.init.sequencerWaitMs) return false
     this.entries.delete(key)
     return true
   }

@@ -54,7 +54,7 @@ describe('claims that could not see each other', () => {
       await waitFor(() => a.core.table.sequencerOf(name)?.relay === b.core.table.sequencerOf(name)?.relay && a.core.table.distance(b.peerId) < Infinity, 'one sequencer')
       const winner = a.core.table.sequencerOf(name)?.relay === a.peerId ? onA : onB
       const box = collect(await winner.subscribe(name, { fromSeq: 1 }))
-      await waitFor(() => box.length >= 6, 'all six acknowledged messages in the winner\'s stream', 15_000).catch(e => { throw new Error(`${(e as Error).message}; got ${box.map(m => `${m.seq}:${str(m.data)}`).join(' ')}`) })
+      await waitFor(() => box.length >= 6, 'all six acknowledged messages in the winner\'s stream', 15_000).catch(e => { throw new Error(`${(e as Error).message}; got ${box.map(m => `${m.seq}:${str(m.data)}`).join(' ')}; heads ${[a, b].map(r => r.core.multicast.sequencer(name)?.head).join(',')}`) })
       expect(box.map(m => str(m.data)).sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2'])
       expect(box.map(m => m.seq)).toEqual([1, 2, 3, 4, 5, 6])
     } finally {
