@@ -21,7 +21,7 @@ export type { LoggingOptions, LogLevel, LogFormat } from './logger.js'
 
 // Agents
 export { connectAgent, Agent } from './agent/agent.js'
-export type { ConnectAgentOptions, PublishOptions, PublishResult, DeliveryModeName } from './agent/agent.js'
+export type { ConnectAgentOptions, PublishOptions, PublishResult, DeliveryModeName, Payload } from './agent/agent.js'
 export type { AgentStatus } from './actors/agent-session.actor.js'
 export { Subscription } from './agent/subscription.js'
 export type { Message } from './agent/message.js'
@@ -50,7 +50,7 @@ export type { ServiceName, AgentName, Name } from './names/index.js'
 export { InvalidNameError, InvalidAddressError } from './names/errors.js'
 export { DataDirInUseError } from './store/errors.js'
 export { AddressInUseError, ListenError } from './p2p/errors.js'
-export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError } from './relay/errors.js'
+export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 
 // State machines, for charts, inspection and simulation

@@ -8,35 +8,35 @@
  * message id), and every subscription resumes from the next sequence number it is owed.
  * With a data directory, the identity key and those positions survive a restart too.
  */
-import { randomBytes } from 'node:crypto'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { createAgentLibp2p } from '../p2p/libp2p-node.js'
 import { AgentSessionActor } from '../actors/agent-session.actor.js'
 import type { AgentStatus } from '../actors/agent-session.actor.js'
 import { agentNameForKey } from '../names/identity.js'
 import { isAgentName, parseName, serviceOf } from '../names/names.js'
-import type { AgentName, Name } from '../names/names.js'
+import type { AgentName } from '../names/names.js'
 import { InvalidNameError } from '../names/errors.js'
 import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
-import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, Subscribed } from '../wire/envelope.pb.js'
-import { MAX_METADATA_ENTRIES, MAX_PAYLOAD_BYTES } from '../wire/constants.js'
-import { PayloadTooLargeError, ProtocolViolationError } from '../wire/errors.js'
+import { ProtocolViolationError } from '../wire/errors.js'
 import { toMultiaddr } from '../names/address.js'
 import { relayLabel } from '../p2p/dial-error.js'
-import { checkEnvelope } from '../wire/codec.js'
 import { DedupWindow, idKey } from '../relay/dedup-window.js'
-import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError, InvalidMetadataError, AlreadySubscribedError } from '../relay/errors.js'
+import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError, AlreadySubscribedError } from '../relay/errors.js'
 import { openStore } from '../store/level-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
 import type { Store } from '../store/store.js'
 import { Subscription } from './subscription.js'
+import { Outbox } from './outbox.js'
+import { EnvelopeFactory, MODE_NAMES } from './envelope-factory.js'
+import type { DeliveryModeName, Payload } from './envelope-factory.js'
+import type { OutboxTicket } from './outbox.js'
 import type { Message } from './message.js'
 import type { TransitionEvent } from '../p2p/relay-node.js'
 import { AgentChannels } from '../channel/agent-channels.js'
 import type { Channel, CreateChannelOptions, JoinChannelOptions } from '../channel/agent-channels.js'
 
-export type DeliveryModeName = 'anycast' | 'multicast' | 'unicast'
+export type { DeliveryModeName, Payload }
 
 export interface ConnectAgentOptions {
   /** The relay's multiaddr, ending in `/p2p/<peerId>`. */
@@ -71,45 +71,19 @@ export interface PublishOptions {
   signal?: AbortSignal
 }
 
-/** What a message carries: bytes, or a string sent as UTF-8. */
-export type Payload = Uint8Array | string
 
 export interface PublishResult {
   /** The sequence number the sequencer gave a multicast message. */
   seq?: number
 }
 
-interface Pending {
-  env: Envelope
+interface Pending extends OutboxTicket {
   resolve: (ack: Ack) => void
   reject: (err: Error) => void
   /** When it fails with TimeoutError if no ack came (ms since epoch). */
   deadline: number
-  /** Handed to the session stream (since the last reconnect); until then it can be withdrawn. */
-  written: boolean
 }
 
-/**
- * One envelope waiting in the outbox for room on the session stream. The outbox is what
- * keeps a publisher from overrunning its own stream: envelopes are written only while
- * the stream is below its high-water mark, so a burst of large publishes waits here
- * (backpressure) instead of overflowing the write buffer and cutting the session.
- */
-interface Outgoing {
-  env: Envelope
-  /** The pending publish it belongs to (acknowledged kinds). */
-  pending?: Pending
-  /** Called once it is written (fire and forget resolves then). */
-  written?: () => void
-  /** Called if the agent closes first. */
-  failed?: (err: Error) => void
-  cancelled?: boolean
-}
-
-const enc = new TextEncoder()
-
-const MODES: Record<DeliveryModeName, DeliveryMode> = { anycast: DeliveryMode.ANYCAST, multicast: DeliveryMode.MULTICAST, unicast: DeliveryMode.UNICAST }
-const MODE_NAMES: Record<string, DeliveryModeName> = { ANYCAST: 'anycast', MULTICAST: 'multicast', UNICAST: 'unicast' }
 
 export class Agent {
   readonly name: AgentName
@@ -124,15 +98,11 @@ export class Agent {
   private readonly seen = new DedupWindow(8192)
   private readonly activeWaiters: Array<() => void> = []
   private readonly controlListeners = new Set<(env: Envelope) => void>()
-  private outbox: Outgoing[] = []
-  private outHead = 0
-  private awaitingDrain = false
+  private readonly outbox: Outbox
   private readonly key: PrivateKey
   private channelLayer?: AgentChannels
   private nextRequestId = 1
-  /** Message ids: 8 random bytes per agent process, then a counter (unique, and cheap to make). */
-  private readonly idPrefix = randomBytes(8)
-  private idCounter = 0
+  private readonly envelopes: EnvelopeFactory
   private sweepTimer?: ReturnType<typeof setInterval>
   private dirtyPositions = false
   private positionTimer?: ReturnType<typeof setTimeout>
@@ -160,6 +130,8 @@ export class Agent {
         onTransition: options.inspect == null ? undefined : (actor, from, to, event) => { options.inspect?.({ actor: `agent:${actor}`, from, to, event, at: Date.now() }) }
       }
     })
+    this.outbox = new Outbox(this.session)
+    this.envelopes = new EnvelopeFactory(name)
   }
 
   static async connect (options: ConnectAgentOptions): Promise<Agent> {
@@ -215,55 +187,7 @@ export class Agent {
     }
     // What was written before the drop goes again first, in publish order, then what
     // never left the outbox (the sequencer de-duplicates by message id).
-    const again: Outgoing[] = []
-    for (const p of this.pending.values()) {
-      if (p.written) { p.written = false; again.push({ env: p.env, pending: p }) }
-    }
-    if (again.length > 0) {
-      this.outbox = [...again, ...this.outbox.slice(this.outHead)]
-      this.outHead = 0
-    }
-    this.pump()
-  }
-
-  /** Queues an envelope for the session stream; it is written when there is room. */
-  private queueOut (item: Outgoing): void {
-    this.outbox.push(item)
-    this.pump()
-  }
-
-  /**
-   * Writes from the outbox while the session is up and its stream below the high-water
-   * mark; otherwise waits for a drain (or for the session to come back, `onActive`).
-   */
-  private pump (): void {
-    while (this.outHead < this.outbox.length) {
-      if (this.session.backlogged) {
-        if (!this.awaitingDrain) {
-          this.awaitingDrain = true
-          void this.session.whenWritable().then(() => { this.awaitingDrain = false; this.pump() })
-        }
-        return
-      }
-      const item = this.outbox[this.outHead] as Outgoing
-      if (item.cancelled === true) { this.outHead++; continue }
-      if (!this.session.send(item.env)) return // down: onActive pumps again
-      this.outHead++
-      if (item.pending != null) item.pending.written = true
-      item.written?.()
-    }
-    this.outbox = []
-    this.outHead = 0
-  }
-
-  /** Takes a pending publish out of the outbox if it is still there; true if it was. */
-  private withdraw (p: Pending): boolean {
-    if (p.written) return false
-    for (let i = this.outHead; i < this.outbox.length; i++) {
-      const item = this.outbox[i] as Outgoing
-      if (item.pending === p) { item.cancelled = true; return true }
-    }
-    return false
+    this.outbox.resume(this.pending.values())
   }
 
   /**
@@ -335,7 +259,7 @@ export class Agent {
     if (options.ack === false) {
       this.checkOpen()
       env.noAck = true
-      await new Promise<void>((resolve, reject) => { this.queueOut({ env, written: resolve, failed: reject }) })
+      await this.outbox.write(env)
       return {}
     }
     const ack = await this.send(env, options.signal)
@@ -357,13 +281,13 @@ export class Agent {
       pending = { env, resolve: () => {}, reject, deadline: Infinity, written: false }
       this.pending.set(key, pending)
     })
-    this.queueOut({ env, pending }) // if the session is down, it goes out on resume
+    if (pending != null) this.outbox.track(pending) // if the session is down, it goes out on resume
     try {
       return await withTimeout(reply, options.timeoutMs ?? this.options.requestTimeoutMs ?? 10_000, `request to ${name}`, options.signal)
     } finally {
       this.requests.delete(key)
       this.pending.delete(key)
-      if (pending != null) this.withdraw(pending)
+      if (pending != null) this.outbox.withdraw(pending)
     }
   }
 
@@ -385,12 +309,12 @@ export class Agent {
         const p = this.pending.get(key)
         if (p == null) return
         this.pending.delete(key)
-        this.withdraw(p)
+        this.outbox.withdraw(p)
         p.reject(signal.reason as Error)
       }
       signal.addEventListener('abort', onAbort, { once: true })
     }
-    this.queueOut({ env, pending }) // if the session is down, it goes out on resume
+    if (pending != null) this.outbox.track(pending) // if the session is down, it goes out on resume
     try {
       return await acked
     } finally {
@@ -410,7 +334,7 @@ export class Agent {
       for (const [key, p] of this.pending) {
         if (p.deadline <= now) {
           this.pending.delete(key)
-          p.reject(this.withdraw(p)
+          p.reject(this.outbox.withdraw(p)
             ? new TimeoutError(`publish to ${p.env.destination} was not sent within ${ms} ms (the session to the relay was down or backed up the whole time); it was not delivered`)
             : new TimeoutError(`publish to ${p.env.destination} was sent but not acknowledged within ${ms} ms`))
         }
@@ -420,48 +344,13 @@ export class Agent {
     this.sweepTimer.unref?.()
   }
 
-  private nextMessageId (): Uint8Array<ArrayBuffer> {
-    const id = new Uint8Array(16)
-    id.set(this.idPrefix, 0)
-    const n = this.idCounter++
-    new DataView(id.buffer).setUint32(8, Math.floor(n / 2 ** 32))
-    new DataView(id.buffer).setUint32(12, n >>> 0)
-    return id
-  }
-
   /**
    * Builds an envelope to `name`, checking the name, mode, payload and metadata against
    * the same limits the relay enforces: what the relay would refuse fails here, once,
    * and is never sent.
    */
   envelope (name: string, payload: Payload, options: PublishOptions = {}): Envelope {
-    const dest: Name = parseName(name)
-    const data = toBytes(payload, name)
-    if (data.byteLength > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`payload of ${data.byteLength} bytes to ${name} is over the limit of ${MAX_PAYLOAD_BYTES}`)
-    const mode = options.mode != null ? MODES[options.mode] : (isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST)
-    if (mode == null) throw new Error(`unknown mode "${String(options.mode)}"; use anycast, multicast or unicast`)
-    if (mode === DeliveryMode.UNICAST && !isAgentName(dest)) throw new InvalidNameError(`unicast goes to one agent, org/namespace/service/instance; "${name}" names a service`)
-    if (mode === DeliveryMode.MULTICAST && isAgentName(dest)) throw new InvalidNameError(`multicast goes to a service or channel, org/namespace/service; "${name}" names an agent`)
-    const metadata = options.metadata != null ? new Map(Object.entries(options.metadata)) : new Map<string, string>()
-    if (metadata.size > MAX_METADATA_ENTRIES) throw new InvalidMetadataError(`metadata of a message to ${name} has ${metadata.size} entries; at most ${MAX_METADATA_ENTRIES}`)
-    for (const [k, v] of metadata) {
-      if (typeof v !== 'string') throw new TypeError(`metadata "${k}" of a message to ${name} is ${typeof v}; metadata values are strings`)
-    }
-    const env = newEnvelope({
-      messageId: this.nextMessageId(),
-      payload: data as Uint8Array<ArrayBuffer>,
-      metadata,
-      source: this.name,
-      destination: name,
-      mode
-    })
-    try {
-      checkEnvelope(env, `message to ${name}`)
-    } catch (err) {
-      if ((err as Error).name === 'PayloadTooLargeError') throw err
-      throw new InvalidMetadataError((err as Error).message, { cause: err })
-    }
-    return env
+    return this.envelopes.build(name, payload, options)
   }
 
   private onAck (ack: Ack): void {
@@ -518,7 +407,7 @@ export class Agent {
         this.checkOpen()
         const reply = this.envelope(env.source, data, { mode: 'unicast' })
         reply.correlationId = env.messageId
-        await new Promise<void>((resolve, reject) => { this.queueOut({ env: reply, written: resolve, failed: reject }) })
+        await this.outbox.write(reply)
       }
     }
     return m
@@ -590,9 +479,7 @@ export class Agent {
     this.subs.clear()
     const err = new SessionClosedError(`agent ${this.name} closed`)
     for (const p of this.pending.values()) p.reject(err)
-    for (let i = this.outHead; i < this.outbox.length; i++) this.outbox[i]?.failed?.(err)
-    this.outbox = []
-    this.outHead = 0
+    this.outbox.close(err)
     for (const r of this.requests.values()) r.reject(err)
     for (const w of this.activeWaiters.splice(0)) w()
     await this.channelLayer?.close()
@@ -635,14 +522,6 @@ function namedError (name: string, message: string): Error {
     case 'ProtocolViolationError': return new ProtocolViolationError(message)
     default: { const e = new UnavailableError(message); if (name !== 'Error') e.name = name; return e }
   }
-}
-
-/** Bytes as they are; a string as UTF-8; anything else is a TypeError. */
-function toBytes (data: unknown, name: string): Uint8Array {
-  if (data instanceof Uint8Array) return data
-  if (typeof data === 'string') return enc.encode(data)
-  const what = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data
-  throw new TypeError(`a message to ${name} carries ${what}; send a Uint8Array or a string (strings go as UTF-8)`)
 }
 
 export async function connectAgent (options: ConnectAgentOptions): Promise<Agent> {

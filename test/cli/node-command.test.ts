@@ -138,7 +138,7 @@ describe('slim-mesh node: logs', () => {
     expect(hub.err.some(l => / INFO {2}slim:relay:\w+ relay started /.test(l))).toBe(true)
 
     const pub = await run(['pub', '--relay', hubAddr, '--as', 'acme/ops/visitor', 'acme/ops/news', 'hi', '--mode', 'multicast'])
-    expect(pub.code).toBe(0)
+    expect({ code: pub.code, err: pub.err }).toMatchObject({ code: 0 }) // the stderr shows on failure
     await waitFor(() => hub.err.some(l => / agent session closed agent=acme\/ops\/visitor\/\w+ session=[0-9a-f]{16} reason="closed by the agent"$/.test(l)), 'the session close line', 20_000)
     expect(hub.err.some(l => / INFO {2}slim:relay:\w+ agent attached agent=acme\/ops\/visitor\/\w+ session=[0-9a-f]{16} resumed=false$/.test(l))).toBe(true)
     expect(hub.err.some(l => / INFO {2}slim:relay:\w+ sequencer claimed\b.* name=acme\/ops\/news$/.test(l))).toBe(true)
