@@ -136,13 +136,14 @@ export class RelaySessionActor implements AgentPort {
     if (f.messages.length > 0) {
       for (const env of f.messages) {
         try {
-          checkEnvelope(env, `message to ${env.destination.slice(0, MAX_NAME_BYTES)}`)
+          checkEnvelope(env, 'message') // no string built per message: the reason is made on failure
         } catch (err) {
           // Refused once, by its id, before the cut: the agent fails that publish with
           // this reason and does not send it again when it reconnects.
           const code = codeOf(err as Error)
-          if (env.messageId.byteLength > 0 && env.messageId.byteLength <= MAX_MESSAGE_ID_BYTES) this.ack({ messageId: env.messageId, code, reason: (err as Error).message })
-          this.tell({ type: 'frame.invalid', code, reason: (err as Error).message })
+          const reason = `${(err as Error).message} (to ${env.destination.slice(0, MAX_NAME_BYTES)})`
+          if (env.messageId.byteLength > 0 && env.messageId.byteLength <= MAX_MESSAGE_ID_BYTES) this.ack({ messageId: env.messageId, code, reason })
+          this.tell({ type: 'frame.invalid', code, reason })
           return
         }
         if (env.type === MessageType.PING) this.tell({ type: 'ping.received' })

@@ -71,10 +71,10 @@ export class EnvelopeFactory {
       mode
     })
     try {
-      checkEnvelope(env, `message to ${name}`)
+      checkEnvelope(env, 'message')
     } catch (err) {
       // The name was parsed and the payload measured: what is left is the metadata.
-      throw new InvalidMetadataError((err as Error).message, { cause: err })
+      throw new InvalidMetadataError(`${(err as Error).message} (to ${name})`, { cause: err })
     }
     return env
   }

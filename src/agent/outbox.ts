@@ -56,6 +56,8 @@ export class Outbox {
 
   /** Queues an envelope nobody acknowledges; resolves once it is written. */
   async write (env: Envelope): Promise<void> {
+    // The common case, with nothing ahead of it and room on the stream: written now.
+    if (this.head === this.items.length && !this.port.backlogged && this.port.send(env)) return
     await new Promise<void>((resolve, reject) => {
       this.items.push({ env, written: resolve, failed: reject })
       this.pump()
