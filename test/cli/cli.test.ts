@@ -3,35 +3,20 @@
  * echoes requests, and one-shot request and pub processes.
  */
 import { describe, it, expect, afterAll } from 'vitest'
-import { spawn, execFile } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import { waitFor } from '../helpers.js'
+import { killChildren, root, start } from './spawn.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
 const args = (...a: string[]): string[] => ['--import', 'tsx', 'src/cli/bin.ts', ...a]
 const run = promisify(execFile)
-const children: ChildProcess[] = []
-
-/** A child process, its output lines, and its exit (listened to from the start: an early exit is not missed). */
-function start (...a: string[]): { child: ChildProcess, out: string[], err: string[], exited: Promise<number | null> } {
-  const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
-  children.push(child)
-  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
-  const out: string[] = []
-  const err: string[] = []
-  child.stdout?.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)))
-  child.stderr?.on('data', (d: Buffer) => err.push(...d.toString().split('\n').filter(Boolean)))
-  return { child, out, err, exited }
-}
 
 async function cli (...a: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, args(...a), { cwd: root, timeout: 20_000 })
   return stdout
 }
 
-afterAll(() => { for (const c of children) c.kill('SIGTERM') })
+afterAll(() => { killChildren() })
 
 describe('slim-mesh command line', () => {
   it('node prints its listening addresses with the peer id; sub, request and pub talk through it', async () => {

@@ -5,35 +5,17 @@
  * address, a bad config file).
  */
 import { describe, it, expect, afterAll } from 'vitest'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { waitFor } from '../helpers.js'
 import { rawSession } from '../relay/raw-session.js'
+import { freePort, killChildren, startWith } from './spawn.js'
+import type { Running } from './spawn.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const children: ChildProcess[] = []
 const dirs: string[] = []
 
-/** The environment without any SLIM_MESH_* of the machine running the tests. */
-const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLIM_MESH_') && k !== 'DEBUG'))
-
-interface Running { child: ChildProcess, out: string[], err: string[], exited: Promise<number | null> }
-
-function start (args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { cwd: root, env: { ...cleanEnv(), NO_COLOR: '1', ...env } })
-  children.push(child)
-  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
-  const out: string[] = []
-  const err: string[] = []
-  child.stdout?.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)))
-  child.stderr?.on('data', (d: Buffer) => err.push(...d.toString().split('\n').filter(Boolean)))
-  return { child, out, err, exited }
-}
+const start = (args: string[], env: NodeJS.ProcessEnv = {}): Running => startWith(args, env)
 
 /** Runs to the end: exit code and output. */
 async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null, out: string[], err: string[] }> {
@@ -56,14 +38,6 @@ async function tempDir (): Promise<string> {
   return d
 }
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
-
 /** One line, naming the problem, no stack trace. */
 function oneLine (err: string[]): string {
   expect(err).toHaveLength(1)
@@ -72,7 +46,7 @@ function oneLine (err: string[]): string {
 }
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode == null) c.kill('SIGKILL')
+  killChildren()
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
 

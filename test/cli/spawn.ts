@@ -17,9 +17,17 @@ export interface Running {
   exited: Promise<number | null>
 }
 
+/** The environment without any SLIM_MESH_* or DEBUG of the machine running the tests. */
+export const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLIM_MESH_') && k !== 'DEBUG'))
+
 /** A long-running command; its output is collected line by line. */
 export function start (...a: string[]): Running {
-  const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
+  return startWith(a)
+}
+
+/** `start` with variables added to the (clean) environment. */
+export function startWith (a: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...cleanEnv(), NO_COLOR: '1', ...env } })
   children.push(child)
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const out: string[] = []
@@ -34,7 +42,7 @@ export interface Result { code: number | null, stdout: string, stderr: string, m
 /** Runs a command to its end (with `input` on its stdin, if given). */
 export async function run (a: string[], options: { input?: string | Uint8Array, timeoutMs?: number } = {}): Promise<Result> {
   const t0 = Date.now()
-  const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
+  const child = spawn(process.execPath, args(...a), { cwd: root, env: { ...cleanEnv(), NO_COLOR: '1' } })
   children.push(child)
   let stdout = ''
   let stderr = ''
