@@ -12,6 +12,8 @@ import './polyfill.js'
 
 // Relays
 export { createRelay } from './p2p/relay-node.js'
+export type { RelayPeer } from './p2p/relay-node.js'
+export type { RelayPolicy, PolicyVerdict, LinkKind, SessionRequest, NameRequest, PublishRequest, RouteRequest } from './relay/policy.js'
 export type { Relay, RelayOptions, TransitionEvent } from './p2p/relay-node.js'
 export type { RelayConfig } from './relay/types.js'
 
@@ -50,7 +52,7 @@ export type { ServiceName, AgentName, Name } from './names/index.js'
 export { InvalidNameError, InvalidAddressError } from './names/errors.js'
 export { DataDirInUseError } from './store/errors.js'
 export { AddressInUseError, ListenError } from './p2p/errors.js'
-export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError } from './relay/errors.js'
+export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 
 // State machines, for charts, inspection and simulation

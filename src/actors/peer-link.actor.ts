@@ -15,6 +15,7 @@ import { decodeLinkFrame, encodeLinkFrame } from '../wire/codec.js'
 import { LINK_PROTOCOL } from '../wire/constants.js'
 import type { LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
 import type { RelayCore } from '../relay/relay-core.js'
+import type { LinkKind } from '../relay/policy.js'
 import type { Clock } from '../relay/clock.js'
 import type { RelayLibp2p } from '../p2p/libp2p-node.js'
 import type { Logger } from '../logger.js'
@@ -30,6 +31,8 @@ export interface PeerLinkInit {
   node: RelayLibp2p
   peer: PeerId
   addrs: Multiaddr[]
+  /** `mesh` (default) or `peering`: what the relay's policy exports and imports over it. */
+  kind?: LinkKind
   core: RelayCore
   clock: Clock
   timings: PeerLinkTimings
@@ -73,7 +76,7 @@ export class PeerLinkActor {
         linkUp: () => {
           init.log.info({ peer: this.peer, ...(this.failed > 0 ? { failedAttempts: this.failed } : {}) }, 'link up')
           this.failed = 0
-          init.core.linkUp(this.peer); init.onUp?.(this.peer)
+          init.core.linkUp(this.peer, init.kind); init.onUp?.(this.peer)
         },
         linkDown: ({ event }) => {
           init.log.info({ peer: this.peer, reason: downReason(event.type) }, 'link down')

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { createActor, fromPromise } from 'xstate'
 import { stateName, transitionInspector } from './inspection.js'
 import type { Actor } from 'xstate'
-import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PublicKey, Stream } from '@libp2p/interface'
 import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import type { RelaySessionEvent } from '../machines/relay-session.machine.js'
@@ -162,7 +162,8 @@ export class RelaySessionActor implements AgentPort {
       this.init.core.subscribe(name, topic, fromSeq).then(
         nextSeq => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code: 0, reason: '' } })) },
         err => {
-          const code = (err as Error).name === 'InvalidNameError' ? ErrorCode.INVALID_NAME : ErrorCode.UNAVAILABLE
+          const name = (err as Error).name
+          const code = name === 'InvalidNameError' ? ErrorCode.INVALID_NAME : name === 'PermissionDeniedError' ? ErrorCode.PERMISSION_DENIED : ErrorCode.UNAVAILABLE
           this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq: 0, code, reason: (err as Error).message } }))
         }
       )
@@ -198,6 +199,8 @@ export class RelaySessionActor implements AgentPort {
     if (key == null || name == null || nonce == null || signature == null) throw new AuthenticationError('incomplete handshake')
     const ok = await key.verify(sessionProofPayload(nonce, this.init.relayPeerId, name), signature)
     if (!ok) throw new AuthenticationError(`the signature does not prove the key behind ${name}`)
+    const admitted = this.init.core.gate.session({ agent: name, publicKey: publicKeyToProtobuf(key) })
+    if (admitted !== true) throw new AuthenticationError(`the relay's policy does not admit ${name} (admitSession): ${admitted.deny}`)
     return { name }
   }
 

@@ -11,9 +11,10 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
 import { createRelayLibp2p } from './libp2p-node.js'
-import type { RelayLibp2p } from './libp2p-node.js'
+import type { RelayLibp2p, TransportName } from './libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
 import type { RelayConfig } from '../relay/types.js'
+import type { LinkKind, RelayPolicy } from '../relay/policy.js'
 import { systemClock } from '../relay/clock.js'
 import { openStore } from '../store/level-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
@@ -32,6 +33,12 @@ import type { TransitionEvent } from './inspection-service.js'
 export interface RelayOptions {
   /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
   listen?: string[]
+  /**
+   * Transports to listen and dial on, default `['tcp']`; `'websockets'` listens on `/ws`
+   * addresses (`/ip4/0.0.0.0/tcp/7451/ws`), for browser agents. Which one listens where
+   * follows `listen`; an address whose transport is left out is a `ListenError`.
+   */
+  transports?: TransportName[]
   /** Relays to link to, as multiaddrs ending in `/p2p/<peerId>`. */
   bootstrap?: string[]
   /** Where the embedded store lives; in memory without one. */
@@ -45,9 +52,24 @@ export interface RelayOptions {
    * `true` serves them to `slim-mesh inspect` over `/slim/inspect/1.0.0`.
    */
   inspect?: boolean | ((event: TransitionEvent) => void)
+  /**
+   * Admission and permission hooks (src/relay/policy.ts), in the style of libp2p's
+   * connection gater; none: everything is allowed, as before.
+   */
+  policy?: RelayPolicy
 }
 
 export type { TransitionEvent }
+
+/** One relay this relay links to, or has been told to. */
+export interface RelayPeer {
+  peerId: string
+  kind: LinkKind
+  /** The link is up now. */
+  linked: boolean
+  /** Its addresses, as announced (or as it was dialled). */
+  addrs: string[]
+}
 
 export interface Relay {
   readonly peerId: string
@@ -56,8 +78,17 @@ export interface Relay {
   agents: () => string[]
   /** Relays linked to this one now. */
   neighbours: () => string[]
-  /** Links this relay to another one at runtime (a multiaddr ending in /p2p/<peerId>). */
-  dial: (addr: string) => void
+  /** Links this relay to another one at runtime (a multiaddr ending in /p2p/<peerId>); `kind` defaults to `mesh`. */
+  dial: (addr: string, options?: { kind?: LinkKind }) => void
+  /** The relays this one links to (or keeps trying to). */
+  peers: () => RelayPeer[]
+  /** Closes the link to `peerId` and forgets it (it is not dialled again after a restart). */
+  dropLink: (peerId: string) => Promise<void>
+  /**
+   * New settings at run time: `config` values apply from their next use (announcement
+   * interval, timeouts, limits), `policy` from the next check.
+   */
+  configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy }) => void
   /** The relay logic, for tests and tools. */
   readonly core: RelayCore
   stop: () => Promise<void>
@@ -101,7 +132,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const clock = systemClock
   let node: RelayLibp2p
   try {
-    node = await createRelayLibp2p(privateKey, listen)
+    node = await createRelayLibp2p(privateKey, listen, options.transports)
   } catch (err) {
     await store.close()
     throw err
@@ -137,6 +168,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     store,
     clock,
     config: options.config,
+    policy: options.policy,
     log,
     onTransition,
     io: {
@@ -167,14 +199,23 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     }
   })
 
-  const linkTo = (peer: PeerId, addrs: Multiaddr[]): PeerLinkActor => {
+  const kinds = new Map<string, LinkKind>()
+  /** The link to `peer`, made if the policy admits it (undefined if it does not). */
+  const linkTo = (peer: PeerId, addrs: Multiaddr[], kind: LinkKind = kinds.get(peer.toString()) ?? 'mesh'): PeerLinkActor | undefined => {
     const id = peer.toString()
     let link = links.get(id)
     if (link == null) {
+      const admitted = core.gate.link(id, kind)
+      if (admitted !== true) {
+        log.warn({ peer: id, kind, reason: admitted.deny }, 'link refused by the relay\'s policy (admitLink)')
+        return undefined
+      }
+      kinds.set(id, kind)
       link = new PeerLinkActor({
         node,
         peer,
         addrs,
+        kind,
         core,
         clock,
         timings,
@@ -199,7 +240,9 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
 
   await node.handle(LINK_PROTOCOL, (stream, connection) => {
-    linkTo(connection.remotePeer, []).inbound(stream)
+    const link = linkTo(connection.remotePeer, [])
+    if (link == null) { stream.abort(new Error('this relay\'s policy does not admit a link from you')); return }
+    link.inbound(stream)
   }, { maxInboundStreams: 4, maxOutboundStreams: 4 })
 
   await core.start()
@@ -214,10 +257,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       log('forgetting unreadable peer record %s: %s', key, (err as Error).message)
     }
   }
-  const dial = (addr: string): void => {
+  const dial = (addr: string, dialOptions: { kind?: LinkKind } = {}): void => {
     const ma = multiaddr(relayAddress(addr))
     const id = peerIdOf(ma.toString()) as string
-    if (id !== self) linkTo(peerIdFromString(id), [ma])
+    if (id !== self) linkTo(peerIdFromString(id), [ma], dialOptions.kind)
   }
   for (const addr of bootstrap) dial(addr)
   log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null }, 'relay started')
@@ -229,6 +272,24 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     agents: () => core.agentNames().filter(n => core.isAttached(n)),
     neighbours: () => core.neighbourIds,
     dial,
+    peers: () => [...links.keys()].map(id => ({
+      peerId: id,
+      kind: kinds.get(id) ?? 'mesh',
+      linked: core.linkKind(id) != null,
+      addrs: core.table.addrsOf(id)
+    })),
+    dropLink: async (peerId: string) => {
+      const link = links.get(peerId)
+      links.delete(peerId)
+      kinds.delete(peerId)
+      await store.del(`peer/${peerId}`).catch(() => {})
+      await link?.close()
+      log.info({ peer: peerId }, 'link dropped by the operator')
+    },
+    configure: (changes) => {
+      if (changes.config != null) Object.assign(core.config, changes.config)
+      if (changes.policy != null) core.gate.set(changes.policy)
+    },
     core,
     stop: async () => {
       if (stopped) return

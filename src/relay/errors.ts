@@ -26,6 +26,15 @@ export class SessionClosedError extends Error {
 export class SessionFaultError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'SessionFaultError' }
 }
+/**
+ * A relay's policy refused what the agent asked (a subscribe, a publish, serving a
+ * name): the message says which name and which rule; the session goes on.
+ */
+export class PermissionDeniedError extends Error {
+  /** The policy rule that refused (`allowSubscribe`, `allowPublish`, ...), when known. */
+  readonly rule?: string
+  constructor (message: string, rule?: string, options?: ErrorOptions) { super(message, options); this.name = 'PermissionDeniedError'; this.rule = rule }
+}
 /** Metadata the relay would refuse: too many entries, or an entry over the size limit. */
 export class InvalidMetadataError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'InvalidMetadataError' }
@@ -51,6 +60,7 @@ export function errorFromCode (code: number, reason: string, epoch = 0): Error {
     case ErrorCode.NOT_SEQUENCER:
     case ErrorCode.SHUTTING_DOWN: return new UnavailableError(reason)
     case ErrorCode.PAYLOAD_TOO_LARGE: return new PayloadTooLargeError(reason)
+    case ErrorCode.PERMISSION_DENIED: return new PermissionDeniedError(reason, /\((\w+)\)/.exec(reason)?.[1])
     case ErrorCode.INVALID_NAME: return new InvalidNameError(reason)
     default: {
       const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)

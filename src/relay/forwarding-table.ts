@@ -152,6 +152,9 @@ export class ForwardingTable {
     return true
   }
 
+  /** Whether `instance` serves `name` here (an anycast instance). */
+  isLocalInstance (name: string, instance: string): boolean { return this.local.get(name)?.has(instance) === true }
+
   localInstances (name: string): string[] {
     return [...(this.local.get(name) ?? [])]
   }

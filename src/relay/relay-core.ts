@@ -24,6 +24,8 @@ import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
 import { ArchiveFetches } from './archive-fetch.js'
+import { RelayGate } from './relay-gate.js'
+import type { LinkKind, RelayPolicy } from './policy.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
 import type { Store } from '../store/store.js'
@@ -31,7 +33,7 @@ import type { AgentPort, RelayConfig, RelayIO } from './types.js'
 import { DEFAULT_RELAY_CONFIG } from './types.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { SequencerAck } from '../actors/sequencer.actor.js'
-import { SessionClosedError } from './errors.js'
+import { PermissionDeniedError, SessionClosedError } from './errors.js'
 import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
@@ -54,6 +56,8 @@ export interface RelayCoreInit {
   io: RelayIO
   clock: Clock
   config?: Partial<RelayConfig>
+  /** Admission and permission hooks (src/relay/policy.ts); none: everything is allowed, as before. */
+  policy?: RelayPolicy
   log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }
@@ -73,7 +77,10 @@ export class RelayCore {
   private readonly inflight: SubmissionsInFlight
   private readonly agents = new Map<string, AgentRecord>()
   private readonly byInstance = new Map<string, AgentRecord>()
-  private readonly neighbours = new Set<string>()
+  /** Linked relays, with the kind of each link. */
+  private readonly neighbours = new Map<string, LinkKind>()
+  /** The relay's policy: every admission and permission check asks it, here. */
+  readonly gate: RelayGate
   private readonly fetches: ArchiveFetches
   /**
    * Where agents were last heard from: the origin relay of every routed envelope, by its
@@ -99,6 +106,7 @@ export class RelayCore {
     this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
+    this.gate = new RelayGate(init.policy)
     this.fetches = new ArchiveFetches({
       clock: this.clock,
       timeoutMs: this.config.requestTimeoutMs,
@@ -188,14 +196,18 @@ export class RelayCore {
   async subscribe (agent: AgentName, name: string, fromSeq?: number): Promise<number> {
     const rec = this.agents.get(agent)
     if (rec == null) throw new SessionClosedError(`agent ${agent} is not attached to relay ${this.self}`)
-    if (name === agent) { rec.inbox = true; return 0 }
+    if (name === agent) { rec.inbox = true; return 0 } // an agent may always read its own inbox
     if (isAgentName(parseName(name))) throw new InvalidNameError(`"${name}" is another agent's name; an agent subscribes to services, channels and its own inbox (${agent})`)
+    const allowed = this.gate.subscribe(agent, name)
+    if (allowed !== true) throw new PermissionDeniedError(`${agent} may not subscribe to ${name} (allowSubscribe): ${allowed.deny}`, 'allowSubscribe')
+    // Subscribing makes it one of the name's anycast instances too, if it may serve it.
+    const serves = this.gate.serve(agent, name) === true
     let sub = rec.subs.get(name)
     if (sub == null) {
       sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port }
       rec.subs.set(name, sub)
     }
-    const isNew = this.table.addLocal(name, rec.instance)
+    const isNew = serves && this.table.addLocal(name, rec.instance)
     if (isNew) this.scheduleAnnounce()
     try {
       return await this.multicast.subscribe(sub, fromSeq)
@@ -256,7 +268,16 @@ export class RelayCore {
     }
     if (env.mode === DeliveryMode.DELIVERY_MODE_UNSPECIFIED) env.mode = isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST
     const origin = { relay: this.self, agent }
-    if (env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)) {
+    const multicast = env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)
+    // A reply to a request it received is always allowed (NATS's allow-responses).
+    if (env.correlationId.byteLength === 0) {
+      const allowed = this.gate.publish(agent, env.destination, multicast ? 'multicast' : env.mode === DeliveryMode.UNICAST ? 'unicast' : 'anycast', env.type)
+      if (allowed !== true) {
+        port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: `${agent} may not publish to ${env.destination} (allowPublish): ${allowed.deny}` })
+        return
+      }
+    }
+    if (multicast) {
       if (isAgentName(dest)) {
         port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: `multicast goes to a service or channel name, not to the agent "${dest}"` })
         return
@@ -321,8 +342,8 @@ export class RelayCore {
     const service = serviceOf(env.destination as AgentName)
     let rec = this.byInstance.get(instance)
     if (env.mode === DeliveryMode.ANYCAST) {
-      // An anycast instance is an agent subscribed to the service.
-      if (rec != null && !rec.subs.has(service)) rec = undefined
+      // An anycast instance is an agent serving the service (subscribed, and allowed to serve).
+      if (rec != null && !this.table.isLocalInstance(service, rec.instance)) rec = undefined
       if (rec == null) {
         const alt = this.table.localInstances(service)[0]
         if (alt != null) rec = this.byInstance.get(alt)
@@ -388,12 +409,18 @@ export class RelayCore {
 
   // ---- links ----
 
-  linkUp (peer: string): void {
-    this.neighbours.add(peer)
-    this.io.sendAnnouncement(peer, this.ownAnnouncement())
+  linkUp (peer: string, kind: LinkKind = 'mesh'): void {
+    this.neighbours.set(peer, kind)
+    this.sendAnnouncement(peer, this.ownAnnouncement())
     for (const ann of this.table.knownAnnouncements()) {
-      if (ann.origin !== peer && ann.hops + 1 < ann.hopLimit) this.io.sendAnnouncement(peer, { ...ann, hops: ann.hops + 1 })
+      if (ann.origin !== peer && ann.hops + 1 < ann.hopLimit) this.sendAnnouncement(peer, { ...ann, hops: ann.hops + 1 })
     }
+  }
+
+  /** Sends an announcement with only the routes the policy exports to that link. */
+  private sendAnnouncement (peer: string, ann: RouteAnnouncement): void {
+    const names = this.gate.exported(peer, this.neighbours.get(peer) ?? 'mesh', ann.names)
+    this.io.sendAnnouncement(peer, names === ann.names ? ann : { ...ann, names })
   }
 
   linkDown (peer: string): void {
@@ -402,19 +429,24 @@ export class RelayCore {
     if (lost.length > 0) this.routesChanged()
   }
 
-  get neighbourIds (): string[] { return [...this.neighbours] }
+  get neighbourIds (): string[] { return [...this.neighbours.keys()] }
+  /** The kind of the link to `peer`, if linked. */
+  linkKind (peer: string): LinkKind | undefined { return this.neighbours.get(peer) }
 
   onLinkFrame (peer: string, frame: LinkFrame): void {
     for (const ann of frame.announcements) this.onAnnouncement(peer, ann)
     for (const r of frame.routed) this.route(r, peer)
   }
 
-  private onAnnouncement (peer: string, ann: RouteAnnouncement): void {
+  private onAnnouncement (peer: string, heard: RouteAnnouncement): void {
+    // Only the routes the policy imports from this link are kept (and passed on).
+    const names = this.gate.imported(peer, this.neighbours.get(peer) ?? 'mesh', heard.names)
+    const ann = names === heard.names ? heard : { ...heard, names }
     const result = this.table.apply(peer, ann, this.clock.now())
     if (result !== 'new') return
     if (ann.hops + 1 < ann.hopLimit) {
       const next = { ...ann, hops: ann.hops + 1 }
-      for (const n of this.neighbours) if (n !== peer && n !== ann.origin) this.io.sendAnnouncement(n, next)
+      for (const n of this.neighbours.keys()) if (n !== peer && n !== ann.origin) this.sendAnnouncement(n, next)
     }
     // Join the topic of every multicast name in use in the mesh, so that the relays on a
     // topic stay connected through this one (gossipsub only forwards among a topic's
@@ -452,7 +484,7 @@ export class RelayCore {
   private announce (withdrawn = false): void {
     this.version = Math.max(this.version + 1, this.clock.now())
     const ann = this.ownAnnouncement(withdrawn)
-    for (const n of this.neighbours) this.io.sendAnnouncement(n, ann)
+    for (const n of this.neighbours.keys()) this.sendAnnouncement(n, ann)
   }
 
   /** Forwards a routed frame one hop, or handles it here. */

@@ -54,7 +54,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 12,
   SLOW_CONSUMER: 13,
   SHUTTING_DOWN: 14,
-  HOP_LIMIT: 15
+  HOP_LIMIT: 15,
+  PERMISSION_DENIED: 16
 } as const
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
 
