@@ -8,7 +8,8 @@
  *   SLIM_MESH_LOG_LEVEL must be one of trace, debug, info, warn, error, silent (got "loud")
  *
  * ```yaml
- * listen: [127.0.0.1:7450]
+ * listen: [127.0.0.1:7450, /ip4/127.0.0.1/tcp/7451/ws]
+ * transports: [tcp, websockets]
  * bootstrap: [/ip4/10.0.0.2/tcp/7450/p2p/12D3KooW...]
  * dataDir: /var/lib/slim-mesh
  * log: { level: info, format: json }
@@ -30,12 +31,16 @@ import { DEFAULT_RELAY_CONFIG } from '../relay/types.js'
 import type { RelayConfig } from '../relay/types.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
+import { DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
+import type { TransportName } from '../p2p/libp2p-node.js'
 
 export type NodeTimings = RelaySessionTimings & PeerLinkTimings
 
 /** Everything `slim-mesh node` runs with, once the sources are merged. */
 export interface NodeSettings {
   listen: string[]
+  /** What listens on (and dials) `listen`'s addresses: TCP, WebSockets (`/ws`), or both. */
+  transports: TransportName[]
   bootstrap: string[]
   dataDir: string
   inMemory: boolean
@@ -49,6 +54,7 @@ export interface NodeSettings {
 /** What one source (file, environment or flags) sets. */
 export interface PartialNodeSettings {
   listen?: string[]
+  transports?: TransportName[]
   bootstrap?: string[]
   dataDir?: string
   inMemory?: boolean
@@ -63,6 +69,7 @@ export const DEFAULT_DATA_DIR = './.slim-mesh'
 
 export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   listen: [DEFAULT_LISTEN],
+  transports: [...DEFAULT_TRANSPORTS],
   bootstrap: [],
   dataDir: DEFAULT_DATA_DIR,
   inMemory: false,
@@ -129,10 +136,18 @@ const addresses = (what: string, needsPeerId: boolean): z.ZodType<string[]> => z
     }
   })
 
+const TRANSPORTS_RULE = `must be ${TRANSPORTS.join(' or ')}, or a list of them`
+const transports: z.ZodType<TransportName[]> = z
+  .union([z.string(), z.array(z.string())], { error: TRANSPORTS_RULE })
+  .transform(v => typeof v === 'string' ? [v] : v)
+  .refine(list => list.length > 0 && list.every(t => (TRANSPORTS as readonly string[]).includes(t)), { error: TRANSPORTS_RULE })
+  .transform(list => [...new Set(list)] as TransportName[])
+
 const boolean = z.boolean({ error: 'must be true or false' })
 
 const schema = z.strictObject({
   listen: addresses('listen address', false),
+  transports,
   bootstrap: addresses('bootstrap address', true),
   dataDir: z.string({ error: 'must be a directory path' }).min(1, { error: 'must be a directory path' }),
   inMemory: boolean,
@@ -155,6 +170,7 @@ const snake = (key: string): string => key.replace(/[A-Z]/g, c => `_${c}`).toUpp
  */
 export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list' | 'string' | 'boolean' | 'number' }> = [
   { name: 'SLIM_MESH_LISTEN', path: ['listen'], kind: 'list' },
+  { name: 'SLIM_MESH_TRANSPORTS', path: ['transports'], kind: 'list' },
   { name: 'SLIM_MESH_BOOTSTRAP', path: ['bootstrap'], kind: 'list' },
   { name: 'SLIM_MESH_DATA_DIR', path: ['dataDir'], kind: 'string' },
   { name: 'SLIM_MESH_IN_MEMORY', path: ['inMemory'], kind: 'boolean' },

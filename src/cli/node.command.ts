@@ -3,10 +3,12 @@
  * `SLIM_MESH_*` environment variables, then a `--config` file, then defaults (see
  * node-config.ts); its log goes to standard error, its banner to standard output.
  */
-import { Option } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import type { Command } from 'commander'
 import { stringify as toYaml } from 'yaml'
 import { createRelay, DEFAULT_TIMINGS } from '../p2p/relay-node.js'
+import { TRANSPORTS } from '../p2p/libp2p-node.js'
+import type { TransportName } from '../p2p/libp2p-node.js'
 import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { LogFormat, LogLevel } from '../logger.js'
 import { collectOption } from './main.js'
@@ -18,6 +20,7 @@ export { DEFAULT_DATA_DIR, DEFAULT_LISTEN }
 interface NodeFlags {
   config?: string
   listen: string[]
+  transport?: TransportName[]
   bootstrap: string[]
   dataDir?: string
   inMemory?: boolean
@@ -32,6 +35,11 @@ export function registerNodeCommand (program: Command): void {
     .description('run a relay node with its embedded store')
     .option('--config <file>', 'read settings from a YAML or JSON file (also SLIM_MESH_CONFIG); flags and SLIM_MESH_* variables override it')
     .addOption(collectOption('--listen <addr>', `address to listen on, host:port or a multiaddr (repeatable; default ${DEFAULT_LISTEN})`))
+    .addOption(new Option('--transport <name>', `transport to listen and dial on, ${TRANSPORTS.join(' or ')} (repeatable; default tcp); a /ws listen address needs websockets`)
+      .argParser((value: string, prev: TransportName[] | undefined) => {
+        if (!(TRANSPORTS as readonly string[]).includes(value)) throw new InvalidArgumentError(`use ${TRANSPORTS.join(' or ')}.`)
+        return [...(prev ?? []), value as TransportName]
+      }))
     .addOption(collectOption('--bootstrap <addr>', 'relay to link to, ending in /p2p/<peerId> (repeatable)'))
     .option('--data-dir <dir>', `where the identity, archive and peers are kept (default ${DEFAULT_DATA_DIR})`)
     .option('--in-memory', 'keep nothing on disk (ignores --data-dir)')
@@ -42,6 +50,7 @@ export function registerNodeCommand (program: Command): void {
     .action(async (opts: NodeFlags) => {
       const flags: PartialNodeSettings = {
         ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
+        ...(opts.transport != null ? { transports: [...new Set(opts.transport)] } : {}),
         ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
         ...(opts.dataDir != null ? { dataDir: opts.dataDir } : {}),
         ...(opts.inMemory === true ? { inMemory: true } : {}),
@@ -57,6 +66,7 @@ export function registerNodeCommand (program: Command): void {
       const log = createLogger('slim:node')
       const relay = await createRelay({
         listen: settings.listen,
+        transports: settings.transports,
         bootstrap: settings.bootstrap,
         dataDir: settings.inMemory ? undefined : settings.dataDir,
         config: settings.relay,

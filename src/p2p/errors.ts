@@ -10,12 +10,24 @@ export class AddressInUseError extends Error {
   }
 }
 
-/** A listen address this machine cannot listen on (not one of its interfaces, a port it may not use, no transport for it). */
+/**
+ * A listen address this machine cannot listen on (not one of its interfaces, a port it
+ * may not use, no transport for it, or one the relay's `transports` leave out). `fix`
+ * replaces the usual advice when there is a better one.
+ */
 export class ListenError extends Error {
   readonly address: string
-  constructor (address: string, reason: string, options?: ErrorOptions) {
-    super(`cannot listen on ${address}: ${reason}; listen on one of this machine's addresses over TCP, such as 127.0.0.1:7450 or 0.0.0.0:7450`, options)
+  constructor (address: string, reason: string, options?: ErrorOptions & { fix?: string }) {
+    super(`cannot listen on ${address}: ${reason}; ${options?.fix ?? 'listen on one of this machine\'s addresses over TCP, such as 127.0.0.1:7450 or 0.0.0.0:7450'}`, options)
     this.name = 'ListenError'
     this.address = address
+  }
+}
+
+/** A relay's `transports` that name no transport, or one slim-mesh does not have. */
+export class InvalidTransportsError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidTransportsError'
   }
 }

@@ -67,7 +67,7 @@ describe('node config', () => {
   it('refuses an unknown key (a misspelt setting is not ignored) and suggests the near one', () => {
     expect(() => parseConfigText('relay:\n  writeDeadlinMs: 5\n', 'config.yaml'))
       .toThrow(/^config\.yaml: unknown setting "relay\.writeDeadlinMs" \(did you mean "writeDeadlineMs"\?\); known in relay: announceIntervalMs, .*writeDeadlineMs/)
-    expect(() => parseConfigText('port: 7450\n', 'config.yaml')).toThrow(/^config\.yaml: unknown setting "port"; known settings: listen, bootstrap, dataDir/)
+    expect(() => parseConfigText('port: 7450\n', 'config.yaml')).toThrow(/^config\.yaml: unknown setting "port"; known settings: listen, transports, bootstrap, dataDir/)
   })
 
   it('checks addresses: host:port or a multiaddr to listen on; a bootstrap relay needs its /p2p/<peerId>', () => {
@@ -106,6 +106,20 @@ describe('node config', () => {
     expect(() => settingsFromEnv({ SLIM_MESH_WRITE_DEADLINE_MS: 'abc' })).toThrow(/^SLIM_MESH_WRITE_DEADLINE_MS must be a positive integer \(milliseconds\) \(got "abc"\)$/)
     expect(() => settingsFromEnv({ SLIM_MESH_INSPECT: 'maybe' })).toThrow('SLIM_MESH_INSPECT must be true or false (got "maybe")')
     expect(() => settingsFromEnv({ SLIM_MESH_LISTEN: 'nowhere' })).toThrow('SLIM_MESH_LISTEN: listen address "nowhere" is neither host:port nor a multiaddr')
+  })
+
+  it('reads transports (TCP by default) from a file, SLIM_MESH_TRANSPORTS or flags, and names a transport it does not have', async () => {
+    expect(DEFAULT_NODE_SETTINGS.transports).toEqual(['tcp'])
+    expect(parseConfigText('transports: [tcp, websockets]\nlisten: [127.0.0.1:7450, /ip4/127.0.0.1/tcp/7451/ws]', 'relay.yaml'))
+      .toEqual({ transports: ['tcp', 'websockets'], listen: ['127.0.0.1:7450', '/ip4/127.0.0.1/tcp/7451/ws'] })
+    expect(parseConfigText('transports: websockets', 'relay.yaml')).toEqual({ transports: ['websockets'] })
+    expect(settingsFromEnv({ SLIM_MESH_TRANSPORTS: 'websockets, tcp' })).toEqual({ transports: ['websockets', 'tcp'] })
+    expect(() => parseConfigText('transports: [tcp, quic]', 'relay.yaml')).toThrow(/^relay\.yaml: transports must be tcp or websockets, or a list of them \(got \["tcp","quic"\]\)$/)
+    expect(() => parseConfigText('transports: []', 'relay.yaml')).toThrow('relay.yaml: transports must be tcp or websockets, or a list of them (got [])')
+    expect(() => settingsFromEnv({ SLIM_MESH_TRANSPORTS: 'tcp,ws' })).toThrow('SLIM_MESH_TRANSPORTS must be tcp or websockets, or a list of them (got ["tcp","ws"])')
+    const path = await file('relay.yaml', 'transports: [tcp]')
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_TRANSPORTS: 'tcp,websockets' } })).transports).toEqual(['tcp', 'websockets'])
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_TRANSPORTS: 'tcp,websockets' }, flags: { transports: ['websockets'] } })).transports).toEqual(['websockets'])
   })
 
   it('has a variable for every relay setting and every timing', () => {
