@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import { createRelay } from '../src/p2p/relay-node.js'
 import type { Relay, RelayOptions } from '../src/p2p/relay-node.js'
-import { connectAgent } from '../src/agent/agent.js'
+import { agentInternals, connectAgent } from '../src/agent/agent.js'
 import type { Agent } from '../src/agent/agent.js'
 import type { Subscription } from '../src/agent/subscription.js'
 import { UnsupportedFaultError } from './engine.js'
@@ -158,7 +158,7 @@ class RealAgent implements EngineAgent {
 
   private async open (): Promise<void> {
     this.agent = await connectAgent({ relay: this.addr, name: this.spec.service, identity: this.identity, keepaliveMs: 500, publishTimeoutMs: 5000 })
-    this.identity = this.agent.identity
+    this.identity = agentInternals(this.agent).identity
   }
 
   get name (): string { return this.agent?.name ?? this.spec.service }
@@ -198,9 +198,11 @@ class RealAgent implements EngineAgent {
   async publish (name: string, payload: Uint8Array, mode: ModeName, messageId: Uint8Array): Promise<{ seq: number }> {
     const agent = this.agent
     if (agent == null || !this.present) throw new Error(`agent ${this.name} has left`)
-    const env = agent.envelope(name, payload, { mode })
+    // The scenario chooses the message ids (to match deliveries to publishes).
+    const port = agentInternals(agent)
+    const env = port.envelope(name, payload, { mode })
     env.messageId = messageId as typeof env.messageId
-    const ack = await agent.send(env)
+    const ack = await port.send(env)
     return { seq: ack.seq }
   }
 

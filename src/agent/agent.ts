@@ -35,6 +35,7 @@ import type { Message } from './message.js'
 import type { TransitionEvent } from '../p2p/relay-node.js'
 import { AgentChannels } from '../channel/agent-channels.js'
 import type { Channel, CreateChannelOptions, JoinChannelOptions } from '../channel/agent-channels.js'
+import type { ChannelAgent } from '../channel/agent-port.js'
 
 export type { DeliveryModeName, Payload }
 
@@ -131,6 +132,7 @@ export class Agent {
       }
     })
     this.outbox = new Outbox(this.session)
+    internals.set(this, this.makePort())
     this.envelopes = new EnvelopeFactory(name)
   }
 
@@ -145,7 +147,7 @@ export class Agent {
       const agent = new Agent(name, key, node, store, options)
       // The channel layer listens from the start, so an invitation that arrives before
       // this agent touches any channel is still answered.
-      agent.channelLayer = new AgentChannels(agent)
+      agent.channelLayer = new AgentChannels(agentInternals(agent))
       await agent.firstConnection()
       return agent
     } catch (err) {
@@ -291,8 +293,8 @@ export class Agent {
     }
   }
 
-  /** Sends a prepared envelope and waits for its ack (for the channel layer). */
-  async send (env: Envelope, signal?: AbortSignal): Promise<Ack> {
+  /** Sends a prepared envelope and waits for its ack (the channel layer's, through its port). */
+  private async send (env: Envelope, signal?: AbortSignal): Promise<Ack> {
     this.checkOpen()
     signal?.throwIfAborted()
     const key = idKey(env.messageId)
@@ -349,7 +351,7 @@ export class Agent {
    * the same limits the relay enforces: what the relay would refuse fails here, once,
    * and is never sent.
    */
-  envelope (name: string, payload: Payload, options: PublishOptions = {}): Envelope {
+  private envelope (name: string, payload: Payload, options: PublishOptions = {}): Envelope {
     return this.envelopes.build(name, payload, options)
   }
 
@@ -417,20 +419,31 @@ export class Agent {
    * Listens to control messages addressed to this agent (anything but `Msg` sent to its
    * own name: `GroupWelcome`, `JoinRequest`, ...). The channel layer's hook.
    */
-  onControl (listener: (env: Envelope) => void): () => void {
+  private onControl (listener: (env: Envelope) => void): () => void {
     this.controlListeners.add(listener)
     return () => { this.controlListeners.delete(listener) }
   }
 
-  /** The identity key (the channel layer binds MLS credentials to it). */
-  get identity (): PrivateKey { return this.key }
-
-  /** The agent's store (the channel layer keeps MLS group states in it). */
-  get storage (): Store { return this.store }
+  /**
+   * The narrow port the channel layer (and the simulations and tests, through
+   * `agentInternals`) reach this agent by: its key, store, envelopes and control
+   * messages, none of which are part of the public API.
+   */
+  private makePort (): ChannelAgent {
+    return {
+      name: this.name,
+      identity: this.key,
+      storage: this.store,
+      envelope: (name, data, options) => this.envelope(name, data, options),
+      send: async (env, signal) => await this.send(env, signal),
+      subscribe: async (name, options) => await this.subscribe(name, options),
+      onControl: (listener) => this.onControl(listener)
+    }
+  }
 
   private get channels (): AgentChannels {
     this.checkOpen()
-    this.channelLayer ??= new AgentChannels(this)
+    this.channelLayer ??= new AgentChannels(internals.get(this) as ChannelAgent)
     return this.channelLayer
   }
 
@@ -522,6 +535,19 @@ function namedError (name: string, message: string): Error {
     case 'ProtocolViolationError': return new ProtocolViolationError(message)
     default: { const e = new UnavailableError(message); if (name !== 'Error') e.name = name; return e }
   }
+}
+
+/** Each agent's port (see `Agent.makePort`), kept outside the class so it is not public. */
+const internals = new WeakMap<Agent, ChannelAgent>()
+
+/**
+ * An agent's internals: its key, store, envelope builder, raw send and control messages.
+ * For the channel layer, the simulations and tests; not exported from the package.
+ */
+export function agentInternals (agent: Agent): ChannelAgent {
+  const port = internals.get(agent)
+  if (port == null) throw new TypeError('not an agent made by connectAgent')
+  return port
 }
 
 export async function connectAgent (options: ConnectAgentOptions): Promise<Agent> {

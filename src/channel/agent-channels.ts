@@ -11,7 +11,7 @@
  */
 import type { PrivateKey } from '@libp2p/interface'
 import { fromString, toString } from 'uint8arrays'
-import type { Agent } from '../agent/agent.js'
+import type { ChannelAgent } from './agent-port.js'
 import { parseAgentName, parseServiceName } from '../names/names.js'
 import { LevelStore } from '../store/level-store.js'
 import { idKey } from '../relay/dedup-window.js'
@@ -114,7 +114,7 @@ class OpenChannel extends ChannelHandle implements Channel {
 }
 
 export class AgentChannels {
-  private readonly agent: Agent
+  private readonly agent: ChannelAgent
   private readonly open = new Map<string, OpenChannel>()
   private readonly opening = new Set<string>()
   private readonly held = new Map<string, HeldKeyPackage>()
@@ -125,7 +125,7 @@ export class AgentChannels {
   private readonly offControl: () => void
   private closed = false
 
-  constructor (agent: Agent) {
+  constructor (agent: ChannelAgent) {
     this.agent = agent
     this.offControl = agent.onControl(env => { this.onControl(env) })
   }

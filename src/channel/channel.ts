@@ -14,9 +14,7 @@
  */
 import type { Envelope, Ack } from '../wire/envelope.pb.js'
 import { MessageType } from '../wire/envelope.pb.js'
-import type { Message } from '../agent/message.js'
-import type { Subscription } from '../agent/subscription.js'
-import type { Store } from '../store/store.js'
+import type { ChannelAgent, ChannelInbound, ChannelSubscription } from './agent-port.js'
 import { idKey } from '../relay/dedup-window.js'
 import { ChannelActor } from '../actors/channel.actor.js'
 import type { CommitKind, SubmitCommitOutput } from '../machines/channel.machine.js'
@@ -27,13 +25,7 @@ import type { ChannelStatus } from './status.js'
 import { encodeRecord, recordKey } from './records.js'
 
 /** What a channel needs of its agent (the Agent class has all of it). */
-export interface ChannelAgent {
-  readonly name: string
-  readonly storage: Store
-  envelope: (name: string, data: Uint8Array, options: { mode: 'multicast' | 'unicast' }) => Envelope
-  send: (env: Envelope, signal?: AbortSignal) => Promise<Ack>
-  subscribe: (name: string, options: { fromSeq?: number, signal?: AbortSignal }) => Promise<Subscription>
-}
+export type { ChannelAgent }
 
 export interface ChannelMessage {
   data: Uint8Array
@@ -95,7 +87,7 @@ export class ChannelHandle {
   private readonly persist: boolean
   private position: number
   private wireEpoch: number
-  private sub?: Subscription
+  private sub?: ChannelSubscription
   private readonly inbox: AsyncQueue<ChannelMessage>
   private readonly listeners = new Set<(s: ChannelStatus) => void>()
   private readonly ownSends = new Map<string, { data: Uint8Array, epoch: number }>()
@@ -319,7 +311,7 @@ export class ChannelHandle {
 
   // ---- the stream ----
 
-  private async process (m: Message): Promise<void> {
+  private async process (m: ChannelInbound): Promise<void> {
     const seq = m.seq ?? 0
     if (seq <= this.position || this.ending != null) return
     let urgentSave = false
@@ -361,7 +353,7 @@ export class ChannelHandle {
     }
   }
 
-  private async receiveCommit (m: Message): Promise<void> {
+  private async receiveCommit (m: ChannelInbound): Promise<void> {
     const flight = this.inflight
     let applied
     if (flight != null && flight.id === idKey(m.id)) {

@@ -2,6 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { loadCases } from '../mls/vectors-dir.js'
 import { agent, line, stopAll, text, waitFor } from '../helpers.js'
 import type { Agent } from '../../src/agent/agent.js'
+import { agentInternals } from '../../src/agent/agent.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
 import { MessageType } from '../../src/wire/envelope.pb.js'
 import { decodeKeyPackage, decodeWelcome, makeKeyPackage, MlsGroup } from '../../src/channel/group.js'
@@ -109,10 +110,10 @@ describe('malformed MLS input', () => {
       let sequencerEpoch = 1
       for (let i = 0; i < 30; i++) {
         const type = i % 3 === 0 ? MessageType.GROUP_ADD : MessageType.MSG
-        const env = eve.envelope(CH, mutate(seeds[i % seeds.length] as Uint8Array, rnd), { mode: 'multicast' })
+        const env = agentInternals(eve).envelope(CH, mutate(seeds[i % seeds.length] as Uint8Array, rnd), { mode: 'multicast' })
         env.type = type
         env.epoch = sequencerEpoch
-        await eve.send(env)
+        await agentInternals(eve).send(env)
         if (type === MessageType.GROUP_ADD) sequencerEpoch++ // the sequencer cannot tell garbage from a commit
         injected++
       }

@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { line, star, agent, collect, routed, waitFor, stopAll, text, str } from '../helpers.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
+import { agentInternals } from '../../src/agent/agent.js'
 
 interface Topology { name: string, build: () => Promise<Relay[]>, near: number, mid: number, far: number[] }
 
@@ -113,9 +114,9 @@ describe.each(topologies)('delivery on a $name', (topo) => {
     const box = collect(await victim.subscribe(svc))
     const liar = await make(topo.near, 'acme/spoof/liar')
     await routed(relays, svc, 1)
-    const env = liar.envelope(svc, text('trust me'))
+    const env = agentInternals(liar).envelope(svc, text('trust me'), {})
     env.source = 'acme/bank/teller/aaaaaaaaaaaaaaaaaaaaaaaaaa'
-    await liar.send(env)
+    await agentInternals(liar).send(env)
     await waitFor(() => box.length === 1, 'delivery')
     expect(box[0]?.source).toBe(liar.name)
   })

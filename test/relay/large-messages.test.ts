@@ -5,7 +5,7 @@
  * paced by bytes, also across a reconnect.
  */
 import { describe, it, expect, afterAll } from 'vitest'
-import { connectAgent } from '../../src/agent/agent.js'
+import { agentInternals, connectAgent } from '../../src/agent/agent.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
 import { collect, stopAll, waitFor, tempDir } from '../helpers.js'
@@ -63,9 +63,9 @@ describe('large messages, relay in its own process', () => {
     const a = await connect(r, 'acme/big/liar', statuses)
     try {
       // Past the agent's own checks, as a buggy or hostile client would send it.
-      const env = a.envelope('acme/big/blobs', 'x', { mode: 'multicast' })
+      const env = agentInternals(a).envelope('acme/big/blobs', new Uint8Array(1), { mode: 'multicast' })
       env.payload = new Uint8Array(MiB + 1)
-      await expect(a.send(env)).rejects.toMatchObject({ name: 'PayloadTooLargeError', message: expect.stringMatching(/at most 1048576/) })
+      await expect(agentInternals(a).send(env)).rejects.toMatchObject({ name: 'PayloadTooLargeError', message: expect.stringMatching(/at most 1048576/) })
       await waitFor(() => statuses.some(s => s.type === 'session.reconnected'), 'the agent to reconnect after the cut')
       // Had it been resent on resume, the relay would cut again before this is acknowledged.
       expect(await a.publish('acme/big/blobs', 'fine', { mode: 'multicast' })).toMatchObject({ seq: 1 })
