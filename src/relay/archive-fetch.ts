@@ -13,7 +13,8 @@ interface Pending { resolve: (r: FetchReply) => void, reject: (e: Error) => void
 
 export interface ArchiveFetchesInit {
   clock: Clock
-  timeoutMs: number
+  /** How long a fetch may take (read at each fetch, so a new configuration applies). */
+  timeoutMs: () => number
   /** Routes the request toward `relay`. */
   send: (relay: string, request: FetchRequest) => void
 }
@@ -30,11 +31,12 @@ export class ArchiveFetches {
   /** Asks `relay` for messages of `name` from `fromSeq` (limit 0: only its head). */
   async request (relay: string, name: string, fromSeq: number, limit: number): Promise<FetchReply> {
     const requestId = this.nextRequestId++
+    const timeoutMs = this.init.timeoutMs()
     return await new Promise<FetchReply>((resolve, reject) => {
       const timer = this.init.clock.setTimeout(() => {
         this.pending.delete(requestId)
-        reject(new TimeoutError(`relay ${relay} did not answer a fetch of ${name} in ${this.init.timeoutMs} ms`))
-      }, this.init.timeoutMs)
+        reject(new TimeoutError(`relay ${relay} did not answer a fetch of ${name} in ${timeoutMs} ms`))
+      }, timeoutMs)
       this.pending.set(requestId, { resolve, reject, timer })
       this.init.send(relay, { requestId, name, fromSeq, limit })
     })

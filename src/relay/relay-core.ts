@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { DeliveryMode, MessageType } from '../wire/envelope.pb.js'
-import type { Envelope, FetchReply, GossipBatch, LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
+import type { Envelope, FetchReply, GossipBatch, LinkFrame, Routed } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { DEFAULT_HOP_LIMIT } from '../wire/constants.js'
 import { isAgentName, parseName, serviceOf, instanceOf } from '../names/names.js'
@@ -25,6 +25,7 @@ import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
 import { ArchiveFetches } from './archive-fetch.js'
 import { RelayGate } from './relay-gate.js'
+import { RouteExchange } from './route-exchange.js'
 import type { LinkKind, RelayPolicy } from './policy.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
@@ -77,8 +78,8 @@ export class RelayCore {
   private readonly inflight: SubmissionsInFlight
   private readonly agents = new Map<string, AgentRecord>()
   private readonly byInstance = new Map<string, AgentRecord>()
-  /** Linked relays, with the kind of each link. */
-  private readonly neighbours = new Map<string, LinkKind>()
+  /** Links, and the flooding of route announcements over them. */
+  private readonly routes: RouteExchange
   /** The relay's policy: every admission and permission check asks it, here. */
   readonly gate: RelayGate
   private readonly fetches: ArchiveFetches
@@ -93,10 +94,6 @@ export class RelayCore {
   /** The session whose envelope is being handled now (for backpressure). */
   private source?: AgentPort
   private readonly deadlines = new Map<AgentPort, Promise<void>>()
-  private version = 0
-  private announceTimer?: unknown
-  private refreshTimer?: unknown
-  private stopped = false
 
   constructor (init: RelayCoreInit) {
     this.self = init.peerId
@@ -107,15 +104,23 @@ export class RelayCore {
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
     this.gate = new RelayGate(init.policy)
+    this.routes = new RouteExchange({
+      self: this.self,
+      table: this.table,
+      gate: this.gate,
+      io: this.io,
+      clock: this.clock,
+      config: this.config,
+      routesChanged: () => { this.multicast.checkClaims() }
+    })
     this.fetches = new ArchiveFetches({
       clock: this.clock,
-      timeoutMs: this.config.requestTimeoutMs,
+      timeoutMs: () => this.config.requestTimeoutMs,
       send: (relay, fetch) => { this.route({ to: relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetch, instance: '' }) }
     })
     this.inflight = new SubmissionsInFlight({
       clock: this.clock,
-      resendAfterMs: this.config.resendAfterMs,
-      sequencerWaitMs: this.config.sequencerWaitMs,
+      config: this.config,
       resend: (env, origin) => { this.resubmit(env, origin) },
       fail: (origin, ack) => { this.ackLocal(origin.agent, ack) }
     })
@@ -133,7 +138,7 @@ export class RelayCore {
         this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
       },
       writable: async (port, agent) => { if (port.backlogged()) await this.writeDeadline(port, agent) },
-      routesChanged: () => { this.scheduleAnnounce() },
+      routesChanged: () => { this.routes.schedule() },
       onTransition: init.onTransition,
       log: this.log
     })
@@ -141,14 +146,7 @@ export class RelayCore {
 
   async start (): Promise<void> {
     await this.multicast.restore()
-    this.refresh()
-  }
-
-  private refresh (): void {
-    if (this.stopped) return
-    this.expireRoutes()
-    this.announce()
-    this.refreshTimer = this.clock.setTimeout(() => { this.refresh() }, this.config.announceIntervalMs)
+    this.routes.start()
   }
 
   // ---- agents ----
@@ -164,7 +162,7 @@ export class RelayCore {
     rec.port = port
     // Every agent is reachable at its own name (replies and channel control need no
     // subscription); it is an anycast instance only of what it subscribes to.
-    if (this.table.addAttached(rec.service, rec.instance)) this.scheduleAnnounce()
+    if (this.table.addAttached(rec.service, rec.instance)) this.routes.schedule()
     const held = rec.away
     rec.away = []
     for (const env of held) port.deliver(env)
@@ -187,7 +185,7 @@ export class RelayCore {
     this.table.removeAttached(rec.service, rec.instance)
     for (const sub of rec.subs.values()) this.dropSub(rec, sub)
     rec.subs.clear()
-    this.scheduleAnnounce()
+    this.routes.schedule()
   }
 
   isAttached (name: string): boolean { return this.agents.get(name)?.port != null }
@@ -208,7 +206,7 @@ export class RelayCore {
       rec.subs.set(name, sub)
     }
     const isNew = serves && this.table.addLocal(name, rec.instance)
-    if (isNew) this.scheduleAnnounce()
+    if (isNew) this.routes.schedule()
     try {
       return await this.multicast.subscribe(sub, fromSeq)
     } catch (err) {
@@ -216,7 +214,7 @@ export class RelayCore {
       if (rec.subs.get(name) === sub) {
         rec.subs.delete(name)
         this.multicast.unsubscribe(sub)
-        if (isNew) { this.table.removeLocal(name, rec.instance); this.scheduleAnnounce() }
+        if (isNew) { this.table.removeLocal(name, rec.instance); this.routes.schedule() }
       }
       throw err
     }
@@ -229,7 +227,7 @@ export class RelayCore {
     if (rec == null || sub == null) return
     rec.subs.delete(name)
     this.dropSub(rec, sub)
-    this.scheduleAnnounce()
+    this.routes.schedule()
   }
 
   private dropSub (rec: AgentRecord, sub: LocalSub): void {
@@ -409,88 +407,21 @@ export class RelayCore {
 
   // ---- links ----
 
-  linkUp (peer: string, kind: LinkKind = 'mesh'): void {
-    this.neighbours.set(peer, kind)
-    this.sendAnnouncement(peer, this.ownAnnouncement())
-    for (const ann of this.table.knownAnnouncements()) {
-      if (ann.origin !== peer && ann.hops + 1 < ann.hopLimit) this.sendAnnouncement(peer, { ...ann, hops: ann.hops + 1 })
-    }
-  }
-
-  /** Sends an announcement with only the routes the policy exports to that link. */
-  private sendAnnouncement (peer: string, ann: RouteAnnouncement): void {
-    const names = this.gate.exported(peer, this.neighbours.get(peer) ?? 'mesh', ann.names)
-    this.io.sendAnnouncement(peer, names === ann.names ? ann : { ...ann, names })
-  }
-
-  linkDown (peer: string): void {
-    if (!this.neighbours.delete(peer)) return
-    const lost = this.table.removeNeighbour(peer)
-    if (lost.length > 0) this.routesChanged()
-  }
-
-  get neighbourIds (): string[] { return [...this.neighbours.keys()] }
+  linkUp (peer: string, kind: LinkKind = 'mesh'): void { this.routes.linkUp(peer, kind) }
+  linkDown (peer: string): void { this.routes.linkDown(peer) }
+  get neighbourIds (): string[] { return this.routes.ids }
   /** The kind of the link to `peer`, if linked. */
-  linkKind (peer: string): LinkKind | undefined { return this.neighbours.get(peer) }
+  linkKind (peer: string): LinkKind | undefined { return this.routes.kind(peer) }
 
   onLinkFrame (peer: string, frame: LinkFrame): void {
-    for (const ann of frame.announcements) this.onAnnouncement(peer, ann)
+    for (const ann of frame.announcements) this.routes.heard(peer, ann)
     for (const r of frame.routed) this.route(r, peer)
-  }
-
-  private onAnnouncement (peer: string, heard: RouteAnnouncement): void {
-    // Only the routes the policy imports from this link are kept (and passed on).
-    const names = this.gate.imported(peer, this.neighbours.get(peer) ?? 'mesh', heard.names)
-    const ann = names === heard.names ? heard : { ...heard, names }
-    const result = this.table.apply(peer, ann, this.clock.now())
-    if (result !== 'new') return
-    if (ann.hops + 1 < ann.hopLimit) {
-      const next = { ...ann, hops: ann.hops + 1 }
-      for (const n of this.neighbours.keys()) if (n !== peer && n !== ann.origin) this.sendAnnouncement(n, next)
-    }
-    // Join the topic of every multicast name in use in the mesh, so that the relays on a
-    // topic stay connected through this one (gossipsub only forwards among a topic's
-    // subscribers). An agent's own name, reachable only, is no topic.
-    for (const r of ann.names) if (r.instances.length > 0 || r.sequencerSince > 0) this.io.setTopic(r.name, true)
-    this.routesChanged()
-  }
-
-  private routesChanged (): void {
-    this.multicast.checkClaims()
-  }
-
-  private expireRoutes (): void {
-    if (this.table.expire(this.clock.now()).length > 0) this.routesChanged()
-  }
-
-  private ownAnnouncement (withdrawn = false): RouteAnnouncement {
-    return {
-      origin: this.self,
-      version: this.version,
-      hops: 0,
-      hopLimit: this.config.announceHopLimit,
-      ttlMs: this.config.routeTtlMs,
-      names: withdrawn ? [] : this.table.ownRoutes(),
-      addrs: this.io.addrs(),
-      withdrawn
-    }
-  }
-
-  private scheduleAnnounce (): void {
-    if (this.announceTimer != null || this.stopped) return
-    this.announceTimer = this.clock.setTimeout(() => { this.announceTimer = undefined; this.announce() }, 5)
-  }
-
-  private announce (withdrawn = false): void {
-    this.version = Math.max(this.version + 1, this.clock.now())
-    const ann = this.ownAnnouncement(withdrawn)
-    for (const n of this.neighbours.keys()) this.sendAnnouncement(n, ann)
   }
 
   /** Forwards a routed frame one hop, or handles it here. */
   private route (r: Routed, from?: string): void {
     if (r.to === this.self) { this.handleRouted(r); return }
-    let hop = this.table.nextHop(r.to) ?? (this.neighbours.has(r.to) ? r.to : undefined)
+    let hop = this.table.nextHop(r.to) ?? (this.routes.has(r.to) ? r.to : undefined)
     // Split horizon: never hand a frame back to the neighbour it came from. Right after a
     // relay dies, its neighbours still hold routes to it through each other until they
     // expire; without this a frame would bounce between them until its hop limit.
@@ -551,10 +482,7 @@ export class RelayCore {
   }
 
   async stop (): Promise<void> {
-    this.stopped = true
-    if (this.refreshTimer != null) this.clock.clearTimeout(this.refreshTimer)
-    if (this.announceTimer != null) this.clock.clearTimeout(this.announceTimer)
-    this.announce(true)
+    this.routes.stop()
     this.inflight.stop()
     this.fetches.stop()
     await this.multicast.stop()

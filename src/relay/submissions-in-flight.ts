@@ -18,6 +18,7 @@ import type { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { idKey } from './dedup-window.js'
 import type { Clock } from './clock.js'
+import type { RelayConfig } from './types.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { SequencerAck } from '../actors/sequencer.actor.js'
 
@@ -33,8 +34,8 @@ interface InFlight {
 
 export interface SubmissionsInFlightInit {
   clock: Clock
-  resendAfterMs: number
-  sequencerWaitMs: number
+  /** Read at each use, so a new configuration applies. */
+  config: Pick<RelayConfig, 'resendAfterMs' | 'sequencerWaitMs'>
   /** Sends the submission again toward the name's current sequencer. */
   resend: (env: Envelope, origin: SequencerOrigin) => void
   /** Fails the submission at its publisher. */
@@ -82,29 +83,29 @@ export class SubmissionsInFlight {
     const key = idKey(ack.messageId)
     const entry = this.entries.get(key)
     if (entry == null) return true
-    if (ack.code !== 0 && ROUTING_FAILURES.has(ack.code) && (entry.resent > 0 || entry.persistent) && this.init.clock.now() - entry.firstSent < this.init.sequencerWaitMs) return false
+    if (ack.code !== 0 && ROUTING_FAILURES.has(ack.code) && (entry.resent > 0 || entry.persistent) && this.init.clock.now() - entry.firstSent < this.init.config.sequencerWaitMs) return false
     this.entries.delete(key)
     return true
   }
 
   private schedule (): void {
     if (this.timer != null || this.entries.size === 0) return
-    this.timer = this.init.clock.setTimeout(() => { this.timer = undefined; this.check() }, Math.max(50, this.init.resendAfterMs / 2))
+    this.timer = this.init.clock.setTimeout(() => { this.timer = undefined; this.check() }, Math.max(50, this.init.config.resendAfterMs / 2))
   }
 
   private check (): void {
     const now = this.init.clock.now()
     for (const [key, e] of this.entries) {
-      if (now - e.firstSent >= this.init.sequencerWaitMs) {
+      if (now - e.firstSent >= this.init.config.sequencerWaitMs) {
         this.entries.delete(key)
         this.init.fail(e.origin, {
           messageId: e.env.messageId,
           seq: 0,
           code: ErrorCode.UNAVAILABLE,
-          reason: `the sequencer of ${e.env.destination} did not acknowledge within ${this.init.sequencerWaitMs} ms: it is down or unreachable (resent ${e.resent} times)`,
+          reason: `the sequencer of ${e.env.destination} did not acknowledge within ${this.init.config.sequencerWaitMs} ms: it is down or unreachable (resent ${e.resent} times)`,
           epoch: 0
         })
-      } else if (now - e.lastSent >= this.init.resendAfterMs) {
+      } else if (now - e.lastSent >= this.init.config.resendAfterMs) {
         e.lastSent = now
         e.resent++
         this.init.resend(e.env, e.origin)
