@@ -22,6 +22,7 @@ import type { Agent } from '../src/agent/agent.js'
 import type { Subscription } from '../src/agent/subscription.js'
 import { UnsupportedFaultError } from './engine.js'
 import type { AgentSpec, DeliveredMessage, Engine, EngineAgent, EngineStartOptions, FaultKind, LinkQuality, ModeName } from './engine.js'
+import { relayInternals } from '../src/p2p/relay-node.js'
 
 /** Fast routing and session timings, as the multi-relay tests use. */
 const FAST: Pick<RelayOptions, 'config' | 'timings'> = {
@@ -86,15 +87,15 @@ export class RealEngine implements Engine {
 
   routesConverged (): boolean {
     const live = this.live()
-    return live.every(r => live.every(o => o === r || r.core.table.distance(o.peerId) < Infinity))
+    return live.every(r => live.every(o => o === r || relayInternals(r).table.distance(o.peerId) < Infinity))
   }
 
   claimsKnown (names: string[]): boolean {
-    return this.live().every(r => names.every(n => r.core.table.sequencerOf(n) != null))
+    return this.live().every(r => names.every(n => relayInternals(r).table.sequencerOf(n) != null))
   }
 
   sequencerOf (name: string): number | undefined {
-    const id = this.live().map(r => r.core.table.sequencerOf(name)?.relay).find(x => x != null)
+    const id = this.live().map(r => relayInternals(r).table.sequencerOf(name)?.relay).find(x => x != null)
     const i = this.relays.findIndex(r => r?.peerId === id)
     return i < 0 ? undefined : i
   }

@@ -8,6 +8,7 @@ import { connectAgent } from '../src/agent/agent.js'
 import type { Agent, ConnectAgentOptions } from '../src/agent/agent.js'
 import type { Message } from '../src/agent/message.js'
 import type { Subscription } from '../src/agent/subscription.js'
+import { relayInternals } from '../src/p2p/relay-node.js'
 
 export const FAST: Partial<RelayOptions> = {
   config: { announceIntervalMs: 300, routeTtlMs: 1500, requestTimeoutMs: 3000, gapWaitMs: 30, tailCheckMs: 100, claimSettleMs: 150 },
@@ -28,7 +29,7 @@ export async function relay (opts: RelayOptions = {}): Promise<Relay> {
 
 /** Waits until every relay knows a route to every other relay. */
 export async function converged (relays: Relay[]): Promise<void> {
-  await waitFor(() => relays.every(r => relays.every(o => o === r || r.core.table.distance(o.peerId) < Infinity)), 'routes to converge')
+  await waitFor(() => relays.every(r => relays.every(o => o === r || relayInternals(r).table.distance(o.peerId) < Infinity)), 'routes to converge')
 }
 
 /** A line: r0 - r1 - ... - r(n-1). */
@@ -65,7 +66,7 @@ export function collect (sub: Subscription): Message[] {
 /** Waits until `name` has an instance route at every relay. */
 export async function routed (relays: Relay[], name: string, instances = 1): Promise<void> {
   await waitFor(() => relays.every(r => {
-    const t = r.core.table
+    const t = relayInternals(r).table
     let n = t.localInstances(name).length
     for (const rr of t.relays()) n += rr.names.get(name)?.instances.length ?? 0
     return n >= instances

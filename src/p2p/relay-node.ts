@@ -89,8 +89,6 @@ export interface Relay {
    * interval, timeouts, limits), `policy` from the next check.
    */
   configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy }) => void
-  /** The relay logic, for tests and tools. */
-  readonly core: RelayCore
   stop: () => Promise<void>
 }
 
@@ -266,7 +264,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null }, 'relay started')
 
   let stopped = false
-  return {
+  const relay: Relay = {
     peerId: self,
     get multiaddrs () { return node.getMultiaddrs().map(String) },
     agents: () => core.agentNames().filter(n => core.isAttached(n)),
@@ -290,7 +288,6 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       if (changes.config != null) Object.assign(core.config, changes.config)
       if (changes.policy != null) core.gate.set(changes.policy)
     },
-    core,
     stop: async () => {
       if (stopped) return
       stopped = true
@@ -303,4 +300,19 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       log.info('relay stopped')
     }
   }
+  cores.set(relay, core)
+  return relay
+}
+
+/** Each relay's logic, kept outside the object so it is not part of the public API. */
+const cores = new WeakMap<Relay, RelayCore>()
+
+/**
+ * A relay's logic (`RelayCore`: its tables, gate, sequencers). For tests, simulations
+ * and tools inside this repository; not exported from the package.
+ */
+export function relayInternals (relay: Relay): RelayCore {
+  const core = cores.get(relay)
+  if (core == null) throw new TypeError('not a relay made by createRelay')
+  return core
 }

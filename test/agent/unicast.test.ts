@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { line, relay, agent, collect, stopAll, waitFor, text, str } from '../helpers.js'
+import { relayInternals } from '../../src/p2p/relay-node.js'
 
 describe('unicast to an agent', () => {
   it('is refused with NoRouteError, not acknowledged, when the agent reads neither its inbox nor its service', async () => {
@@ -27,7 +28,7 @@ describe('unicast to an agent', () => {
     try {
       const inbox = await alice.inbox()
       const got = collect(inbox)
-      await waitFor(() => r1!.core.table.findInstance('acme/uni/alice', alice.name.split('/')[3]!) != null, 'alice to be routed at r1')
+      await waitFor(() => relayInternals(r1!).table.findInstance('acme/uni/alice', alice.name.split('/')[3]!) != null, 'alice to be routed at r1')
       await bob.publish(alice.name, text('from bob'))
       await carol.publish(alice.name, text('from carol'))
       await waitFor(() => got.length === 2, 'both to arrive')
@@ -35,7 +36,7 @@ describe('unicast to an agent', () => {
       expect(got[0]).toMatchObject({ mode: 'unicast', subject: alice.name, destination: alice.name })
       // A request to the inbox: bob has no subscription at all, yet gets the reply.
       void (async () => { for await (const m of await alice.subscribe('acme/uni/alice')) await m.respond?.(`re: ${str(m.data)}`) })()
-      await waitFor(() => r1!.core.table.pickAnycast('acme/uni/alice') != null, 'alice to serve its service')
+      await waitFor(() => relayInternals(r1!).table.pickAnycast('acme/uni/alice') != null, 'alice to serve its service')
       const reply = await bob.request('acme/uni/alice', text('ping'))
       expect(str(reply.data)).toBe('re: ping')
     } finally {

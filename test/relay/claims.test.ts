@@ -6,6 +6,7 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest'
 import { line, agent, collect, waitFor, stopAll, text, str } from '../helpers.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
+import { relayInternals } from '../../src/p2p/relay-node.js'
 
 let relays: Relay[] = []
 let pub: Agent
@@ -32,7 +33,7 @@ describe('concurrent first use of a name', () => {
       await waitFor(() => box.some(m => str(m.data) === 'second'), `delivery on ${name}`).catch(e => { throw new Error(`${(e as Error).message}; got ${box.map(m => `${m.seq}:${str(m.data)}`).join(' ')}`) })
       expect(box.filter(m => str(m.data) === 'second')).toHaveLength(1)
       // Every relay agrees on the sequencer.
-      await waitFor(() => new Set(relays.map(r => r.core.table.sequencerOf(name)?.relay)).size === 1, 'one sequencer')
+      await waitFor(() => new Set(relays.map(r => relayInternals(r).table.sequencerOf(name)?.relay)).size === 1, 'one sequencer')
       expect(box.at(-1)?.seq).toBe(second.seq)
       await sub.close()
     }
@@ -51,10 +52,10 @@ describe('claims that could not see each other', () => {
       for (let i = 0; i < 3; i++) await onA.publish(name, text(`a${i}`), { mode: 'multicast' })
       for (let i = 0; i < 3; i++) await onB.publish(name, text(`b${i}`), { mode: 'multicast' })
       b.dial(a.multiaddrs[0] as string)
-      await waitFor(() => a.core.table.sequencerOf(name)?.relay === b.core.table.sequencerOf(name)?.relay && a.core.table.distance(b.peerId) < Infinity, 'one sequencer')
-      const winner = a.core.table.sequencerOf(name)?.relay === a.peerId ? onA : onB
+      await waitFor(() => relayInternals(a).table.sequencerOf(name)?.relay === relayInternals(b).table.sequencerOf(name)?.relay && relayInternals(a).table.distance(b.peerId) < Infinity, 'one sequencer')
+      const winner = relayInternals(a).table.sequencerOf(name)?.relay === a.peerId ? onA : onB
       const box = collect(await winner.subscribe(name, { fromSeq: 1 }))
-      await waitFor(() => box.length >= 6, 'all six acknowledged messages in the winner\'s stream', 15_000).catch(e => { throw new Error(`${(e as Error).message}; got ${box.map(m => `${m.seq}:${str(m.data)}`).join(' ')}; heads ${[a, b].map(r => r.core.multicast.sequencer(name)?.head).join(',')}`) })
+      await waitFor(() => box.length >= 6, 'all six acknowledged messages in the winner\'s stream', 15_000).catch(e => { throw new Error(`${(e as Error).message}; got ${box.map(m => `${m.seq}:${str(m.data)}`).join(' ')}; heads ${[a, b].map(r => relayInternals(r).multicast.sequencer(name)?.head).join(',')}`) })
       expect(box.map(m => str(m.data)).sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2'])
       expect(box.map(m => m.seq)).toEqual([1, 2, 3, 4, 5, 6])
     } finally {

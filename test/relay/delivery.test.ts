@@ -7,6 +7,7 @@ import { line, star, agent, collect, routed, waitFor, stopAll, text, str } from 
 import type { Relay } from '../../src/p2p/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import { agentInternals } from '../../src/agent/agent.js'
+import { relayInternals } from '../../src/p2p/relay-node.js'
 
 interface Topology { name: string, build: () => Promise<Relay[]>, near: number, mid: number, far: number[] }
 
@@ -96,7 +97,7 @@ describe.each(topologies)('delivery on a $name', (topo) => {
     void (async () => { for await (const m of sub) await m.respond?.(text(str(m.data).toUpperCase())).catch(() => {}) })()
     const client = await make(topo.near, 'acme/rpc/client')
     await routed(relays, svc, 1)
-    expect(r(topo.near).core.table.distance(r(topo.far[0] as number).peerId)).toBe(2)
+    expect(relayInternals(r(topo.near)).table.distance(r(topo.far[0] as number).peerId)).toBe(2)
     const reply = await client.request(svc, text('hello'))
     expect(str(reply.data)).toBe('HELLO')
     expect(reply.source).toBe(server.name)

@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest'
 import { relay, line, agent, collect, stopAll, waitFor } from '../helpers.js'
 import type { RelayPolicy } from '../../src/relay/policy.js'
+import { relayInternals } from '../../src/p2p/relay-node.js'
 
 const org = (name: string): string => name.split('/')[0] as string
 
@@ -31,7 +32,7 @@ describe('relay policy', () => {
       const own = collect(await a.subscribe('acme/pol/news'))
       await a.publish('acme/pol/news', 'still here', { mode: 'multicast' })
       await waitFor(() => own.length === 1, 'the allowed subscription to work')
-      expect(r.core.gate.denials.get('allowSubscribe')).toBe(1)
+      expect(relayInternals(r).gate.denials.get('allowSubscribe')).toBe(1)
     } finally {
       await stopAll(a, r)
     }
@@ -48,7 +49,7 @@ describe('relay policy', () => {
       void (async () => { for await (const m of await real.subscribe('acme/svc/sum')) { served.push(m.source); await m.respond?.('real') } })()
       const malSub = await mallory.subscribe('acme/svc/sum') // subscribing is allowed: it receives multicast
       void (async () => { for await (const m of malSub) { stolen.push(m.mode); await m.respond?.('fake') } })()
-      await waitFor(() => r.core.table.localInstances('acme/svc/sum').length === 1, 'one instance')
+      await waitFor(() => relayInternals(r).table.localInstances('acme/svc/sum').length === 1, 'one instance')
       for (let i = 0; i < 20; i++) expect(new TextDecoder().decode((await client.request('acme/svc/sum', `q${i}`)).data)).toBe('real')
       expect(served).toHaveLength(20)
       await client.publish('acme/svc/sum', 'to all', { mode: 'multicast' })
@@ -69,7 +70,7 @@ describe('relay policy', () => {
       await expect(quiet.publish(asker.name, 'x')).rejects.toMatchObject({ name: 'PermissionDeniedError', message: expect.stringMatching(/quiet agents only ask/) })
       // Its replies are unicast too, and still go out.
       void (async () => { for await (const m of await quiet.subscribe('acme/pol/quiet')) await m.respond?.('answer') })()
-      await waitFor(() => r.core.table.localInstances('acme/pol/quiet').length === 1, 'the quiet service')
+      await waitFor(() => relayInternals(r).table.localInstances('acme/pol/quiet').length === 1, 'the quiet service')
       expect(new TextDecoder().decode((await asker.request('acme/pol/quiet', 'q')).data)).toBe('answer')
       expect(quiet.state).toBe('active')
     } finally {
@@ -93,10 +94,10 @@ describe('relay policy', () => {
     try {
       b.dial(a.multiaddrs[0] as string)
       a.dial(b.multiaddrs[0] as string)
-      await waitFor(() => (a.core.gate.denials.get('admitLink') ?? 0) >= 2, 'both directions refused at a')
+      await waitFor(() => (relayInternals(a).gate.denials.get('admitLink') ?? 0) >= 2, 'both directions refused at a')
       expect(a.neighbours()).toEqual([])
       expect(a.peers()).toEqual([])
-      expect(a.core.table.distance(b.peerId)).toBe(Infinity)
+      expect(relayInternals(a).table.distance(b.peerId)).toBe(Infinity)
     } finally {
       await stopAll(a, b)
     }
@@ -109,7 +110,7 @@ describe('relay policy', () => {
       await a.subscribe('acme/pol/one')
       r.configure({ policy: { allowSubscribe: () => ({ deny: 'frozen' }) }, config: { writeDeadlineMs: 1234 } })
       await expect(a.subscribe('acme/pol/two')).rejects.toMatchObject({ name: 'PermissionDeniedError', message: expect.stringMatching(/frozen/) })
-      expect(r.core.config.writeDeadlineMs).toBe(1234)
+      expect(relayInternals(r).config.writeDeadlineMs).toBe(1234)
       r.configure({ policy: {} })
       await a.subscribe('acme/pol/three')
     } finally {
@@ -123,8 +124,8 @@ describe('relay policy', () => {
     try {
       await a.subscribe('acme/public/feed')
       await a.subscribe('acme/private/feed')
-      await waitFor(() => r1!.core.table.relays().some(rr => rr.names.has('acme/public/feed')), 'the public route at r1')
-      expect(r1!.core.table.relays().some(rr => rr.names.has('acme/private/feed'))).toBe(false)
+      await waitFor(() => relayInternals(r1!).table.relays().some(rr => rr.names.has('acme/public/feed')), 'the public route at r1')
+      expect(relayInternals(r1!).table.relays().some(rr => rr.names.has('acme/private/feed'))).toBe(false)
     } finally {
       await stopAll(a, r0, r1)
     }
@@ -137,11 +138,11 @@ describe('relay policy', () => {
     try {
       await onB.subscribe('acme/peer/svc')
       a.dial(b.multiaddrs[0] as string, { kind: 'peering' })
-      await waitFor(() => a.core.linkKind(b.peerId) === 'peering', 'the peering link at a')
-      await waitFor(() => b.core.linkKind(a.peerId) != null, 'the link at b')
+      await waitFor(() => relayInternals(a).linkKind(b.peerId) === 'peering', 'the peering link at a')
+      await waitFor(() => relayInternals(b).linkKind(a.peerId) != null, 'the link at b')
       // b sees a mesh link (it was not told otherwise) and exports; a, on a peering link, imports nothing.
-      await waitFor(() => a.core.table.distance(b.peerId) < Infinity, 'b known at a as a relay')
-      expect(a.core.table.relays().every(rr => rr.names.size === 0)).toBe(true)
+      await waitFor(() => relayInternals(a).table.distance(b.peerId) < Infinity, 'b known at a as a relay')
+      expect(relayInternals(a).table.relays().every(rr => rr.names.size === 0)).toBe(true)
       expect(a.peers()).toMatchObject([{ peerId: b.peerId, kind: 'peering', linked: true }])
       await a.dropLink(b.peerId)
       expect(a.peers()).toEqual([])

@@ -9,6 +9,7 @@ import { line, relay, agent, collect, routed, waitFor, stopAll, tempDir, text, s
 import type { Relay } from '../../src/p2p/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
+import { relayInternals } from '../../src/p2p/relay-node.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
@@ -55,7 +56,7 @@ describe('resume after a drop', () => {
     cleanup.push(pub)
     // The publisher's relay uses the channel first, so it is the sequencer.
     await pub.publish(channel, text('m1'), { mode: 'multicast' })
-    await waitFor(() => r1.core.table.sequencerOf(channel)?.relay === r0.peerId && r2.core.table.sequencerOf(channel)?.relay === r0.peerId, 'the claim to spread')
+    await waitFor(() => relayInternals(r1).table.sequencerOf(channel)?.relay === r0.peerId && relayInternals(r2).table.sequencerOf(channel)?.relay === r0.peerId, 'the claim to spread')
     const statuses: AgentStatus[] = []
     const reader = await agent(r1, 'acme/resume/reader2', { relays: [r2.multiaddrs[0] as string], onStatus: s => statuses.push(s) })
     cleanup.push(reader)
@@ -67,7 +68,7 @@ describe('resume after a drop', () => {
     await r1.stop() // the reader's relay dies; r0 and r2 are cut apart too
     const r1b = await relay({ bootstrap: [r0.multiaddrs[0] as string, r2.multiaddrs[0] as string] }) // a new relay joins the line back together
     cleanup.push(r1b)
-    await waitFor(() => r0.core.table.distance(r2.peerId) < Infinity, 'r0 and r2 to see each other again')
+    await waitFor(() => relayInternals(r0).table.distance(r2.peerId) < Infinity, 'r0 and r2 to see each other again')
     await publishMany(pub, channel, 6, 12)
     await waitFor(() => reader.relay === r2.multiaddrs[0] && reader.state === 'active', 'the reader on the other relay')
     await publishMany(pub, channel, 13, 15)

@@ -6,12 +6,13 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { line, relay, agent, waitFor, stopAll, tempDir } from '../helpers.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
+import { relayInternals } from '../../src/p2p/relay-node.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 
 /** Whether `r` has a route to a subscriber of `name` (a sequencer's claim alone is not one). */
-const knows = (r: Relay, name: string): boolean => r.core.table.relays().some(o => (o.names.get(name)?.instances.length ?? 0) > 0)
+const knows = (r: Relay, name: string): boolean => relayInternals(r).table.relays().some(o => (o.names.get(name)?.instances.length ?? 0) > 0)
 
 describe('routes on real relays', () => {
   it('a subscription spreads over several hops and stops at the hop limit', async () => {
@@ -28,7 +29,7 @@ describe('routes on real relays', () => {
     // Three links away is past the limit: it must not arrive, even after several refreshes.
     await new Promise(resolve => setTimeout(resolve, 1000))
     expect(knows(relays[3]!, 'acme/routes/topic')).toBe(false)
-    expect(relays[3]!.core.table.distance(relays[0]!.peerId)).toBe(Infinity)
+    expect(relayInternals(relays[3]!).table.distance(relays[0]!.peerId)).toBe(Infinity)
   })
 
   it('an agent that leaves has its routes withdrawn everywhere', async () => {
@@ -54,13 +55,13 @@ describe('routes on real relays', () => {
     const leafId = leaf.peerId
     await a.close()
     await leaf.stop()
-    await waitFor(() => other.core.table.distance(leafId) === Infinity, 'the dead relay\'s routes to go')
+    await waitFor(() => relayInternals(other).table.distance(leafId) === Infinity, 'the dead relay\'s routes to go')
     const again = await relay({ dataDir: dir.path }) // redials the hub from its peer store
     cleanup.push(again)
     const b = await agent(again, 'acme/routes/resident')
     cleanup.push(b)
     await b.subscribe('acme/routes/back')
-    await waitFor(() => other.core.table.distance(again.peerId) < Infinity && knows(other, 'acme/routes/back'), 'routes to come back')
+    await waitFor(() => relayInternals(other).table.distance(again.peerId) < Infinity && knows(other, 'acme/routes/back'), 'routes to come back')
     expect(again.peerId).toBe(leafId)
   })
 
@@ -70,12 +71,12 @@ describe('routes on real relays', () => {
     const [r0, r1] = relays as [Relay, Relay]
     const owner = await agent(r0, 'acme/routes/owner')
     await owner.publish('acme/routes/orphan', new Uint8Array(1), { mode: 'multicast' }) // r0 sequences it
-    await waitFor(() => r1.core.table.sequencerOf('acme/routes/orphan')?.relay === r0.peerId, 'the claim to spread')
+    await waitFor(() => relayInternals(r1).table.sequencerOf('acme/routes/orphan')?.relay === r0.peerId, 'the claim to spread')
     await owner.close()
     await r0.stop()
     const late = await agent(r1, 'acme/routes/late')
     cleanup.push(late)
     await expect(late.subscribe('acme/routes/orphan')).rejects.toMatchObject({ name: expect.stringMatching(/UnavailableError|TimeoutError|NoRouteError/) })
-    expect(r1.core.table.localInstances('acme/routes/orphan')).toEqual([])
+    expect(relayInternals(r1).table.localInstances('acme/routes/orphan')).toEqual([])
   })
 })
