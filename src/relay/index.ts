@@ -1,0 +1,30 @@
+/**
+ * The relay's data plane as plain logic, free of any transport: `RelayCore` is told what
+ * arrived (an agent's envelope, a link frame, a multicast batch, a link going up or
+ * down) and acts through `RelayIO` and each session's `AgentPort` (./types.ts). The real
+ * engine (src/p2p/relay-node.ts) drives it with libp2p; the simulations drive the same
+ * logic on simulated time.
+ *
+ * - ./forwarding-table.ts: routes learnt from flooded announcements, sequencer claims;
+ * - ./route-exchange.ts: links, our own announcement, import and export per link;
+ * - ./multicast-plane.ts: the sequencers this relay runs and the ordered stream per name;
+ * - ./submissions-in-flight.ts: resends of submissions nobody answered;
+ * - ./archive-fetch.ts: fetching archived messages from another relay;
+ * - ./policy.ts, ./relay-gate.ts: the policy seam, asked in one place.
+ *
+ * ```ts
+ * const core = new RelayCore({ peerId, store, io, clock: systemClock, policy: { allowSubscribe: () => true } })
+ * await core.start()
+ * core.attachAgent(name, port)
+ * core.fromAgent(name, envelope)
+ * ```
+ */
+export { RelayCore } from './relay-core.js'
+export type { RelayCoreInit, AgentRecord } from './relay-core.js'
+export type { RelayIO, AgentPort, RelayConfig } from './types.js'
+export { DEFAULT_RELAY_CONFIG } from './types.js'
+export type { RelayPolicy, PolicyVerdict, LinkKind } from './policy.js'
+export { RelayGate } from './relay-gate.js'
+export { ForwardingTable } from './forwarding-table.js'
+export { systemClock } from './clock.js'
+export type { Clock } from './clock.js'
