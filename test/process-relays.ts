@@ -1,10 +1,10 @@
 /** Relays in their own processes (test/fixtures/relay-process.ts), to kill with SIGKILL and restart. */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { RelayOptions } from '../src/p2p/relay-node.js'
 import { FAST } from './helpers.js'
+import { freePort } from './cli/spawn.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 
@@ -16,17 +16,6 @@ export interface ProcessRelay {
   exited: Promise<number | null>
 }
 
-/** A free TCP port on 127.0.0.1 (so a relay can be restarted on the port it had). */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => { resolve(port) })
-    })
-  })
-}
 
 /** Starts a relay process with the fast test timings; resolves once it listens. */
 export async function startRelayProcess (opts: RelayOptions & { port?: number } = {}): Promise<ProcessRelay> {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { relay, tempDir, waitFor } from '../helpers.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
-import { freePort, hostPort, killChildren, root, run, start } from './spawn.js'
+import { freePort, hostPort, killChildren, root, run, start, subscriber } from './spawn.js'
 
 const exec = promisify(execFile)
 const lines = (s: string): string[] => s.split('\n').filter(l => l !== '')
@@ -28,11 +28,8 @@ afterAll(async () => {
 })
 
 /** A subscriber process, waited on until it is subscribed. */
-async function subscriber (...a: string[]): Promise<ReturnType<typeof start>> {
-  const sub = start('sub', '--relay', at, ...a)
-  await waitFor(() => sub.err.some(l => l.startsWith('subscribed to ')) || sub.child.exitCode != null, 'the subscription', 60_000)
-  if (sub.child.exitCode != null) throw new Error(`sub exited: ${JSON.stringify(sub.err)}`)
-  return sub
+async function subscribed (...a: string[]): Promise<ReturnType<typeof start>> {
+  return (await subscriber(at, ...a)).sub
 }
 
 async function finished (sub: ReturnType<typeof start>, what: string): Promise<void> {
@@ -51,7 +48,7 @@ describe('slim-mesh command line: what a NATS user expects', () => {
   }, 180_000)
 
   it('sub prints [NAME #SEQ request from SOURCE] TEXT per message', async () => {
-    const sub = await subscriber('acme/parity/lines', '--echo', '--count', '3')
+    const sub = await subscribed('acme/parity/lines', '--echo', '--count', '3')
     const reply = await run(['request', '--relay', at, 'acme/parity/lines', 'hi'])
     expect(reply).toMatchObject({ code: 0, stdout: 'hi\n' })
     const multi = await run(['pub', '--relay', at, 'acme/parity/lines', 'to all', '--mode', 'multicast'])
@@ -69,7 +66,7 @@ describe('slim-mesh command line: what a NATS user expects', () => {
     await using dir = await tempDir()
     const file = join(dir.path, 'message.txt')
     await writeFile(file, 'from a file')
-    const sub = await subscriber('acme/parity/json', '--json', '--count', '3')
+    const sub = await subscribed('acme/parity/json', '--json', '--count', '3')
     const fromStdin = await run(['pub', '--relay', at, 'acme/parity/json', '-', '--mode', 'multicast'], { input: 'from stdin' })
     expect(fromStdin).toMatchObject({ code: 0, stdout: 'published, seq 1\n' })
     const fromFile = await run(['pub', '--relay', at, 'acme/parity/json', '--file', file, '--mode', 'multicast'])

@@ -56,6 +56,22 @@ export async function run (a: string[], options: { input?: string | Uint8Array, 
   return { code, stdout, stderr, ms: Date.now() - t0 }
 }
 
+/**
+ * A `sub` process, waited on until it is subscribed; with the full name it printed
+ * (`subscribed to NAME as AGENT`).
+ */
+export async function subscriber (relayAddr: string, ...a: string[]): Promise<{ sub: Running, name: string }> {
+  const sub = start('sub', '--relay', relayAddr, ...a)
+  const started = Date.now()
+  while (!sub.err.some(l => l.startsWith('subscribed to ')) && sub.child.exitCode == null) {
+    if (Date.now() - started > 60_000) throw new Error(`sub did not subscribe in 60 s: ${JSON.stringify(sub.err)}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  if (sub.child.exitCode != null) throw new Error(`sub exited: ${JSON.stringify(sub.err)}`)
+  const line = sub.err.find(l => l.startsWith('subscribed to ')) ?? ''
+  return { sub, name: line.slice(line.lastIndexOf(' as ') + 4) }
+}
+
 /** Ends every child still running (for afterAll). */
 export function killChildren (): void {
   for (const c of children) if (c.exitCode == null && c.signalCode == null) c.kill('SIGTERM')

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { relay, waitFor } from '../helpers.js'
 import type { Relay } from '../../src/p2p/relay-node.js'
-import { hostPort, killChildren, run, start } from './spawn.js'
+import { hostPort, killChildren, run, subscriber } from './spawn.js'
 
 let r: Relay
 let at: string
@@ -19,16 +19,11 @@ afterAll(async () => {
   await r.stop()
 })
 
-async function subscriber (...a: string[]): Promise<{ sub: ReturnType<typeof start>, name: string }> {
-  const sub = start('sub', '--relay', at, ...a)
-  await waitFor(() => sub.err.some(l => l.startsWith('subscribed to ')) || sub.child.exitCode != null, 'the subscription', 60_000)
-  const line = sub.err.find(l => l.startsWith('subscribed to ')) ?? ''
-  return { sub, name: line.slice(line.lastIndexOf(' as ') + 4) }
-}
+const subscribe = async (...a: string[]): ReturnType<typeof subscriber> => await subscriber(at, ...a)
 
 describe('slim-mesh pub to an agent\'s full name', () => {
   it('fails with NoRouteError in one line when the agent has no inbox open', async () => {
-    const { sub, name } = await subscriber('acme/uni-cli/topic')
+    const { sub, name } = await subscribe('acme/uni-cli/topic')
     expect(name).toMatch(/^slim-mesh\/cli\/sub\/[a-z2-7]+$/)
     const res = await run(['pub', '--relay', at, name, 'hi'])
     expect(res.code).toBe(1)
@@ -39,7 +34,7 @@ describe('slim-mesh pub to an agent\'s full name', () => {
   }, 120_000)
 
   it('reaches `sub --inbox`, which prints it with the agent\'s own name', async () => {
-    const { sub, name } = await subscriber('acme/uni-cli/topic', '--inbox', '--count', '1')
+    const { sub, name } = await subscribe('acme/uni-cli/topic', '--inbox', '--count', '1')
     const res = await run(['pub', '--relay', at, name, 'hello inbox'])
     expect(res).toMatchObject({ code: 0, stdout: 'published\n' })
     await waitFor(() => sub.out.length > 0, 'the message at the subscriber', 30_000)
