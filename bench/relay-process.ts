@@ -5,7 +5,7 @@
  */
 import '../src/polyfill.js'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createRelay } from '../src/p2p/relay-node.js'
+import { createRelay } from '../src/node/relay-node.js'
 
 const bootstrap = process.argv.slice(2)
 const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap })

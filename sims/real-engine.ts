@@ -15,14 +15,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import { createRelay } from '../src/p2p/relay-node.js'
-import type { Relay, RelayOptions } from '../src/p2p/relay-node.js'
+import { createRelay } from '../src/node/relay-node.js'
+import type { Relay, RelayOptions } from '../src/node/relay-node.js'
 import { agentInternals, connectAgent } from '../src/agent/agent.js'
 import type { Agent } from '../src/agent/agent.js'
 import type { Subscription } from '../src/agent/subscription.js'
 import { UnsupportedFaultError } from './engine.js'
 import type { AgentSpec, DeliveredMessage, Engine, EngineAgent, EngineStartOptions, FaultKind, LinkQuality, ModeName } from './engine.js'
-import { relayInternals } from '../src/p2p/relay-node.js'
+import { relayInternals } from '../src/node/relay-node.js'
 
 /** Fast routing and session timings, as the multi-relay tests use. */
 const FAST: Pick<RelayOptions, 'config' | 'timings'> = {

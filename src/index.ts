@@ -11,10 +11,10 @@
 import './polyfill.js'
 
 // Relays
-export { createRelay } from './p2p/relay-node.js'
-export type { RelayPeer } from './p2p/relay-node.js'
+export { createRelay } from './node/relay-node.js'
+export type { RelayPeer } from './node/relay-node.js'
 export type { RelayPolicy, PolicyVerdict, LinkKind, SessionRequest, NameRequest, PublishRequest, RouteRequest } from './relay/policy.js'
-export type { Relay, RelayOptions, TransitionEvent } from './p2p/relay-node.js'
+export type { Relay, RelayOptions, TransitionEvent } from './node/relay-node.js'
 export type { RelayConfig } from './relay/types.js'
 
 // Logging: silent unless configured (or DEBUG names a component)

@@ -2,13 +2,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createRelay } from '../src/p2p/relay-node.js'
-import type { Relay, RelayOptions } from '../src/p2p/relay-node.js'
+import { createRelay } from '../src/node/relay-node.js'
+import type { Relay, RelayOptions } from '../src/node/relay-node.js'
 import { connectAgent } from '../src/agent/agent.js'
 import type { Agent, ConnectAgentOptions } from '../src/agent/agent.js'
 import type { Message } from '../src/agent/message.js'
 import type { Subscription } from '../src/agent/subscription.js'
-import { relayInternals } from '../src/p2p/relay-node.js'
+import { relayInternals } from '../src/node/relay-node.js'
 
 export const FAST: Partial<RelayOptions> = {
   config: { announceIntervalMs: 300, routeTtlMs: 1500, requestTimeoutMs: 3000, gapWaitMs: 30, tailCheckMs: 100, claimSettleMs: 150 },

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { RelayOptions } from '../src/p2p/relay-node.js'
+import type { RelayOptions } from '../src/node/relay-node.js'
 import { FAST } from './helpers.js'
 import { freePort } from './cli/spawn.js'
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createActor, fromPromise } from 'xstate'
-import { stateName, transitionInspector } from './inspection.js'
+import { stateName, transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { multiaddr } from '@multiformats/multiaddr'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'

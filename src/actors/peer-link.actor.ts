@@ -4,7 +4,7 @@
  * writer and one reader and nobody has to agree who dialled whom.
  */
 import { createActor, fromPromise } from 'xstate'
-import { stateName, transitionInspector } from './inspection.js'
+import { stateName, transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import type { PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'

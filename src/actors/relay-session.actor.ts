@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createActor, fromPromise } from 'xstate'
-import { stateName, transitionInspector } from './inspection.js'
+import { stateName, transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PublicKey, Stream } from '@libp2p/interface'

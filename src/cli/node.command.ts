@@ -6,7 +6,7 @@
 import { InvalidArgumentError, Option } from 'commander'
 import type { Command } from 'commander'
 import { stringify as toYaml } from 'yaml'
-import { createRelay, DEFAULT_TIMINGS } from '../p2p/relay-node.js'
+import { createRelay, DEFAULT_TIMINGS } from '../node/relay-node.js'
 import { TRANSPORTS } from '../p2p/libp2p-node.js'
 import type { TransportName } from '../p2p/libp2p-node.js'
 import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'

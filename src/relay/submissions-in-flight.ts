@@ -20,7 +20,7 @@ import { idKey } from './dedup-window.js'
 import type { Clock } from './clock.js'
 import type { RelayConfig } from './types.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
-import type { SequencerAck } from '../actors/sequencer.actor.js'
+import type { SequencerAck } from './sequencer.actor.js'
 
 interface InFlight {
   env: Envelope

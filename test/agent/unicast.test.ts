@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { line, relay, agent, collect, stopAll, waitFor, text, str } from '../helpers.js'
-import { relayInternals } from '../../src/p2p/relay-node.js'
+import { relayInternals } from '../../src/node/relay-node.js'
 
 describe('unicast to an agent', () => {
   it('is refused with NoRouteError, not acknowledged, when the agent reads neither its inbox nor its service', async () => {

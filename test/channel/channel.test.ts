@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { agent, line, stopAll, text, waitFor } from '../helpers.js'
 import type { Agent } from '../../src/agent/agent.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { hex, read, statuses, addAndJoin } from './channel-helpers.js'
 
 const CH = 'acme/research/summarizer'

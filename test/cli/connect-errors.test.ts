@@ -19,7 +19,7 @@ import { FrameStream } from '../../src/p2p/frame-stream.js'
 import { decodeSessionFrame, encodeSessionFrame } from '../../src/wire/codec.js'
 import type { SessionFrame } from '../../src/wire/envelope.pb.js'
 import { relay, str, text } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { freePort, hostPort } from './spawn.js'
 
 /** A libp2p node on 127.0.0.1 that does what `setup` says with session streams. */

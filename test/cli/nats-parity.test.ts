@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { relay, tempDir, waitFor } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { freePort, hostPort, killChildren, root, run, start, subscriber } from './spawn.js'
 
 const exec = promisify(execFile)

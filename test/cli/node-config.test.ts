@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_NODE_SETTINGS, ENV_VARS, loadNodeSettings, parseConfigText, settingsFromEnv } from '../../src/cli/node-config.js'
 import { DEFAULT_RELAY_CONFIG } from '../../src/relay/types.js'
-import { DEFAULT_TIMINGS } from '../../src/p2p/relay-node.js'
+import { DEFAULT_TIMINGS } from '../../src/node/relay-node.js'
 
 const dirs: string[] = []
 afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }) })

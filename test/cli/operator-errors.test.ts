@@ -13,7 +13,7 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { relay, waitFor } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { freePort, hostPort, killChildren, run, start } from './spawn.js'
 
 async function listen (srv: Server | http.Server): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { relay, waitFor } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { hostPort, killChildren, run, subscriber } from './spawn.js'
 
 let r: Relay

@@ -7,8 +7,8 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createRelay } from '../../src/p2p/relay-node.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import { createRelay } from '../../src/node/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { listenError } from '../../src/p2p/libp2p-node.js'
 
 const relays: Relay[] = []

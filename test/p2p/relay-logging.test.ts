@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest'
 import { configureLogging } from '../../src/logger.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { agent, line, relay, stopAll, text, waitFor } from '../helpers.js'
 import { rawSession } from '../relay/raw-session.js'
 

@@ -5,7 +5,7 @@
  * transport is not enabled is one typed line before anything listens.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import { transportOf } from '../../src/p2p/libp2p-node.js'
 import { agent, collect, relay, routed, stopAll, str, text, waitFor } from '../helpers.js'
 

@@ -4,9 +4,9 @@
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest'
 import { line, agent, collect, waitFor, stopAll, text, str } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
-import { relayInternals } from '../../src/p2p/relay-node.js'
+import { relayInternals } from '../../src/node/relay-node.js'
 
 let relays: Relay[] = []
 let pub: Agent

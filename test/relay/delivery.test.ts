@@ -4,10 +4,10 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { line, star, agent, collect, routed, waitFor, stopAll, text, str } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import { agentInternals } from '../../src/agent/agent.js'
-import { relayInternals } from '../../src/p2p/relay-node.js'
+import { relayInternals } from '../../src/node/relay-node.js'
 
 interface Topology { name: string, build: () => Promise<Relay[]>, near: number, mid: number, far: number[] }
 

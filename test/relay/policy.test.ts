@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest'
 import { relay, line, agent, collect, stopAll, waitFor } from '../helpers.js'
 import type { RelayPolicy } from '../../src/relay/policy.js'
-import { relayInternals } from '../../src/p2p/relay-node.js'
+import { relayInternals } from '../../src/node/relay-node.js'
 
 const org = (name: string): string => name.split('/')[0] as string
 

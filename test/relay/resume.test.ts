@@ -6,10 +6,10 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { line, relay, agent, collect, routed, waitFor, stopAll, tempDir, text, str } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
-import { relayInternals } from '../../src/p2p/relay-node.js'
+import { relayInternals } from '../../src/node/relay-node.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })

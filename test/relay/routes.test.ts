@@ -5,8 +5,8 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { line, relay, agent, waitFor, stopAll, tempDir } from '../helpers.js'
-import type { Relay } from '../../src/p2p/relay-node.js'
-import { relayInternals } from '../../src/p2p/relay-node.js'
+import type { Relay } from '../../src/node/relay-node.js'
+import { relayInternals } from '../../src/node/relay-node.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })

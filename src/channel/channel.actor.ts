@@ -8,7 +8,7 @@ import { createActor, fromPromise } from 'xstate'
 import type { Actor } from 'xstate'
 import { channelMachine } from '../machines/channel.machine.js'
 import type { ChannelEvent, ChannelInput, CommitKind, SubmitCommitOutput } from '../machines/channel.machine.js'
-import { ChannelClosedError, CommitFailedError } from '../channel/errors.js'
+import { ChannelClosedError, CommitFailedError } from './errors.js'
 
 export interface ChannelActorEffects {
   /** Builds and sends the current commit; resolves when acked and applied; rejects with `{ stale: true, epoch }` on a stale-epoch nack. */

@@ -10,15 +10,15 @@
  * holds across a relay restart too.
  */
 import { createActor } from 'xstate'
-import { transitionInspector } from './inspection.js'
+import { transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
-import { DedupWindow, idKey } from '../relay/dedup-window.js'
+import { DedupWindow, idKey } from './dedup-window.js'
 import type { Store } from '../store/store.js'
-import type { Clock } from '../relay/clock.js'
+import type { Clock } from './clock.js'
 
 export interface SequencerAck {
   messageId: Envelope['messageId']
