@@ -288,7 +288,7 @@ export class RelayCore {
   }
 
   private toSequencer (env: Envelope, origin: SequencerOrigin): void {
-    const relay = this.multicast.sequencerOf(env.destination)
+    const relay = this.multicast.sequencerOrClaim(env.destination)
     let congested: Promise<void> | undefined
     if (relay === this.self) {
       this.multicast.submitLocal(env, origin)
@@ -306,7 +306,7 @@ export class RelayCore {
 
   /** A submission that got no answer, sent again toward the name's sequencer now. */
   private resubmit (env: Envelope, origin: SequencerOrigin): void {
-    const relay = this.multicast.sequencerOf(env.destination)
+    const relay = this.multicast.sequencerOrClaim(env.destination)
     if (relay === this.self) this.multicast.submitLocal(env, origin)
     else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
   }
@@ -447,7 +447,7 @@ export class RelayCore {
       const env = r.envelope
       const origin = { relay: r.from, agent: env.source }
       if (env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)) {
-        const seq = this.multicast.sequencerOf(env.destination)
+        const seq = this.multicast.sequencerOrClaim(env.destination)
         if (seq === this.self) this.multicast.submitLocal(env, origin)
         else this.route({ to: seq, from: r.from, hopLimit: r.hopLimit, envelope: env, instance: '' })
       } else {

@@ -1,0 +1,44 @@
+/**
+ * What multicast at one relay (the sequencer registry and the ordered streams) needs
+ * from the relay around it, and one agent's subscription as multicast sees it.
+ */
+import type { Envelope, FetchReply } from '../wire/envelope.pb.js'
+import type { SequencerAck } from './sequencer.actor.js'
+import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import type { ForwardingTable } from './forwarding-table.js'
+import type { Clock } from './clock.js'
+import type { Store } from '../store/store.js'
+import type { AgentPort, RelayConfig, RelayIO } from './types.js'
+import type { Logger } from '../logger.js'
+
+/** One agent's subscription to a name, at this relay. */
+export interface LocalSub {
+  agent: string
+  name: string
+  /** The next sequence number this subscription is owed. */
+  nextSeq: number
+  replaying: boolean
+  closed: boolean
+  port: () => AgentPort | undefined
+}
+
+export interface MulticastHost {
+  self: string
+  store: Store
+  clock: Clock
+  table: ForwardingTable
+  io: RelayIO
+  config: RelayConfig
+  fetch: (relay: string, name: string, fromSeq: number, limit: number) => Promise<FetchReply>
+  ackOrigin: (origin: SequencerOrigin, ack: SequencerAck) => void
+  /** Sends a submission on to the sequencer relay `relay` (`handover`: one this relay sequenced under a lost claim, retried until the winner has it). */
+  forward: (relay: string, env: Envelope, origin: SequencerOrigin, handover?: boolean) => void
+  /**
+   * Resolves once `port` can take more; a port that stays backed up past the write
+   * deadline is cut as a slow consumer (and the promise resolves then too).
+   */
+  writable: (port: AgentPort, agent: string) => Promise<void>
+  routesChanged: () => void
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+  log: Logger
+}
