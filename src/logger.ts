@@ -147,7 +147,7 @@ export function textLine (json: string): string {
   try {
     o = JSON.parse(json) as Record<string, unknown>
   } catch {
-    return json
+    return json // not a pino line (a stray write): shown as it came
   }
   const level = typeof o.level === 'string' ? o.level.toUpperCase() : LABEL[o.level as number] ?? String(o.level)
   let line = `${String(o.time ?? '')} ${level.padEnd(5)} ${String(o.component ?? '-')} ${String(o.msg ?? '')}`

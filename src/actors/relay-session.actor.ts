@@ -7,10 +7,10 @@ import { createActor, fromPromise } from 'xstate'
 import { stateName, transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import type { PublicKey, Stream } from '@libp2p/interface'
+import type { PublicKey } from '@libp2p/interface'
 import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import type { RelaySessionEvent } from '../machines/relay-session.machine.js'
-import { FrameStream } from '../p2p/frame-stream.js'
+import type { FrameTransport, OpenFrames } from '../wire/frame-transport.js'
 import { checkEnvelope, decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
 import { MAX_MESSAGE_ID_BYTES, MAX_NAME_BYTES } from '../wire/constants.js'
 import { MessageType, SessionFrame } from '../wire/envelope.pb.js'
@@ -23,7 +23,7 @@ import { sessionProofPayload } from './session-proof.js'
 import type { RelayCore } from '../relay/relay-core.js'
 import type { AgentPort } from '../relay/types.js'
 import type { Clock } from '../relay/clock.js'
-import { AuthenticationError } from '../relay/errors.js'
+import { AuthenticationError, SessionClosedError, SessionFaultError } from '../relay/errors.js'
 import type { Logger } from '../logger.js'
 
 type Item = { message: Envelope } | { ack: Partial<Ack> }
@@ -36,7 +36,8 @@ export interface RelaySessionTimings {
 }
 
 export interface RelaySessionInit {
-  stream: Stream
+  /** The accepted session stream, as frames (`libp2pFrames(stream)` for libp2p). */
+  frames: OpenFrames
   core: RelayCore
   relayPeerId: string
   clock: Clock
@@ -49,7 +50,7 @@ export interface RelaySessionInit {
 
 export class RelaySessionActor implements AgentPort {
   private readonly init: RelaySessionInit
-  private readonly frames: FrameStream<SessionFrame, Item>
+  private readonly frames: FrameTransport<Item>
   private readonly actor: Actor<typeof relaySessionMachine>
   private nonce?: Uint8Array<ArrayBuffer>
   private key?: PublicKey
@@ -61,14 +62,14 @@ export class RelaySessionActor implements AgentPort {
 
   constructor (init: RelaySessionInit) {
     this.init = init
-    this.frames = new FrameStream<SessionFrame, Item>({
-      stream: init.stream,
+    this.frames = init.frames<SessionFrame, Item>({
       decode: (bytes) => decodeSessionFrame(bytes, { checkMessages: false }),
       encodeBatch: (items) => encodeSessionFrame({
         messages: items.flatMap(i => 'message' in i ? [i.message] : []),
         acks: items.flatMap(i => 'ack' in i ? [i.ack as Ack] : [])
       }),
-      sizeOf: (i) => 'message' in i ? i.message.payload.byteLength + 160 : 48,
+      sizeOf: (i) => 'message' in i ? i.message.payload.byteLength + 160 : 48
+    }, {
       onFrame: (f) => { this.onFrame(f) },
       onInvalid: (err) => { this.tell({ type: 'frame.invalid', code: codeOf(err), reason: err.message }) },
       onClose: () => { this.tell({ type: 'stream.closed' }) }
@@ -100,7 +101,7 @@ export class RelaySessionActor implements AgentPort {
         releaseStream: ({ event }) => {
           if (this.attached) init.log.info({ agent: this.name, session: this.id, reason: closeReason(event) }, 'agent session closed')
           if (this.name != null && init.registry.get(this.name) === this) init.registry.delete(this.name)
-          if (this.frames.isOpen) void this.frames.close().finally(() => { this.frames.abort(new Error('session closed')) })
+          if (this.frames.isOpen) void this.frames.close().finally(() => { this.frames.abort(new SessionClosedError('session closed')) })
         }
       }
     })
@@ -229,7 +230,7 @@ export class RelaySessionActor implements AgentPort {
   private faultAndCut (code: number, reason: string): void {
     this.init.log.warn({ agent: this.name, session: this.id, code, reason }, 'session cut')
     this.frames.sendFrame(encodeSessionFrame({ fault: { code, reason, fatal: true } }))
-    void this.frames.close().finally(() => { this.frames.abort(new Error(reason)) })
+    void this.frames.close().finally(() => { this.frames.abort(new SessionFaultError(reason)) })
   }
 
   // ---- AgentPort ----
@@ -245,8 +246,8 @@ export class RelaySessionActor implements AgentPort {
 
   private pauses = 0
   pauseUntil (until: Promise<void>): void {
-    if (this.pauses++ === 0) this.init.stream.pause()
-    void until.finally(() => { if (--this.pauses === 0 && this.init.stream.status === 'open') this.init.stream.resume() })
+    if (this.pauses++ === 0) this.frames.pauseReading()
+    void until.finally(() => { if (--this.pauses === 0) this.frames.resumeReading() })
   }
 }
 

@@ -14,10 +14,18 @@ export function chartsBlock (): string {
   return `${BEGIN}\n\n${parts.join('\n\n')}\n\n${END}`
 }
 
+/** A document `chart --update` cannot update: it has no block to put the charts in. */
+export class ChartsBlockMissingError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ChartsBlockMissingError'
+  }
+}
+
 /** The document with its charts block replaced by the current one. */
 export function withCurrentCharts (doc: string): string {
   const start = doc.indexOf(BEGIN)
   const end = doc.indexOf(END)
-  if (start < 0 || end < start) throw new Error(`the document has no ${BEGIN} ... ${END} block`)
+  if (start < 0 || end < start) throw new ChartsBlockMissingError(`the document has no ${BEGIN} ... ${END} block`)
   return doc.slice(0, start) + chartsBlock() + doc.slice(end + END.length)
 }

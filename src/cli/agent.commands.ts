@@ -14,6 +14,7 @@ import type { Message } from '../agent/message.js'
 import { toMultiaddr } from '../names/address.js'
 import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
 import { PayloadTooLargeError } from '../wire/errors.js'
+import { UsageError } from './errors.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -53,13 +54,13 @@ async function connect (opts: AgentOptions): Promise<Agent> {
 
 /** The payload of `pub`: the text argument, stdin for `-`, or `--file`; at most MAX_PAYLOAD_BYTES. */
 async function readPayload (text: string | undefined, file: string | undefined): Promise<Uint8Array> {
-  if (text != null && file != null) throw new Error(`give the message once: as TEXT, as - (stdin) or with --file, not both "${text}" and --file ${file}`)
+  if (text != null && file != null) throw new UsageError(`give the message once: as TEXT, as - (stdin) or with --file, not both "${text}" and --file ${file}`)
   if (file != null) {
     let fh
     try {
       fh = await open(file)
     } catch (err) {
-      throw new Error(`cannot read --file ${file}: ${(err as Error).message}`, { cause: err })
+      throw new UsageError(`cannot read --file ${file}: ${(err as Error).message}`, { cause: err })
     }
     try {
       const size = (await fh.stat()).size
@@ -69,7 +70,7 @@ async function readPayload (text: string | undefined, file: string | undefined):
       await fh.close()
     }
   }
-  if (text == null) throw new Error('pub needs the message: TEXT, - to read it from stdin, or --file PATH')
+  if (text == null) throw new UsageError('pub needs the message: TEXT, - to read it from stdin, or --file PATH')
   if (text !== '-') {
     const data = enc.encode(text)
     if (data.byteLength > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`the message is ${data.byteLength} bytes, over the ${LIMIT} limit of one message`)

@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import { MACHINES } from '../charts/machines.js'
 import { chartOf, toMermaid } from '../charts/chart.js'
 import { withCurrentCharts } from '../charts/architecture-doc.js'
+import { UsageError } from './errors.js'
 
 export function registerChartCommand (program: Command): void {
   program.command('chart')
@@ -19,7 +20,7 @@ export function registerChartCommand (program: Command): void {
         return
       }
       const chosen = name == null ? MACHINES : MACHINES.filter(m => m.name === name)
-      if (chosen.length === 0) throw new Error(`no machine named "${name ?? ''}"; known: ${MACHINES.map(m => m.name).join(', ')}`)
+      if (chosen.length === 0) throw new UsageError(`no machine named "${name ?? ''}"; known: ${MACHINES.map(m => m.name).join(', ')}`)
       if (opts.format === 'json') {
         const out = chosen.map(m => ({ name: m.name, summary: m.summary, ...chartOf(m.machine) }))
         console.log(JSON.stringify(name == null ? out : out[0], null, 2))

@@ -13,6 +13,7 @@
  * `connectAgent` hears about it at once); once established, failures reconnect.
  */
 import { assign, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
 
 export interface AgentSessionContext {
   relays: string[]
@@ -49,8 +50,8 @@ export const agentSessionMachine = setup({
     BACKOFF: ({ context }) => Math.min(100 * 2 ** Math.max(0, context.attempt - 1), 5_000)
   },
   actors: {
-    connect: fromPromise<void, { relay: string }>(async () => { throw new Error('connect is given by the agent session actor') }),
-    handshake: fromPromise<void>(async () => { throw new Error('handshake is given by the agent session actor') }),
+    connect: fromPromise<void, { relay: string }>(async () => { throw new ActorNotProvidedError('connect', 'agent session actor') }),
+    handshake: fromPromise<void>(async () => { throw new ActorNotProvidedError('handshake', 'agent session actor') }),
     sendClose: fromPromise<void>(async () => {})
   },
   guards: {

@@ -10,6 +10,7 @@
  * closed: final, when this relay stops or the peer is removed.
  */
 import { assign, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
 
 export interface PeerLinkContext {
   peer: string
@@ -36,8 +37,8 @@ export const peerLinkMachine = setup({
     BACKOFF: ({ context }) => Math.min(200 * 2 ** Math.max(0, context.attempt - 1), 10_000)
   },
   actors: {
-    openLink: fromPromise<void, { peer: string }>(async () => { throw new Error('openLink is given by the peer link actor') }),
-    probe: fromPromise<void, { peer: string }>(async () => { throw new Error('probe is given by the peer link actor') })
+    openLink: fromPromise<void, { peer: string }>(async () => { throw new ActorNotProvidedError('openLink', 'peer link actor') }),
+    probe: fromPromise<void, { peer: string }>(async () => { throw new ActorNotProvidedError('probe', 'peer link actor') })
   },
   guards: {
     isDialable: ({ context }) => context.dialable,

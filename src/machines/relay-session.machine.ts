@@ -14,6 +14,7 @@
  *   routes are withdrawn); a protocol breaker is told why and cut off at once.
  */
 import { assign, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
 
 export interface RelaySessionContext {
   name?: string
@@ -42,7 +43,7 @@ export const relaySessionMachine = setup({
   },
   actors: {
     // Given by the actor: checks the signature over the nonce and the name's instance id.
-    verifyAuth: fromPromise<{ name: string }>(async () => { throw new Error('verifyAuth is given by the relay session actor') })
+    verifyAuth: fromPromise<{ name: string }>(async () => { throw new ActorNotProvidedError('verifyAuth', 'relay session actor') })
   },
   guards: {
     hasHello: ({ context }) => context.name != null

@@ -11,6 +11,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
 import { createRelayLibp2p } from '../p2p/libp2p-node.js'
+import { libp2pFrames } from '../p2p/frame-stream.js'
+import { PermissionDeniedError } from '../relay/errors.js'
 import type { RelayLibp2p, TransportName } from '../p2p/libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
 import type { RelayConfig } from '../relay/types.js'
@@ -223,7 +225,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
           const known = node.getConnections(peer).map(c => c.remoteAddr.toString())
           const announced = core.table.addrsOf(p)
           const keep = announced.length > 0 ? announced : addrs.map(String)
-          if (keep.length > 0 || known.length > 0) void store.put(`peer/${p}`, new TextEncoder().encode(JSON.stringify(keep))).catch(() => {})
+          if (keep.length > 0 || known.length > 0) void store.put(`peer/${p}`, new TextEncoder().encode(JSON.stringify(keep))).catch(err => { log('saving the address of %s: %s', p, (err as Error).message) })
         }
       })
       links.set(id, link)
@@ -232,14 +234,14 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
 
   await node.handle(SESSION_PROTOCOL, (stream) => {
-    const s = new RelaySessionActor({ stream, core, relayPeerId: self, clock, timings, registry: sessions, onTransition, log })
+    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
 
   await node.handle(LINK_PROTOCOL, (stream, connection) => {
     const link = linkTo(connection.remotePeer, [])
-    if (link == null) { stream.abort(new Error('this relay\'s policy does not admit a link from you')); return }
+    if (link == null) { stream.abort(new PermissionDeniedError('this relay\'s policy does not admit a link from you', 'admitLink')); return }
     link.inbound(stream)
   }, { maxInboundStreams: 4, maxOutboundStreams: 4 })
 
@@ -280,7 +282,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       const link = links.get(peerId)
       links.delete(peerId)
       kinds.delete(peerId)
-      await store.del(`peer/${peerId}`).catch(() => {})
+      // A store that is closing forgets nothing it must keep: the peer would only be redialled on restart.
+      await store.del(`peer/${peerId}`).catch(err => { log('forgetting %s: %s', peerId, (err as Error).message) })
       await link?.close()
       log.info({ peer: peerId }, 'link dropped by the operator')
     },

@@ -25,7 +25,7 @@ export function relayLabel (addr: string): string {
     if (host?.value == null || tcp?.value == null) return addr
     return `${host.name === 'ip6' ? `[${host.value}]` : host.value}:${tcp.value}`
   } catch {
-    return addr
+    return addr // not a multiaddr: said as given
   }
 }
 
@@ -48,7 +48,7 @@ function systemCode (err: unknown, depth = 0): string | undefined {
  * the dial ran under (for the message). An abort by the caller is passed on unchanged.
  */
 export function dialError (err: unknown, addr: string, protocol: string, timeoutMs?: number): Error {
-  const e = err instanceof Error ? err : new Error(String(err))
+  const e = err instanceof Error ? err : new UnavailableError(String(err))
   const where = relayLabel(addr)
   const options = { cause: err }
   if (e.name === 'AbortError') return e

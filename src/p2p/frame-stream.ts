@@ -17,20 +17,17 @@ import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_BATCH_BYTES, MAX_FRAME_BYTES, MAX_MESSAGES_PER_FRAME, MAX_WRITE_BUFFER_BYTES } from '../wire/constants.js'
 import { FrameTooLargeError, MalformedFrameError, SlowConsumerError } from '../wire/errors.js'
+import type { FrameCodec, FrameHandlers, FrameTransport, OpenFrames } from '../wire/frame-transport.js'
 
-export interface FrameStreamInit<In, Item> {
+export interface FrameStreamInit<In, Item> extends FrameCodec<In, Item>, FrameHandlers<In> {
   stream: Stream
-  decode: (bytes: Uint8ArrayList) => In
-  /** Packs queued items into one encoded frame. */
-  encodeBatch: (items: Item[]) => Uint8Array
-  /** Estimated encoded size of one item, to split batches below MAX_BATCH_BYTES. */
-  sizeOf: (item: Item) => number
-  onFrame: (frame: In) => void
-  /** Bad bytes from the peer (already a typed WireError). The stream is not yet closed. */
-  onInvalid: (err: Error) => void
-  onClose: (err?: Error) => void
   maxFrameBytes?: number
   maxQueuedBytes?: number
+}
+
+/** The `OpenFrames` of a libp2p stream: what the session actors are given for it. */
+export function libp2pFrames (stream: Stream): OpenFrames {
+  return (codec, handlers) => new FrameStream({ stream, ...codec, ...handlers })
 }
 
 /** Past this much queued, a writer counts as backed up and its senders should wait. */
@@ -47,7 +44,7 @@ const BUSY_WINDOW_MS = 0.2
 
 type Part<Item> = { frame: Uint8Array } | { item: Item, size: number }
 
-export class FrameStream<In, Item> {
+export class FrameStream<In, Item> implements FrameTransport<Item> {
   readonly stream: Stream
   private readonly init: FrameStreamInit<In, Item>
   private readonly decoder: LengthPrefixedDecoder
@@ -213,6 +210,9 @@ export class FrameStream<In, Item> {
       this.abort(err as Error)
     }
   }
+
+  pauseReading (): void { this.stream.pause() }
+  resumeReading (): void { if (this.stream.status === 'open') this.stream.resume() }
 
   abort (err: Error): void {
     if (this.closed) return

@@ -59,7 +59,7 @@ export class RelayGate {
   private filter (hook: RelayPolicy['importRoute'], peer: string, kind: LinkKind, routes: NameRoute[]): NameRoute[] {
     if (hook == null) return kind === 'mesh' ? routes : []
     return routes.filter(route => {
-      try { return hook({ peer, kind, route }) } catch { return false }
+      try { return hook({ peer, kind, route }) } catch { return false } // a throwing hook refuses, as every hook does
     })
   }
 }
