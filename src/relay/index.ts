@@ -2,7 +2,7 @@
  * The relay's data plane as plain logic, free of any transport: `RelayCore` is told what
  * arrived (an agent's envelope, a link frame, a multicast batch, a link going up or
  * down) and acts through `RelayIO` and each session's `AgentPort` (./types.ts). The real
- * engine (src/p2p/relay-node.ts) drives it with libp2p; the simulations drive the same
+ * engine (src/node/relay-node.ts) drives it with libp2p; the simulations drive the same
  * logic on simulated time.
  *
  * - ./forwarding-table.ts: routes learnt from flooded announcements, sequencer claims;
@@ -27,5 +27,6 @@ export { DEFAULT_RELAY_CONFIG } from './types.js'
 export type { RelayPolicy, PolicyVerdict, LinkKind } from './policy.js'
 export { RelayGate } from './relay-gate.js'
 export { ForwardingTable } from './forwarding-table.js'
+export type { MulticastHost, LocalSub } from './multicast-host.js'
 export { systemClock } from './clock.js'
 export type { Clock } from './clock.js'
