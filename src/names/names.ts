@@ -1,5 +1,5 @@
 /**
- * Names, as DESIGN.md has them: `org/namespace/service` names a service or channel,
+ * Names: `org/namespace/service` names a service or channel,
  * `org/namespace/service/instance` names one agent. Each component is 1 to 63 characters
  * of `a-z 0-9 . _ -`, starting with a letter or digit.
  *
