@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Command, Option } from 'commander'
+import { Command } from 'commander'
 import type { ErrorOptions as CommanderErrorOptions } from 'commander'
 import { registerNodeCommand } from './node.command.js'
 import { registerAgentCommands } from './agent.commands.js'
@@ -59,9 +59,4 @@ export async function main (argv: string[]): Promise<void> {
   registerBenchCommand(program)
   registerSimCommand(program)
   await program.parseAsync(argv)
-}
-
-/** `--flag X --flag Y` collects into an array. */
-export function collectOption (flags: string, description: string, defaults: string[] = []): Option {
-  return new Option(flags, description).argParser((value: string, prev: string[] | undefined) => [...(prev === defaults ? [] : prev ?? []), value]).default(defaults)
 }

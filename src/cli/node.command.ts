@@ -11,7 +11,7 @@ import { TRANSPORTS } from '../p2p/libp2p-node.js'
 import type { TransportName } from '../p2p/libp2p-node.js'
 import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { LogFormat, LogLevel } from '../logger.js'
-import { collectOption } from './main.js'
+import { collectOption } from './options.js'
 import { DEFAULT_DATA_DIR, DEFAULT_LISTEN, effectiveSettings, loadNodeSettings } from './node-config.js'
 import type { PartialNodeSettings } from './node-config.js'
 
