@@ -7,12 +7,11 @@ import { randomBytes } from 'node:crypto'
 import { createActor, fromPromise } from 'xstate'
 import { stateName, transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
-import { multiaddr } from '@multiformats/multiaddr'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 import { agentSessionMachine } from '../machines/agent-session.machine.js'
 import type { AgentSessionEvent } from '../machines/agent-session.machine.js'
-import { FrameStream } from '../p2p/frame-stream.js'
+import type { FrameTransport, SessionDialer } from '../wire/frame-transport.js'
 import { decodeSessionFrame, encodeSessionFrame } from '../wire/codec.js'
 import { SESSION_PROTOCOL, SESSION_VERSION } from '../wire/constants.js'
 import { MessageType } from '../wire/envelope.pb.js'
@@ -20,9 +19,8 @@ import { newEnvelope } from '../wire/new-envelope.js'
 import type { Ack, Envelope, SessionFrame, Subscribed } from '../wire/envelope.pb.js'
 import { ErrorCode, errorCodeName } from '../wire/errors.js'
 import { sessionProofPayload } from './session-proof.js'
-import { AuthenticationError, SessionFaultError, TimeoutError, UnavailableError } from '../relay/errors.js'
-import { dialError, relayLabel } from '../p2p/dial-error.js'
-import { toMultiaddr } from '../names/address.js'
+import { AuthenticationError, SessionClosedError, SessionFaultError, TimeoutError, UnavailableError } from '../relay/errors.js'
+import { relayLabel } from '../names/address.js'
 import { InvalidNameError } from '../names/errors.js'
 import { ProtocolViolationError } from '../wire/errors.js'
 
@@ -41,7 +39,8 @@ export interface AgentSessionHandlers {
 }
 
 export interface AgentSessionInit {
-  node: Libp2p
+  /** Dials a relay and opens the session stream (`libp2pSessionDialer(node)` over libp2p). */
+  dial: SessionDialer
   privateKey: PrivateKey
   name: string
   relays: string[]
@@ -53,7 +52,7 @@ export interface AgentSessionInit {
 export class AgentSessionActor {
   private readonly init: AgentSessionInit
   private readonly actor: Actor<typeof agentSessionMachine>
-  private frames?: FrameStream<SessionFrame, Item>
+  private frames?: FrameTransport<Item>
   private waiter?: { resolve: (f: SessionFrame) => void, reject: (e: Error) => void }
   private relay?: string
   /** The peer id Noise proved for the current connection. */
@@ -84,8 +83,8 @@ export class AgentSessionActor {
           this.up = false
           const f = this.frames
           this.frames = undefined
-          f?.abort(new Error('session dropped'))
-          this.waiter?.reject(new Error('session dropped'))
+          f?.abort(new SessionClosedError('session dropped'))
+          this.waiter?.reject(new SessionClosedError('session dropped'))
         },
         notifyStatus: (_, p) => { init.handlers.onStatus({ type: p.type, relay: this.relay, error: this.actor?.getSnapshot().context.error }) }
       }
@@ -122,28 +121,13 @@ export class AgentSessionActor {
     this.remotePeer = undefined
     this.ended = undefined
     const where = relayLabel(relay)
-    const timeoutMs = this.init.handshakeTimeoutMs
-    let stream
-    try {
-      // No /p2p/ part is fine: Noise then tells who the relay is, and the handshake checks
-      // that the Challenge names the same peer.
-      const connection = await this.init.node.dial(multiaddr(toMultiaddr(relay)), { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
-      this.remotePeer = connection.remotePeer.toString()
-      stream = await connection.newStream(SESSION_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
-    } catch (err) {
-      if ((err as Error).name === 'InvalidAddressError') throw err
-      throw dialError(err, relay, SESSION_PROTOCOL, timeoutMs)
-    }
-    // A relay over its limit of session streams (or stopping) resets the stream as soon as
-    // it is negotiated; libp2p 3 then hands back a stream that is already reset.
-    if (stream.status !== 'open') {
-      throw new UnavailableError(`the relay at ${where} refused the session stream (it was ${stream.status} at once): it may have too many sessions open on this connection, or be shutting down`)
-    }
-    const frames: FrameStream<SessionFrame, Item> = new FrameStream<SessionFrame, Item>({
-      stream,
+    const dialed = await this.init.dial(relay, SESSION_PROTOCOL, { signal, timeoutMs: this.init.handshakeTimeoutMs })
+    this.remotePeer = dialed.remotePeer
+    const frames: FrameTransport<Item> = dialed.open<SessionFrame, Item>({
       decode: decodeSessionFrame,
       encodeBatch: (items) => encodeSessionFrame({ messages: items.map(i => i.message) }),
-      sizeOf: (i) => i.message.payload.byteLength + 160,
+      sizeOf: (i) => i.message.payload.byteLength + 160
+    }, {
       onFrame: (f) => { this.onFrame(f) },
       onInvalid: (err) => {
         frames.abort(err)
@@ -152,7 +136,7 @@ export class AgentSessionActor {
       onClose: (err) => {
         if (this.frames !== frames) return
         const ended = this.up
-          ? new Error(`the relay closed the session${err != null ? `: ${err.message}` : ''}`)
+          ? new SessionClosedError(`the relay closed the session${err != null ? `: ${err.message}` : ''}`, { cause: err })
           : new UnavailableError(`the relay at ${where} ended the session before the handshake finished${err != null ? ` (${err.message})` : ''}; it may be full or shutting down`, { cause: err })
         this.ended = ended
         this.waiter?.reject(ended)
@@ -161,9 +145,7 @@ export class AgentSessionActor {
     })
     this.frames = frames
     // A relay that closes its side before the handshake is done will never answer it.
-    const closedEarly = (): void => { if (!this.up && this.frames === frames) frames.abort(new Error('it closed its end of the stream')) }
-    if (stream.remoteWriteStatus !== 'writable') closedEarly()
-    else stream.addEventListener('remoteCloseWrite', closedEarly)
+    dialed.onRemoteClose(() => { if (!this.up && this.frames === frames) frames.abort(new SessionClosedError('it closed its end of the stream')) })
   }
 
   private async nextFrame (signal: AbortSignal): Promise<SessionFrame> {
@@ -172,13 +154,13 @@ export class AgentSessionActor {
       const timer = setTimeout(() => { reject(new TimeoutError(`no answer from relay ${this.relay ?? ''} in ${this.init.handshakeTimeoutMs} ms`)) }, this.init.handshakeTimeoutMs)
       const done = (): void => { clearTimeout(timer); this.waiter = undefined }
       this.waiter = { resolve: (f) => { done(); resolve(f) }, reject: (e) => { done(); reject(e) } }
-      signal.addEventListener('abort', () => { this.waiter?.reject(new Error('aborted')) }, { once: true })
+      signal.addEventListener('abort', () => { this.waiter?.reject(new SessionClosedError('aborted')) }, { once: true })
     })
   }
 
   private async handshake (signal: AbortSignal): Promise<void> {
     const frames = this.frames
-    if (frames == null) throw new Error('no stream')
+    if (frames == null) throw new SessionClosedError('no session stream')
     const key = this.init.privateKey
     frames.sendFrame(encodeSessionFrame({ hello: { name: this.init.name, publicKey: new Uint8Array(publicKeyToProtobuf(key.publicKey)), version: SESSION_VERSION, resumeToken: new Uint8Array(0) } }))
     const challenge = await this.nextFrame(signal)

@@ -21,6 +21,7 @@ import type { Ack, Envelope, Subscribed } from '../wire/envelope.pb.js'
 import { ProtocolViolationError } from '../wire/errors.js'
 import { toMultiaddr } from '../names/address.js'
 import { relayLabel } from '../p2p/dial-error.js'
+import { libp2pSessionDialer } from '../p2p/session-dialer.js'
 import { DedupWindow, idKey } from '../relay/dedup-window.js'
 import { errorFromCode, SessionClosedError, TimeoutError, AuthenticationError, NoRouteError, UnavailableError, AlreadySubscribedError } from '../relay/errors.js'
 import { openStore } from '../store/level-store.js'
@@ -116,7 +117,7 @@ export class Agent {
     this.store = store
     this.key = key
     this.session = new AgentSessionActor({
-      node,
+      dial: libp2pSessionDialer(node),
       privateKey: key,
       name,
       relays: [options.relay, ...(options.relays ?? [])],

@@ -33,3 +33,16 @@ export function toMultiaddr (input: string, what = 'relay address'): string {
 export function peerIdOf (addr: string): string | undefined {
   return multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value
 }
+
+/** `127.0.0.1:7450`, `[::1]:7450` or `example.org:7450` for a TCP multiaddr; else the address as given. */
+export function relayLabel (addr: string): string {
+  try {
+    const parts = multiaddr(addr).getComponents()
+    const host = parts.find(c => ['ip4', 'ip6', 'dns', 'dns4', 'dns6', 'dnsaddr'].includes(c.name))
+    const tcp = parts.find(c => c.name === 'tcp')
+    if (host?.value == null || tcp?.value == null) return addr
+    return `${host.name === 'ip6' ? `[${host.value}]` : host.value}:${tcp.value}`
+  } catch {
+    return addr // not a multiaddr: said as given
+  }
+}

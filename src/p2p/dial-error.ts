@@ -12,22 +12,11 @@
  *   (a relay turning connections away looks the same): `UnavailableError`
  * - a libp2p node without the protocol: `ProtocolViolationError: ... does not speak /slim/session/1.0.0`
  */
-import { multiaddr } from '@multiformats/multiaddr'
 import { AuthenticationError, TimeoutError, UnavailableError } from '../relay/errors.js'
 import { ProtocolViolationError } from '../wire/errors.js'
+import { relayLabel } from '../names/address.js'
 
-/** `127.0.0.1:7450`, `[::1]:7450` or `example.org:7450` for a TCP multiaddr; else the address as given. */
-export function relayLabel (addr: string): string {
-  try {
-    const parts = multiaddr(addr).getComponents()
-    const host = parts.find(c => ['ip4', 'ip6', 'dns', 'dns4', 'dns6', 'dnsaddr'].includes(c.name))
-    const tcp = parts.find(c => c.name === 'tcp')
-    if (host?.value == null || tcp?.value == null) return addr
-    return `${host.name === 'ip6' ? `[${host.value}]` : host.value}:${tcp.value}`
-  } catch {
-    return addr // not a multiaddr: said as given
-  }
-}
+export { relayLabel } from '../names/address.js'
 
 /** The first error with a system error code in `err`, its causes and (for an AggregateError) its errors. */
 function systemCode (err: unknown, depth = 0): string | undefined {

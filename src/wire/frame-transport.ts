@@ -45,3 +45,18 @@ export interface FrameTransport<Item> {
 
 /** Opens frames on a stream that has been accepted or dialled (the stream is the transport's). */
 export type OpenFrames = <In, Item>(codec: FrameCodec<In, Item>, handlers: FrameHandlers<In>) => FrameTransport<Item>
+
+/** A session stream dialled to a relay, ready to be opened as frames. */
+export interface DialedStream {
+  open: OpenFrames
+  /** The peer the transport proved (Noise for libp2p), if it proves one. */
+  remotePeer?: string
+  /** Calls `f` once the far end closes its side (at once if it already has). */
+  onRemoteClose: (f: () => void) => void
+}
+
+/**
+ * Dials `relay` (an address as the user gave it) and opens a stream of `protocol`;
+ * rejects with a typed error that says what went wrong (see ./p2p/dial-error.ts).
+ */
+export type SessionDialer = (relay: string, protocol: string, opts: { signal: AbortSignal, timeoutMs: number }) => Promise<DialedStream>
