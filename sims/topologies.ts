@@ -19,10 +19,6 @@ export interface TopologyOptions {
   degree?: number
 }
 
-export function isTopologyKind (s: string): s is TopologyKind {
-  return (TOPOLOGIES as readonly string[]).includes(s)
-}
-
 export function buildTopology (kind: TopologyKind, n: number, rng: Rng, options: TopologyOptions = {}): Topology {
   if (!Number.isInteger(n) || n < 1) throw new Error(`a topology needs a whole number of relays >= 1, not ${n}`)
   const edges: Array<[number, number]> = []

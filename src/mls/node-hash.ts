@@ -19,10 +19,6 @@ const digestOfKdf: Record<KdfAlgorithm, NodeDigest> = {
 
 const digestLength: Record<NodeDigest, number> = { sha256: 32, sha384: 48, sha512: 64 }
 
-export function nodeDigestOfHash (h: HashAlgorithm): NodeDigest {
-  return digestOfHash[h]
-}
-
 export function nodeDigestOfKdf (k: KdfAlgorithm): NodeDigest {
   return digestOfKdf[k]
 }
