@@ -127,6 +127,7 @@ export class SimulatedEngine implements Engine {
     await this.scheduler.runUntil(this.scheduler.now())
     const host = {
       scheduler: this.scheduler,
+      clock: this.scheduler.clock(),
       core: (i: number) => this.relays[i]?.core,
       now: () => this.now(),
       agentLatencyMs: this.opts.agentLatencyMs,

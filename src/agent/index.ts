@@ -4,7 +4,13 @@
  * `inbox`, `publish` and `request` move messages; `createChannel` / `joinChannel` open
  * MLS channels (src/channel/).
  *
- * - ./agent.ts: the `Agent` (pending acknowledgements, request correlation, positions);
+ * - ./agent.ts: the `Agent`, a facade over the core and its libp2p session
+ *   (src/actors/agent-session.actor.ts), and the channel layer's port;
+ * - ./agent-core.ts: the `AgentCore`, the agent's logic with no IO (pending
+ *   acknowledgements, request correlation, positions, resume, de-duplication, channel
+ *   control), on a session port and a clock; the simulations (sims/sim-agent.ts) run it too;
+ * - ./session-port.ts: what the core asks of its session; ./within.ts: deadlines on its clock;
+ * - ./positions.ts: subscription positions kept in the agent's store;
  * - ./outbox.ts: envelopes wait here for room on the session stream (backpressure);
  * - ./envelope-factory.ts: message ids and every check the relay makes, made first;
  * - ./subscription.ts, ./message.ts: what a reader gets.
