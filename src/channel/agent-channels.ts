@@ -12,7 +12,7 @@
  * credential for exactly the invited name, bound to that name's key.
  */
 import type { PrivateKey } from '@libp2p/interface'
-import { fromString, toString } from 'uint8arrays'
+import { toString } from 'uint8arrays'
 import type { ChannelAgent } from './agent-port.js'
 import { parseServiceName } from '../names/names.js'
 import { LevelStore } from '../store/level-store.js'
@@ -23,12 +23,11 @@ import { ControlReplies } from './control-replies.js'
 import { ChannelClosedError, ChannelExistsError, JoinFailedError } from './errors.js'
 import { OpenChannel } from './open-channel.js'
 import type { Channel, InviteOptions, LeaveOptions } from './open-channel.js'
-import { decodeWelcome, DEFAULT_KEY_RETENTION, makeKeyPackage, MlsGroup, welcomeRecipients } from './group.js'
+import { decodeWelcome, DEFAULT_KEY_RETENTION, MlsGroup, welcomeRecipients } from './group.js'
 import type { KeyRetention } from './group.js'
-import type { KeyPackage, PrivateKeyPackage, CiphersuiteName } from 'ts-mls'
-import { decodeMlsMessageAs } from '../mls/decode.js'
+import { KeyPackages } from './key-packages.js'
 import { channelSuite } from './suites.js'
-import { decodeRecord, keyPackageKey, recordKey } from './records.js'
+import { decodeRecord, recordKey } from './records.js'
 import type { ChannelStatus } from './status.js'
 
 export interface CreateChannelOptions {
@@ -49,20 +48,17 @@ export interface JoinChannelOptions {
 
 export type { Channel, ChannelMessage, ChannelStatus, InviteOptions, LeaveOptions }
 
-interface HeldKeyPackage { suite: CiphersuiteName, publicPackage: KeyPackage, privatePackage: PrivateKeyPackage }
-
 interface JoinWaiter { name: string, wake: () => void }
 
 const CONTROL_BUFFER = 64
 const HELD_REQUEST_MS = 60_000
-const enc = new TextEncoder()
 const dec = new TextDecoder()
 
 export class AgentChannels {
   private readonly agent: ChannelAgent
   private readonly open = new Map<string, OpenChannel>()
   private readonly opening = new Set<string>()
-  private readonly held = new Map<string, HeldKeyPackage>()
+  private readonly keyPackages: KeyPackages
   private readonly welcomes: Envelope[] = []
   private readonly joinRequests: Array<{ env: Envelope, at: number }> = []
   private readonly joinWaiters = new Set<JoinWaiter>()
@@ -72,6 +68,7 @@ export class AgentChannels {
 
   constructor (agent: ChannelAgent) {
     this.agent = agent
+    this.keyPackages = new KeyPackages(agent, this.persist)
     this.offControl = agent.onControl(env => { this.onControl(env) })
   }
 
@@ -80,41 +77,7 @@ export class AgentChannels {
 
   /** A fresh key package (an encoded MLSMessage); its private part stays here until a Welcome uses it. */
   async keyPackage (options: { cipherSuite?: string } = {}): Promise<Uint8Array> {
-    const suite = channelSuite(options.cipherSuite)
-    const kp = await makeKeyPackage(this.member, suite)
-    const ref = toString(kp.ref, 'base16')
-    this.held.set(ref, { suite, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage })
-    if (this.persist) {
-      await this.agent.storage.put(keyPackageKey(ref), enc.encode(JSON.stringify({
-        suite,
-        kp: toString(kp.bytes, 'base64'),
-        init: toString(kp.privatePackage.initPrivateKey, 'base64'),
-        hpke: toString(kp.privatePackage.hpkePrivateKey, 'base64')
-      })))
-    }
-    return kp.bytes
-  }
-
-  private async heldKeyPackage (ref: string): Promise<HeldKeyPackage | undefined> {
-    const mem = this.held.get(ref)
-    if (mem != null) return mem
-    if (!this.persist) return undefined
-    const saved = await this.agent.storage.get(keyPackageKey(ref))
-    if (saved == null) return undefined
-    try {
-      const j = JSON.parse(dec.decode(saved)) as { suite: CiphersuiteName, kp: string, init: string, hpke: string }
-      const publicPackage = decodeMlsMessageAs(fromString(j.kp, 'base64'), 'mls_key_package').keyPackage
-      const signKey = this.agent.identity.raw.slice(0, 32)
-      return { suite: j.suite, publicPackage, privatePackage: { initPrivateKey: fromString(j.init, 'base64'), hpkePrivateKey: fromString(j.hpke, 'base64'), signaturePrivateKey: signKey } }
-    } catch {
-      return undefined
-    }
-  }
-
-  private async dropKeyPackage (ref: string): Promise<void> {
-    this.held.delete(ref)
-    // A used key package left in the store is never offered again (its ref is gone from every Welcome to come).
-    if (this.persist) await this.agent.storage.del(keyPackageKey(ref)).catch(() => {})
+    return await this.keyPackages.make(channelSuite(options.cipherSuite))
   }
 
   async createChannel (name: string, options: CreateChannelOptions = {}): Promise<Channel> {
@@ -229,11 +192,11 @@ export class AgentChannels {
     const welcome = decodeWelcome(env.payload)
     for (const ref of welcomeRecipients(welcome)) {
       const hex = toString(ref, 'base16')
-      const held = await this.heldKeyPackage(hex)
+      const held = await this.keyPackages.get(hex)
       if (held == null) continue
       const group = await MlsGroup.join(welcome, held.publicPackage, held.privatePackage, this.agent.name, retention)
       if (group.groupId !== name) throw new JoinFailedError(`Welcome sent as ${name} is for group ${group.groupId}`)
-      await this.dropKeyPackage(hex)
+      await this.keyPackages.drop(hex)
       const seq = Number(env.metadata.get('seq') ?? NaN)
       if (!Number.isSafeInteger(seq) || seq < 1) throw new JoinFailedError(`Welcome to ${name} does not say at which sequence number the channel joined`)
       return await this.startChannel(name, group, seq, env.epoch, false, signal)

@@ -55,6 +55,7 @@ export async function runInvite ({ agent, channel, replies }: InviteComponents, 
           sendBack({ type: 'invite.replied', accepted: reply.metadata.get('status') === 'accepted', keyPackage: reply.payload, reason: reply.metadata.get('reason') })
         })
         const stop = new AbortController()
+        // Once the machine has moved on (a reply came, or it timed out), the send is stopped and its outcome no longer matters.
         agent.send(req, stop.signal).catch((error: unknown) => { if (!stop.signal.aborted) sendBack({ type: 'invite.unsent', error }) })
         return () => { off(); stop.abort() }
       }),

@@ -46,6 +46,7 @@ export async function runLeave ({ agent, channel, replies }: LeaveComponents, op
           sendBack({ type: 'leave.replied', removed: reply.metadata.get('status') === 'removed', reason: reply.metadata.get('reason') })
         })
         const stop = new AbortController()
+        // Once the machine has moved on (a reply came, or it timed out), the send is stopped and its outcome no longer matters.
         agent.send(req, stop.signal).catch((error: unknown) => { if (!stop.signal.aborted) sendBack({ type: 'leave.unsent', error }) })
         return () => { off(); stop.abort() }
       }),

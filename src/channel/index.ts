@@ -18,8 +18,9 @@
  *   are one record in the agent's store; `joinChannel` after a restart restores it.
  *
  * The files, one concept each:
- * - ./agent-channels.ts: an agent's channels (create, join, key packages) and the
- *   control traffic it answers (Welcome, JoinRequest, LeaveRequest).
+ * - ./agent-channels.ts: an agent's channels (create, join) and the control traffic it
+ *   answers (Welcome, JoinRequest, LeaveRequest); ./key-packages.ts the key packages it
+ *   handed out and holds until a Welcome uses one.
  * - ./channel.ts: one open channel's handle: its stream applied in order, sends, the MLS
  *   state and its saving. ./open-channel.ts adds the multi-step protocols.
  * - Machines (src/machines/), each run by an actor here with the real effects:
