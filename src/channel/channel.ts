@@ -257,7 +257,7 @@ export class ChannelHandle {
   // ---- commits ----
 
   /** The channel machine's `submitCommit`: builds `request` on the current epoch, sends it, resolves once it came back in the stream and is applied. */
-  private async submitCommit ({ request, attempt }: SubmitCommitInput, signal: AbortSignal): Promise<SubmitCommitOutput> {
+  private async submitCommit ({ request }: SubmitCommitInput, signal: AbortSignal): Promise<SubmitCommitOutput> {
     const { env, flight } = await this.locked(async () => {
       this.checkOpen()
       const pending = await build(this.group, request)

@@ -62,17 +62,20 @@ export class OpenChannel extends ChannelHandle implements Channel {
   }
 
   async addMember (keyPackage: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     this.checkOpen()
     await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { keyPackage, signal: options.signal })
   }
 
   async invite (agentName: string, options: InviteOptions = {}): Promise<void> {
     parseAgentName(agentName)
+    options.signal?.throwIfAborted()
     this.checkOpen()
     await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { invitee: agentName, timeoutMs: options.timeoutMs, signal: options.signal })
   }
 
   async leave (options: LeaveOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     await runLeave({ agent: this.agent, channel: this, replies: this.replies }, options)
   }
 }
