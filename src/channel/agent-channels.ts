@@ -1,8 +1,10 @@
 /**
  * An agent's channels: MLS groups on the mesh (issue: Channels). Key packages, create,
  * join (from a Welcome, or restored from the data directory), and the unicast control
- * traffic of channels: `GroupWelcome` to a joiner, `JoinRequest` / `JoinReply` for
- * invitations by name, `LeaveRequest` / `LeaveReply` for leaving.
+ * traffic of channels as the one asked: a `GroupWelcome` to join by, a `JoinRequest` to
+ * answer with a key package, a `LeaveRequest` to answer by removing its sender. The
+ * asking side of invitations and leaving is a machine each (./open-channel.ts); their
+ * replies are routed here to them (./control-replies.ts).
  *
  * Who may do what: the relay stamps every envelope's `source` with the name the sender
  * proved (src/relay/relay-core.ts), so a LeaveRequest or GroupClose is honoured only
@@ -10,24 +12,22 @@
  * credential for exactly the invited name, bound to that name's key.
  */
 import type { PrivateKey } from '@libp2p/interface'
-import { fromString, toString } from 'uint8arrays'
+import { toString } from 'uint8arrays'
 import type { ChannelAgent } from './agent-port.js'
-import { parseAgentName, parseServiceName } from '../names/names.js'
+import { parseServiceName } from '../names/names.js'
 import { LevelStore } from '../store/level-store.js'
-import { idKey } from '../relay/dedup-window.js'
 import { MessageType } from '../wire/envelope.pb.js'
 import type { Envelope } from '../wire/envelope.pb.js'
-import { ChannelHandle } from './channel.js'
 import type { ChannelMessage } from './channel.js'
-import {
-  ChannelClosedError, ChannelExistsError, CredentialMismatchError, InviteFailedError, JoinFailedError
-} from './errors.js'
-import { decodeKeyPackage, decodeWelcome, DEFAULT_KEY_RETENTION, makeKeyPackage, MlsGroup, welcomeRecipients } from './group.js'
+import { ControlReplies } from './control-replies.js'
+import { ChannelClosedError, ChannelExistsError, JoinFailedError } from './errors.js'
+import { OpenChannel } from './open-channel.js'
+import type { Channel, InviteOptions, LeaveOptions } from './open-channel.js'
+import { decodeWelcome, DEFAULT_KEY_RETENTION, MlsGroup, welcomeRecipients } from './group.js'
 import type { KeyRetention } from './group.js'
-import type { KeyPackage, PrivateKeyPackage, CiphersuiteName } from 'ts-mls'
-import { decodeMlsMessageAs } from '../mls/decode.js'
+import { KeyPackages } from './key-packages.js'
 import { channelSuite } from './suites.js'
-import { decodeRecord, keyPackageKey, recordKey } from './records.js'
+import { decodeRecord, recordKey } from './records.js'
 import type { ChannelStatus } from './status.js'
 
 export interface CreateChannelOptions {
@@ -46,87 +46,29 @@ export interface JoinChannelOptions {
   keyRetention?: Partial<KeyRetention>
 }
 
-export interface InviteOptions { signal?: AbortSignal, timeoutMs?: number }
-export interface LeaveOptions { signal?: AbortSignal, timeoutMs?: number }
-
-/** An open channel. */
-export interface Channel {
-  readonly name: string
-  /** The channel's MLS epoch. */
-  readonly epoch: number
-  /** Agent names of the members, in tree order. */
-  readonly members: string[]
-  readonly suite: string
-  /** RFC 9420 section 8.7: the same at every member in the same epoch. */
-  readonly epochAuthenticator: Uint8Array
-  /** The channel machine's state: active, committing, catchingUp, closed, left, removed. */
-  readonly state: string
-  /** Adds the holder of a key package; resolves once the commit is acked and applied and the Welcome is sent. */
-  addMember: (keyPackage: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void>
-  /** Asks the named agent for a key package (JoinRequest / JoinReply), then adds it. */
-  invite: (agentName: string, options?: InviteOptions) => Promise<void>
-  /** Removes a member; every path key is rotated so it cannot read what follows. */
-  removeMember: (agentName: string) => Promise<void>
-  /** Self-update: new leaf and path keys (post-compromise security). */
-  update: () => Promise<void>
-  /** Sends an encrypted message; resolves once the sequencer archived it. */
-  send: (data: Uint8Array, options?: { signal?: AbortSignal }) => Promise<{ seq: number }>
-  /** Every message of the channel (own ones included), in the sequencer's order. */
-  messages: () => AsyncIterable<ChannelMessage>
-  status: () => AsyncIterable<ChannelStatus>
-  onStatus: (listener: (s: ChannelStatus) => void) => () => void
-  /** Asks another member to remove this one (LeaveRequest); resolves once removed. */
-  leave: (options?: LeaveOptions) => Promise<void>
-  /** Closes the channel for every member (GroupClose). */
-  close: (options?: { signal?: AbortSignal }) => Promise<void>
-  /** Trial-opens one MLS message with this member's keys, applying nothing (tools, tests). */
-  open: (bytes: Uint8Array) => Promise<{ data: Uint8Array, sender: string, epoch: number }>
-}
-
-export type { ChannelMessage, ChannelStatus }
-
-interface HeldKeyPackage { suite: CiphersuiteName, publicPackage: KeyPackage, privatePackage: PrivateKeyPackage }
+export type { Channel, ChannelMessage, ChannelStatus, InviteOptions, LeaveOptions }
 
 interface JoinWaiter { name: string, wake: () => void }
 
 const CONTROL_BUFFER = 64
-const INVITE_TIMEOUT_MS = 30_000
-const LEAVE_TIMEOUT_MS = 10_000
 const HELD_REQUEST_MS = 60_000
-const enc = new TextEncoder()
 const dec = new TextDecoder()
-
-class OpenChannel extends ChannelHandle implements Channel {
-  private readonly layer: AgentChannels
-  constructor (layer: AgentChannels, init: ConstructorParameters<typeof ChannelHandle>[0]) {
-    super(init)
-    this.layer = layer
-  }
-
-  async invite (agentName: string, options: InviteOptions = {}): Promise<void> {
-    const kp = await this.layer.requestKeyPackage(this, agentName, options)
-    await this.addMember(kp, { signal: options.signal })
-  }
-
-  async leave (options: LeaveOptions = {}): Promise<void> {
-    await this.layer.leave(this, options)
-  }
-}
 
 export class AgentChannels {
   private readonly agent: ChannelAgent
   private readonly open = new Map<string, OpenChannel>()
   private readonly opening = new Set<string>()
-  private readonly held = new Map<string, HeldKeyPackage>()
+  private readonly keyPackages: KeyPackages
   private readonly welcomes: Envelope[] = []
   private readonly joinRequests: Array<{ env: Envelope, at: number }> = []
   private readonly joinWaiters = new Set<JoinWaiter>()
-  private readonly replies = new Map<string, (env: Envelope) => void>()
+  private readonly replies = new ControlReplies()
   private readonly offControl: () => void
   private closed = false
 
   constructor (agent: ChannelAgent) {
     this.agent = agent
+    this.keyPackages = new KeyPackages(agent, this.persist)
     this.offControl = agent.onControl(env => { this.onControl(env) })
   }
 
@@ -135,40 +77,7 @@ export class AgentChannels {
 
   /** A fresh key package (an encoded MLSMessage); its private part stays here until a Welcome uses it. */
   async keyPackage (options: { cipherSuite?: string } = {}): Promise<Uint8Array> {
-    const suite = channelSuite(options.cipherSuite)
-    const kp = await makeKeyPackage(this.member, suite)
-    const ref = toString(kp.ref, 'base16')
-    this.held.set(ref, { suite, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage })
-    if (this.persist) {
-      await this.agent.storage.put(keyPackageKey(ref), enc.encode(JSON.stringify({
-        suite,
-        kp: toString(kp.bytes, 'base64'),
-        init: toString(kp.privatePackage.initPrivateKey, 'base64'),
-        hpke: toString(kp.privatePackage.hpkePrivateKey, 'base64')
-      })))
-    }
-    return kp.bytes
-  }
-
-  private async heldKeyPackage (ref: string): Promise<HeldKeyPackage | undefined> {
-    const mem = this.held.get(ref)
-    if (mem != null) return mem
-    if (!this.persist) return undefined
-    const saved = await this.agent.storage.get(keyPackageKey(ref))
-    if (saved == null) return undefined
-    try {
-      const j = JSON.parse(dec.decode(saved)) as { suite: CiphersuiteName, kp: string, init: string, hpke: string }
-      const publicPackage = decodeMlsMessageAs(fromString(j.kp, 'base64'), 'mls_key_package').keyPackage
-      const signKey = this.agent.identity.raw.slice(0, 32)
-      return { suite: j.suite, publicPackage, privatePackage: { initPrivateKey: fromString(j.init, 'base64'), hpkePrivateKey: fromString(j.hpke, 'base64'), signaturePrivateKey: signKey } }
-    } catch {
-      return undefined
-    }
-  }
-
-  private async dropKeyPackage (ref: string): Promise<void> {
-    this.held.delete(ref)
-    if (this.persist) await this.agent.storage.del(keyPackageKey(ref)).catch(() => {})
+    return await this.keyPackages.make(channelSuite(options.cipherSuite))
   }
 
   async createChannel (name: string, options: CreateChannelOptions = {}): Promise<Channel> {
@@ -217,8 +126,9 @@ export class AgentChannels {
   }
 
   private async startChannel (name: string, group: MlsGroup, position: number, wireEpoch: number, restored: boolean, signal?: AbortSignal): Promise<OpenChannel> {
-    const ch: OpenChannel = new OpenChannel(this, {
+    const ch: OpenChannel = new OpenChannel({
       agent: this.agent,
+      replies: this.replies,
       name,
       group,
       position,
@@ -246,8 +156,10 @@ export class AgentChannels {
     const signals = [options.signal, options.timeoutMs != null ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(s => s != null)
     const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined
     try {
-      // Invitations that came before this call.
-      for (const r of this.joinRequests.filter(r => r.env.channelId === name)) await this.answerJoinRequest(r.env, options.cipherSuite)
+      // Invitations that came before this call. Answered without waiting: the relay does
+      // not acknowledge a reply (src/relay/relay-core.ts), and the Welcome may come meanwhile.
+      // An answer that cannot be sent leaves the inviter to time out, which it reports.
+      for (const r of this.joinRequests.filter(r => r.env.channelId === name)) void this.answerJoinRequest(r.env, options.cipherSuite).catch(() => {})
       for (;;) {
         signal?.throwIfAborted()
         if (this.closed) throw new ChannelClosedError(`agent ${this.agent.name} closed`, 'closed')
@@ -280,11 +192,11 @@ export class AgentChannels {
     const welcome = decodeWelcome(env.payload)
     for (const ref of welcomeRecipients(welcome)) {
       const hex = toString(ref, 'base16')
-      const held = await this.heldKeyPackage(hex)
+      const held = await this.keyPackages.get(hex)
       if (held == null) continue
       const group = await MlsGroup.join(welcome, held.publicPackage, held.privatePackage, this.agent.name, retention)
       if (group.groupId !== name) throw new JoinFailedError(`Welcome sent as ${name} is for group ${group.groupId}`)
-      await this.dropKeyPackage(hex)
+      await this.keyPackages.drop(hex)
       const seq = Number(env.metadata.get('seq') ?? NaN)
       if (!Number.isSafeInteger(seq) || seq < 1) throw new JoinFailedError(`Welcome to ${name} does not say at which sequence number the channel joined`)
       return await this.startChannel(name, group, seq, env.epoch, false, signal)
@@ -303,15 +215,17 @@ export class AgentChannels {
       case MessageType.JOIN_REQUEST: {
         const now = Date.now()
         while (this.joinRequests.length > 0 && now - (this.joinRequests[0]?.at ?? now) > HELD_REQUEST_MS) this.joinRequests.shift()
+        // An answer that cannot be sent leaves the inviter to time out, which it reports.
         if ([...this.joinWaiters].some(w => w.name === env.channelId)) void this.answerJoinRequest(env).catch(() => {})
         else push(this.joinRequests, { env, at: now })
         return
       }
       case MessageType.JOIN_REPLY:
       case MessageType.LEAVE_REPLY:
-        this.replies.get(idKey(env.correlationId))?.(env)
+        this.replies.deliver(env)
         return
       case MessageType.LEAVE_REQUEST:
+        // A reply that cannot be sent leaves the leaver to time out and ask the next member.
         void this.onLeaveRequest(env).catch(() => {})
     }
   }
@@ -320,6 +234,7 @@ export class AgentChannels {
     const i = this.joinRequests.findIndex(r => r.env === req)
     if (i >= 0) this.joinRequests.splice(i, 1)
     let asked: string | undefined
+    // A request without a readable suite gets a key package for the joiner's own suite.
     try { asked = (JSON.parse(dec.decode(req.payload)) as { suite?: string }).suite } catch {}
     const reply = this.agent.envelope(req.source, new Uint8Array(0), { mode: 'unicast' })
     reply.type = MessageType.JOIN_REPLY
@@ -333,70 +248,6 @@ export class AgentChannels {
       reply.metadata.set('reason', (err as Error).message)
     }
     await this.agent.send(reply)
-  }
-
-  /** Invite: JoinRequest to `agentName`, which answers with a key package for exactly its name. */
-  async requestKeyPackage (ch: OpenChannel, agentName: string, options: InviteOptions): Promise<Uint8Array> {
-    parseAgentName(agentName)
-    const req = this.agent.envelope(agentName, enc.encode(JSON.stringify({ suite: ch.suite })), { mode: 'unicast' })
-    req.type = MessageType.JOIN_REQUEST
-    req.channelId = ch.name
-    const reply = await this.exchange(req, options.timeoutMs ?? INVITE_TIMEOUT_MS, options.signal, `${agentName} did not answer the invitation to ${ch.name}`)
-    if (reply.metadata.get('status') !== 'accepted') throw new InviteFailedError(`${agentName} declined the invitation to ${ch.name}: ${reply.metadata.get('reason') ?? 'no reason given'}`)
-    const { name } = decodeKeyPackage(reply.payload)
-    if (name !== agentName) throw new CredentialMismatchError(`invited ${agentName}, but the key package that came back is for ${name}`)
-    return reply.payload
-  }
-
-  private async exchange (req: Envelope, timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<Envelope> {
-    const key = idKey(req.messageId)
-    const got = new Promise<Envelope>(resolve => { this.replies.set(key, resolve) })
-    const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal != null ? [signal] : [])])
-    try {
-      await this.agent.send(req, deadline)
-      return await new Promise<Envelope>((resolve, reject) => {
-        got.then(resolve, reject)
-        deadline.addEventListener('abort', () => { reject(new InviteFailedError(what, { cause: deadline.reason })) }, { once: true })
-      })
-    } catch (err) {
-      if ((err as Error).name === 'InviteFailedError') throw err
-      throw new InviteFailedError(`${what}: ${(err as Error).message}`, { cause: err })
-    } finally {
-      this.replies.delete(key)
-    }
-  }
-
-  /** Leave: ask the other members in turn to remove this one, until the removal is applied here. */
-  async leave (ch: OpenChannel, options: LeaveOptions): Promise<void> {
-    if (ch.ended) return
-    ch.markLeaving()
-    const others = ch.otherMembers()
-    if (others.length === 0) {
-      // The last member: nobody to tell. Forget the channel.
-      await ch.detach()
-      await this.agent.storage.del(recordKey(ch.name)).catch(() => {})
-      return
-    }
-    let last: Error | undefined
-    for (const other of others) {
-      if (ch.ended) return
-      const req = this.agent.envelope(other, new Uint8Array(0), { mode: 'unicast' })
-      req.type = MessageType.LEAVE_REQUEST
-      req.channelId = ch.name
-      try {
-        const reply = await this.exchange(req, options.timeoutMs ?? LEAVE_TIMEOUT_MS, options.signal, `${other} did not answer the LeaveRequest`)
-        if (reply.metadata.get('status') === 'removed') {
-          await ch.untilEnded(options.signal)
-          return
-        }
-        last = new InviteFailedError(`${other} refused to remove ${this.agent.name}: ${reply.metadata.get('reason') ?? ''}`)
-      } catch (err) {
-        if (ch.ended) return
-        last = err as Error
-        options.signal?.throwIfAborted()
-      }
-    }
-    throw new ChannelClosedError(`could not leave ${ch.name}: no member removed ${this.agent.name} (${last?.message ?? ''})`, 'left', { cause: last })
   }
 
   private async onLeaveRequest (req: Envelope): Promise<void> {

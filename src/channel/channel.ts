@@ -8,6 +8,10 @@
  * back in the stream (it is then the epoch's commit). So every member applies the same
  * commits in the same order and no epoch forks (RFC 9420 section 14).
  *
+ * Commits of ours are asked of the channel machine (src/machines/channel.machine.ts, run
+ * by ./channel.actor.ts), which holds the channel's one commit queue and retries a commit
+ * refused as stale; `submitCommit` here builds and sends the one it is on.
+ *
  * The sequencer counts epochs by the commits it accepted; this member counts the same
  * envelopes in the stream (`wireEpoch`), so even a commit that every member refuses
  * (forged, malformed) keeps the two counts equal and cannot wedge the channel.
@@ -17,10 +21,11 @@ import { MessageType } from '../wire/envelope.pb.js'
 import type { ChannelAgent, ChannelInbound, ChannelSubscription } from './agent-port.js'
 import { idKey } from '../relay/dedup-window.js'
 import { ChannelActor } from './channel.actor.js'
-import type { CommitKind, SubmitCommitOutput } from '../machines/channel.machine.js'
+import type { CommitKind, CommitRequest, SubmitCommitInput, SubmitCommitOutput } from '../machines/channel.machine.js'
 import { AsyncQueue } from '../util/async-queue.js'
-import { ChannelClosedError, CommitFailedError, InvalidChannelMessageError, MemberNotFoundError } from './errors.js'
+import { ChannelClosedError, InvalidChannelMessageError, MemberNotFoundError } from './errors.js'
 import type { MlsGroup, PendingCommit } from './group.js'
+import { StatusFeed } from './status.js'
 import type { ChannelStatus } from './status.js'
 import { encodeRecord, recordKey } from './records.js'
 
@@ -58,10 +63,12 @@ const COMMIT_TYPES: Record<CommitKind, MessageType> = { add: MessageType.GROUP_A
 const IS_COMMIT = new Set<string>([MessageType.GROUP_ADD, MessageType.GROUP_REMOVE, MessageType.GROUP_PROPOSAL])
 const SAVE_DELAY_MS = 50
 
-interface Op {
-  kind: CommitKind
-  build: (group: MlsGroup) => Promise<PendingCommit>
-  after?: (pending: PendingCommit, ack: Ack, wireEpoch: number) => Promise<void>
+async function build (group: MlsGroup, request: CommitRequest): Promise<PendingCommit> {
+  switch (request.kind) {
+    case 'add': return await group.buildAdd(request.keyPackage)
+    case 'remove': return await group.buildRemove(request.member)
+    case 'update': return await group.buildUpdate()
+  }
 }
 
 interface InFlight {
@@ -75,13 +82,14 @@ function deferred<T> (): PromiseWithResolvers<T> {
   let resolve!: (v: T | PromiseLike<T>) => void
   let reject!: (e?: unknown) => void
   const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  // Rejected when the channel ends with nobody awaiting it any more: not an unhandled rejection.
   promise.catch(() => {})
   return { promise, resolve, reject }
 }
 
 export class ChannelHandle {
   readonly name: string
-  private readonly agent: ChannelAgent
+  protected readonly agent: ChannelAgent
   private readonly group: MlsGroup
   private readonly actor: ChannelActor
   private readonly persist: boolean
@@ -89,15 +97,15 @@ export class ChannelHandle {
   private wireEpoch: number
   private sub?: ChannelSubscription
   private readonly inbox: AsyncQueue<ChannelMessage>
-  private readonly listeners = new Set<(s: ChannelStatus) => void>()
+  private readonly statusFeed: StatusFeed
   private readonly ownSends = new Map<string, { data: Uint8Array, epoch: number }>()
   private inflight?: InFlight
-  private op?: Op
+  /** The MLS state's one writer at a time: see `locked`. */
   private lock: Promise<unknown> = Promise.resolve()
   private epochWaiters: Array<{ epoch: number, resolve: () => void }> = []
   private saveTimer?: ReturnType<typeof setTimeout>
   private ending?: 'closed' | 'removed' | 'left'
-  private leaving = false
+  private finished?: Promise<void>
   private readonly endWaiters: Array<() => void> = []
   private readonly onEnd?: () => void
   private loop?: Promise<void>
@@ -110,10 +118,12 @@ export class ChannelHandle {
     this.wireEpoch = init.wireEpoch
     this.persist = init.persist
     this.onEnd = init.onEnd
+    this.statusFeed = new StatusFeed(init.name)
     this.inbox = new AsyncQueue<ChannelMessage>(init.bufferLimit ?? 65_536, () => new ChannelClosedError(`messages of ${init.name} were not read; more than ${init.bufferLimit ?? 65_536} waiting`, 'closed'))
     this.actor = new ChannelActor({ name: init.name, self: init.agent.name, joining: init.restored }, {
-      submitCommit: async (kind, attempt, signal) => await this.submitCommit(kind, attempt, signal),
+      submitCommit: async (input, signal) => await this.submitCommit(input, signal),
       catchUp: async (epoch, signal) => { await this.waitForWireEpoch(epoch, signal) },
+      onCommitted: (kind, epoch, attempt) => { this.emit({ type: 'channel.commit.acked', kind, epoch, attempt }) },
       onCommitRejected: (kind, epoch, attempt) => { this.emit({ type: 'channel.commit.rejected', kind, epoch, attempt }) },
       onEnded: (state) => { this.finish(state) }
     })
@@ -152,21 +162,10 @@ export class ChannelHandle {
 
   messages (): AsyncIterable<ChannelMessage> { return this.inbox }
 
-  onStatus (listener: (s: ChannelStatus) => void): () => void {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
+  onStatus (listener: (s: ChannelStatus) => void): () => void { return this.statusFeed.on(listener) }
 
   /** Status changes from now on, until the channel ends. */
-  status (): AsyncIterable<ChannelStatus> {
-    let off = (): void => {}
-    const q = new AsyncQueue<ChannelStatus>(1024, () => new Error(`status of ${this.name} was not read`), () => { off() })
-    off = this.onStatus(s => {
-      q.push(s)
-      if (s.type === 'channel.closed' || s.type === 'channel.removed' || s.type === 'channel.left') { q.end(); off() }
-    })
-    return q
-  }
+  status (): AsyncIterable<ChannelStatus> { return this.statusFeed.stream() }
 
   async send (data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<{ seq: number }> {
     this.checkOpen()
@@ -188,21 +187,13 @@ export class ChannelHandle {
     }
   }
 
-  async addMember (keyPackage: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.commit({
-      kind: 'add',
-      build: async g => await g.buildAdd(keyPackage),
-      after: async (p, ack, wireEpoch) => { await this.sendWelcome(p, ack.seq, wireEpoch, options.signal) }
-    })
-  }
-
   async removeMember (name: string): Promise<void> {
-    await this.commit({ kind: 'remove', build: async g => await g.buildRemove(name) })
+    await this.commit({ kind: 'remove', member: name })
   }
 
   /** A self-update: new leaf and path keys (post-compromise security). */
   async update (): Promise<void> {
-    await this.commit({ kind: 'update', build: async g => await g.buildUpdate() })
+    await this.commit({ kind: 'update' })
   }
 
   /** Closes the channel for every member (`GroupClose`, sequenced like any message). */
@@ -218,10 +209,29 @@ export class ChannelHandle {
     return await this.group.open(bytes, { keep: false })
   }
 
-  // ---- for AgentChannels ----
+  // ---- for AgentChannels and the invite and leave actors ----
+
+  /** Queues a commit on the channel machine (the channel's one commit queue); resolves once acked and applied. */
+  async commit (request: CommitRequest, id?: number): Promise<SubmitCommitOutput> {
+    this.checkOpen()
+    return await this.actor.commit(request, id)
+  }
+
+  /** An id for a commit to ask for later, so that it can be withdrawn while still queued. */
+  newCommitId (): number { return this.actor.newCommitId() }
+
+  /** Withdraws a queued commit; one already sent goes on. */
+  withdrawCommit (id: number): void { this.actor.withdraw(id) }
 
   /** Marks the channel as being left: the removal that follows ends it as `left`. */
-  markLeaving (): void { this.leaving = true }
+  markLeaving (): void { this.actor.send({ type: 'member.leaving' }) }
+
+  /** Ends the channel as `left` with nobody told (the last member leaving) and forgets its saved state. */
+  async forget (): Promise<void> {
+    this.actor.send({ type: 'channel.left' })
+    await this.finished
+  }
+
   get ended (): boolean { return this.ending != null }
 
   async untilEnded (signal?: AbortSignal): Promise<void> {
@@ -238,6 +248,7 @@ export class ChannelHandle {
     await this.locked(async () => { if (this.persist && this.ending == null) await this.save() })
     this.actor.stop()
     this.inbox.end()
+    // Detaching stops reading either way; a subscription that fails to close is the agent's to clean up.
     await this.sub?.close().catch(() => {})
     await this.loop
     this.onEnd?.()
@@ -245,18 +256,12 @@ export class ChannelHandle {
 
   // ---- commits ----
 
-  private async commit (op: Op): Promise<SubmitCommitOutput> {
-    this.checkOpen()
-    return await this.runQueued(op)
-  }
-
-  private async submitCommit (kind: CommitKind, attempt: number, signal: AbortSignal): Promise<SubmitCommitOutput> {
-    const op = this.op
-    if (op == null || op.kind !== kind) throw new CommitFailedError(`no ${kind} operation to commit`)
+  /** The channel machine's `submitCommit`: builds `request` on the current epoch, sends it, resolves once it came back in the stream and is applied. */
+  private async submitCommit ({ request }: SubmitCommitInput, signal: AbortSignal): Promise<SubmitCommitOutput> {
     const { env, flight } = await this.locked(async () => {
       this.checkOpen()
-      const pending = await op.build(this.group)
-      const env = this.envelope(pending.bytes, COMMIT_TYPES[kind])
+      const pending = await build(this.group, request)
+      const env = this.envelope(pending.bytes, COMMIT_TYPES[request.kind])
       const flight: InFlight = { id: idKey(env.messageId), pending, applied: deferred<void>(), done: false }
       this.inflight = flight
       return { env, flight }
@@ -275,29 +280,11 @@ export class ChannelHandle {
       }
     }
     await flight.applied.promise
-    const wireEpochAfter = env.epoch + 1
-    this.emit({ type: 'channel.commit.acked', kind, epoch: this.group.epoch, attempt })
-    if (op.after != null) await op.after(flight.pending, ack, wireEpochAfter)
-    return { epoch: this.group.epoch, members: this.group.members }
-  }
-
-  private async sendWelcome (p: PendingCommit, seq: number, wireEpoch: number, signal?: AbortSignal): Promise<void> {
-    if (p.welcome == null || p.joiner == null) return
-    const env = this.agent.envelope(p.joiner, p.welcome, { mode: 'unicast' })
-    env.type = MessageType.GROUP_WELCOME
-    env.channelId = this.name
-    env.epoch = wireEpoch
-    env.metadata.set('seq', String(seq))
-    env.metadata.set('suite', this.group.suite)
-    // A joiner that just connected may not be routable yet everywhere: retry a route miss a few times.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.agent.send({ ...env, messageId: attempt === 0 ? env.messageId : crypto.getRandomValues(new Uint8Array(16)) }, signal)
-        return
-      } catch (err) {
-        if ((err as Error).name !== 'NoRouteError' || attempt >= 20) throw err
-        await new Promise(resolve => setTimeout(resolve, 250))
-      }
+    const { welcome, joiner } = flight.pending
+    return {
+      epoch: this.group.epoch,
+      members: this.group.members,
+      welcome: welcome != null && joiner != null ? { joiner, bytes: welcome, seq: ack.seq, wireEpoch: env.epoch + 1 } : undefined
     }
   }
 
@@ -368,7 +355,7 @@ export class ChannelHandle {
     for (const member of applied.added) this.emit({ type: 'channel.member.added', member, epoch: applied.epoch })
     for (const member of applied.removed) this.emit({ type: 'channel.member.removed', member, epoch: applied.epoch })
     this.actor.send({ type: 'epoch.changed', epoch: applied.epoch, members: this.group.members })
-    if (applied.selfRemoved) this.actor.send(this.leaving ? { type: 'channel.left' } : { type: 'member.removed' })
+    if (applied.selfRemoved) this.actor.send({ type: 'member.removed' })
   }
 
   // ---- plumbing ----
@@ -381,13 +368,9 @@ export class ChannelHandle {
     return env
   }
 
-  private emit (s: ChannelStatus): void {
-    for (const l of this.listeners) {
-      try { l(s) } catch {}
-    }
-  }
+  private emit (s: ChannelStatus): void { this.statusFeed.emit(s) }
 
-  private checkOpen (): void {
+  protected checkOpen (): void {
     if (this.ending != null) throw new ChannelClosedError(`channel ${this.name} is ${this.ending}`, this.ending)
   }
 
@@ -399,15 +382,24 @@ export class ChannelHandle {
     this.inflight?.applied.reject(new ChannelClosedError(`channel ${this.name} is ${state}`, state))
     if (this.saveTimer != null) { clearTimeout(this.saveTimer); this.saveTimer = undefined }
     for (const w of this.endWaiters.splice(0)) w()
-    void (async () => {
+    this.finished = (async () => {
+      // Best effort: the channel is over either way, and a subscription or record left behind is harmless.
       await this.sub?.close().catch(() => {})
       if (this.persist) await this.agent.storage.del(recordKey(this.name)).catch(() => {})
       this.onEnd?.()
     })()
   }
 
+  /**
+   * Runs `f` alone on the MLS state. The stream applies commits, `send` seals, the
+   * machine's `submitCommit` builds and the saver encodes, all on the one group state
+   * and each across awaits: a commit built while another is half applied would be built
+   * on the old epoch but stamped with the new one. This is that state's mutual
+   * exclusion, not a commit queue (the channel machine holds that).
+   */
   private async locked<T> (f: () => Promise<T>): Promise<T> {
     const run = this.lock.then(f, f)
+    // The caller of `locked` gets the failure; the next in line runs regardless.
     this.lock = run.catch(() => {})
     return await run
   }
@@ -416,6 +408,7 @@ export class ChannelHandle {
     if (this.saveTimer != null) return
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined
+      // A deferred save that fails is redone by the next one (every commit saves at once).
       void this.locked(async () => { if (this.ending == null) await this.save() }).catch(() => {})
     }, SAVE_DELAY_MS)
   }
@@ -431,20 +424,6 @@ export class ChannelHandle {
     }))
   }
 
-
-  /** Runs `op` through the channel machine; one at a time, so `op` is the one the machine commits. */
-  private async run (op: Op): Promise<SubmitCommitOutput> {
-    this.op = op
-    return await this.actor.commit(op.kind)
-  }
-
-  private opQueue: Promise<unknown> = Promise.resolve()
-  private async runQueued (op: Op): Promise<SubmitCommitOutput> {
-    const go = async (): Promise<SubmitCommitOutput> => { this.checkOpen(); return await this.run(op) }
-    const p = this.opQueue.then(go, go)
-    this.opQueue = p.catch(() => {})
-    return await p
-  }
 
   /** For leave: the first other member, to ask for our removal. */
   otherMembers (): string[] {

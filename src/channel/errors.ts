@@ -83,3 +83,8 @@ export const CHANNEL_ERROR_NAMES = new Set([
   'UnsupportedChannelSuiteError', 'MemberNotFoundError', 'AlreadyMemberError', 'CommitFailedError', 'InviteFailedError',
   'JoinFailedError', 'NoMatchingKeyPackageError', 'ChannelExistsError', 'CorruptChannelStateError'
 ])
+
+/** The message of a caught value that may not be an Error. */
+export function messageOf (e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}

@@ -17,6 +17,20 @@
  * - Persistence: with a data directory, each channel's MLS state and stream position
  *   are one record in the agent's store; `joinChannel` after a restart restores it.
  *
+ * The files, one concept each:
+ * - ./agent-channels.ts: an agent's channels (create, join) and the control traffic it
+ *   answers (Welcome, JoinRequest, LeaveRequest); ./key-packages.ts the key packages it
+ *   handed out and holds until a Welcome uses one.
+ * - ./channel.ts: one open channel's handle: its stream applied in order, sends, the MLS
+ *   state and its saving. ./open-channel.ts adds the multi-step protocols.
+ * - Machines (src/machines/), each run by an actor here with the real effects:
+ *   the channel and its one commit queue (./channel.actor.ts), adding a member
+ *   (./channel-invite.actor.ts: JoinRequest, key package check, add commit, Welcome with
+ *   retries) and leaving (./channel-leave.actor.ts: LeaveRequest to each other member in
+ *   turn until one removes this one).
+ * - ./control-replies.ts routes JoinReply and LeaveReply to the actor that asked;
+ *   ./group.ts is the MLS group (ts-mls); ./errors.ts the typed errors.
+ *
  * @example
  * ```ts
  * const kp = await bob.keyPackage()

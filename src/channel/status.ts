@@ -3,6 +3,8 @@
  * a union on `type`, reusing the channel machine's event names.
  */
 import type { CommitKind } from '../machines/channel.machine.js'
+import { AsyncQueue } from '../util/async-queue.js'
+import { ChannelClosedError } from './errors.js'
 
 export type ChannelStatus =
   /** Created, joined from a Welcome, or restored from the data directory. */
@@ -21,3 +23,38 @@ export type ChannelStatus =
   | { type: 'channel.closed' }
   | { type: 'channel.left' }
   | { type: 'channel.removed' }
+
+/** The way a status says the channel ended, if it does. */
+export function endedBy (s: ChannelStatus): 'closed' | 'removed' | 'left' | undefined {
+  return s.type === 'channel.closed' ? 'closed' : s.type === 'channel.removed' ? 'removed' : s.type === 'channel.left' ? 'left' : undefined
+}
+
+/** A channel's status listeners, and the status streams made from them. */
+export class StatusFeed {
+  private readonly listeners = new Set<(s: ChannelStatus) => void>()
+
+  constructor (private readonly channel: string) {}
+
+  on (listener: (s: ChannelStatus) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  /** Status changes from now on, until the channel ends. */
+  stream (): AsyncIterable<ChannelStatus> {
+    let off = (): void => {}
+    const q = new AsyncQueue<ChannelStatus>(1024, () => new ChannelClosedError(`status of ${this.channel} was not read; more than 1024 waiting`, 'closed'), () => { off() })
+    off = this.on(s => {
+      q.push(s)
+      if (endedBy(s) != null) { q.end(); off() }
+    })
+    return q
+  }
+
+  emit (s: ChannelStatus): void {
+    for (const l of this.listeners) {
+      // A listener that throws is the caller's bug; it must not stop the channel or the other listeners.
+      try { l(s) } catch {}
+    }
+  }
+}

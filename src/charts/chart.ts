@@ -86,7 +86,9 @@ export function toMermaid (machine: AnyStateMachine): string {
     lines.push(`  ${mid(t.from)} --> ${mid(t.to)} : ${t.event}${t.guard != null ? ` [${t.guard}]` : ''}`)
   }
   for (const t of c.anyState) {
-    lines.push(`  note right of ${mid(t.to)} : from any state, ${t.event}${t.guard != null ? ` [${t.guard}]` : ''}`)
+    // A transition of the root without a target changes no state: noted on the initial state.
+    if (t.to === '') lines.push(`  note right of ${mid(c.initial)} : in any state, ${t.event}${t.guard != null ? ` [${t.guard}]` : ''} (no change of state)`)
+    else lines.push(`  note right of ${mid(t.to)} : from any state, ${t.event}${t.guard != null ? ` [${t.guard}]` : ''}`)
   }
   return lines.join('\n')
 }

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { waitFor } from '../helpers.js'
 import { killChildren, root, start } from './spawn.js'
+import { MACHINES } from '../../src/charts/machines.js'
 
 const args = (...a: string[]): string[] => ['--import', 'tsx', 'src/cli/bin.ts', ...a]
 const run = promisify(execFile)
@@ -55,8 +56,8 @@ describe('slim-mesh command line', () => {
 
   it('chart prints every machine as mermaid, or one as JSON', async () => {
     const all = await cli('chart')
-    for (const m of ['agentSession', 'relaySession', 'peerLink', 'sequencer', 'channel']) expect(all).toContain(`%% ${m}:`)
-    expect(all.match(/stateDiagram-v2/g)?.length).toBe(5)
+    for (const m of ['agentSession', 'relaySession', 'peerLink', 'sequencer', 'channel', 'channelInvite', 'channelLeave']) expect(all).toContain(`%% ${m}:`)
+    expect(all.match(/stateDiagram-v2/g)?.length).toBe(MACHINES.length)
     const json = JSON.parse(await cli('chart', 'peerLink', '--format', 'json')) as { id: string, initial: string, transitions: unknown[] }
     expect(json).toMatchObject({ id: 'peerLink', initial: 'dialing' })
     expect(json.transitions.length).toBeGreaterThan(5)

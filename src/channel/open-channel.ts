@@ -1,0 +1,81 @@
+/**
+ * An open channel as callers see it (`Channel`): the channel handle (./channel.ts) plus
+ * the protocols with more than one step, each run by its machine: adding a member
+ * (./channel-invite.actor.ts) and leaving (./channel-leave.actor.ts).
+ */
+import { parseAgentName } from '../names/names.js'
+import { ChannelHandle } from './channel.js'
+import type { ChannelInit, ChannelMessage } from './channel.js'
+import { runInvite } from './channel-invite.actor.js'
+import { runLeave } from './channel-leave.actor.js'
+import type { ControlReplies } from './control-replies.js'
+import type { ChannelStatus } from './status.js'
+
+export interface InviteOptions { signal?: AbortSignal, timeoutMs?: number }
+export interface LeaveOptions { signal?: AbortSignal, timeoutMs?: number }
+
+/** An open channel. */
+export interface Channel {
+  readonly name: string
+  /** The channel's MLS epoch. */
+  readonly epoch: number
+  /** Agent names of the members, in tree order. */
+  readonly members: string[]
+  readonly suite: string
+  /** RFC 9420 section 8.7: the same at every member in the same epoch. */
+  readonly epochAuthenticator: Uint8Array
+  /** The channel machine's state: active, committing, catchingUp, closed, left, removed. */
+  readonly state: string
+  /** Adds the holder of a key package; resolves once the commit is acked and applied and the Welcome is sent. */
+  addMember: (keyPackage: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void>
+  /** Asks the named agent for a key package (JoinRequest / JoinReply), then adds it. */
+  invite: (agentName: string, options?: InviteOptions) => Promise<void>
+  /** Removes a member; every path key is rotated so it cannot read what follows. */
+  removeMember: (agentName: string) => Promise<void>
+  /** Self-update: new leaf and path keys (post-compromise security). */
+  update: () => Promise<void>
+  /** Sends an encrypted message; resolves once the sequencer archived it. */
+  send: (data: Uint8Array, options?: { signal?: AbortSignal }) => Promise<{ seq: number }>
+  /** Every message of the channel (own ones included), in the sequencer's order. */
+  messages: () => AsyncIterable<ChannelMessage>
+  status: () => AsyncIterable<ChannelStatus>
+  onStatus: (listener: (s: ChannelStatus) => void) => () => void
+  /** Asks another member to remove this one (LeaveRequest); resolves once removed. */
+  leave: (options?: LeaveOptions) => Promise<void>
+  /** Closes the channel for every member (GroupClose). */
+  close: (options?: { signal?: AbortSignal }) => Promise<void>
+  /** Trial-opens one MLS message with this member's keys, applying nothing (tools, tests). */
+  open: (bytes: Uint8Array) => Promise<{ data: Uint8Array, sender: string, epoch: number }>
+}
+
+export interface OpenChannelInit extends ChannelInit {
+  /** Where the replies to this agent's JoinRequests and LeaveRequests arrive. */
+  replies: ControlReplies
+}
+
+export class OpenChannel extends ChannelHandle implements Channel {
+  private readonly replies: ControlReplies
+
+  constructor (init: OpenChannelInit) {
+    super(init)
+    this.replies = init.replies
+  }
+
+  async addMember (keyPackage: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    this.checkOpen()
+    await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { keyPackage, signal: options.signal })
+  }
+
+  async invite (agentName: string, options: InviteOptions = {}): Promise<void> {
+    parseAgentName(agentName)
+    options.signal?.throwIfAborted()
+    this.checkOpen()
+    await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { invitee: agentName, timeoutMs: options.timeoutMs, signal: options.signal })
+  }
+
+  async leave (options: LeaveOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    await runLeave({ agent: this.agent, channel: this, replies: this.replies }, options)
+  }
+}
