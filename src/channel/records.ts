@@ -36,7 +36,7 @@ export function decodeRecord (bytes: Uint8Array, what: string): ChannelRecord {
   try {
     const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
     const h = JSON.parse(dec.decode(bytes.subarray(4, 4 + n))) as Partial<ChannelRecord> & { v?: number }
-    if (h.v !== 1 || typeof h.suite !== 'string' || typeof h.position !== 'number' || typeof h.wireEpoch !== 'number' || h.retention == null) throw new Error('bad header')
+    if (h.v !== 1 || typeof h.suite !== 'string' || typeof h.position !== 'number' || typeof h.wireEpoch !== 'number' || h.retention == null) throw new CorruptChannelStateError('bad header')
     return { suite: h.suite, position: h.position, wireEpoch: h.wireEpoch, retention: h.retention, state: bytes.slice(4 + n) }
   } catch (cause) {
     throw new CorruptChannelStateError(`saved state of ${what} does not decode; delete the record ${recordKey(what)} to join afresh`, { cause })

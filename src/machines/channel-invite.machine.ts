@@ -28,6 +28,7 @@
  * src/channel/channel-invite.actor.ts.
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
 import type { PendingWelcome } from './channel.machine.js'
 
 /** Why an invitation failed, as data; the actor turns it into a typed error. */
@@ -103,12 +104,12 @@ export const channelInviteMachine = setup({
   },
   actors: {
     /** Sends the JoinRequest and reports the JoinReply (`invite.replied`) or a failed send (`invite.unsent`); stops listening when stopped. */
-    requestKeyPackage: fromCallback<ChannelInviteEvent, RequestKeyPackageInput>(() => { throw new Error('requestKeyPackage is given by the invite actor') }),
+    requestKeyPackage: fromCallback<ChannelInviteEvent, RequestKeyPackageInput>(() => { throw new ActorNotProvidedError('requestKeyPackage', 'invite actor') }),
     /** Resolves if the key package names exactly the invitee, bound to its key. */
-    checkKeyPackage: fromPromise<void, CheckKeyPackageInput>(async () => { throw new Error('checkKeyPackage is given by the invite actor') }),
+    checkKeyPackage: fromPromise<void, CheckKeyPackageInput>(async () => { throw new ActorNotProvidedError('checkKeyPackage', 'invite actor') }),
     /** The add commit, through the channel's commit queue: resolves once acked and applied, with the Welcome to send. */
-    commitAdd: fromPromise<{ welcome?: PendingWelcome }, CommitAddInput>(async () => { throw new Error('commitAdd is given by the invite actor') }),
-    sendWelcome: fromPromise<void, SendWelcomeInput>(async () => { throw new Error('sendWelcome is given by the invite actor') })
+    commitAdd: fromPromise<{ welcome?: PendingWelcome }, CommitAddInput>(async () => { throw new ActorNotProvidedError('commitAdd', 'invite actor') }),
+    sendWelcome: fromPromise<void, SendWelcomeInput>(async () => { throw new ActorNotProvidedError('sendWelcome', 'invite actor') })
   },
   guards: {
     hasKeyPackage: ({ context }) => context.keyPackage != null,

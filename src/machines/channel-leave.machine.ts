@@ -25,6 +25,7 @@
  * `announceLeaving` action, given real logic by src/channel/channel-leave.actor.ts.
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
 
 /** Why asking one member did not get this member removed. */
 export type LeaveFailure =
@@ -75,9 +76,9 @@ export const channelLeaveMachine = setup({
   },
   actors: {
     /** Sends the LeaveRequest and reports the LeaveReply (`leave.replied`) or a failed send (`leave.unsent`); stops listening when stopped. */
-    requestRemoval: fromCallback<ChannelLeaveEvent, RequestRemovalInput>(() => { throw new Error('requestRemoval is given by the leave actor') }),
+    requestRemoval: fromCallback<ChannelLeaveEvent, RequestRemovalInput>(() => { throw new ActorNotProvidedError('requestRemoval', 'leave actor') }),
     /** Ends the channel here and forgets its saved state. */
-    forget: fromPromise<void>(async () => { throw new Error('forget is given by the leave actor') })
+    forget: fromPromise<void>(async () => { throw new ActorNotProvidedError('forget', 'leave actor') })
   },
   guards: {
     hasNoOtherMember: ({ context }) => context.others.length === 0,

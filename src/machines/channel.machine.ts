@@ -1,5 +1,5 @@
 /**
- * The channel, as one agent sees it: one MLS group on the mesh (DESIGN.md "Actors").
+ * The channel, as one agent sees it: one MLS group on the mesh.
  *
  *   creating | joining -> active <-> committing -> catchingUp -> committing ...
  *                         active -> closed | removed | left
@@ -23,6 +23,7 @@
  * actions, given real logic by src/channel/channel.actor.ts.
  */
 import { assign, enqueueActions, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
 
 export type CommitKind = 'add' | 'remove' | 'update'
 
@@ -118,7 +119,7 @@ const machineSetup = setup({
   },
   actors: {
     /** Builds the commit on the current epoch, sends it, resolves once the sequencer acked it and it is applied here. Rejects with a StaleCommit on a nack. */
-    submitCommit: fromPromise<SubmitCommitOutput, SubmitCommitInput>(async () => { throw new Error('submitCommit is given by the channel actor') }),
+    submitCommit: fromPromise<SubmitCommitOutput, SubmitCommitInput>(async () => { throw new ActorNotProvidedError('submitCommit', 'channel actor') }),
     /** Resolves once this member has applied every commit up to `epoch`. */
     catchUp: fromPromise<void, { epoch: number }>(async () => {})
   },
