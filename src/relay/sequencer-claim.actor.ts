@@ -12,6 +12,7 @@ import type { HandedOver, Submission } from '../machines/sequencer-claim.machine
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import { transitionInspector } from '../machines/inspection.js'
 import { Envelope } from '../wire/envelope.pb.js'
+import { ErrorCode } from '../wire/errors.js'
 import { SequencerActor } from './sequencer.actor.js'
 import { idKey } from './dedup-window.js'
 import type { MulticastHost } from './multicast-host.js'
@@ -81,7 +82,9 @@ export class SequencerClaimActor {
     })
     this.actor.start()
     this.actor.send(restored ? { type: 'claim.restored', since } : { type: 'claim.made', since })
-    void this.started.then(s => { if (this.sequences) this.running = s })
+    this.started.then(s => { if (this.sequences) this.running = s }, (err: Error) => {
+      host.log.warn({ name, error: err.message }, 'sequencer failed to start: its store could not be read')
+    })
   }
 
   private startSequencer (since: number): Promise<SequencerActor> {
@@ -143,7 +146,9 @@ export class SequencerClaimActor {
   private toSequencer ({ envelope, origin }: Submission): void {
     const s = this.running
     if (s != null) { s.submit(envelope, origin); return }
-    void this.started.then(s => { s.submit(envelope, origin) })
+    this.started.then(s => { s.submit(envelope, origin) }, (err: Error) => {
+      this.fx.host.ackOrigin(origin, { messageId: envelope.messageId, seq: 0, code: ErrorCode.UNAVAILABLE, reason: `the sequencer of ${this.name} could not start: ${err.message}`, epoch: 0 })
+    })
   }
 
   private resubmit (winner: string, messages: HandedOver[]): void {

@@ -47,8 +47,6 @@ export class SequencerRegistry {
     }
   }
 
-  /** The names whose claim stands here. */
-  names (): string[] { return [...this.claims.values()].filter(c => c.sequences).map(c => c.name) }
   /** The name's sequencer, while this relay's claim stands and once it has started. */
   get (name: string): SequencerActor | undefined { return this.claims.get(name)?.sequencer }
   has (name: string): boolean { return this.claims.get(name)?.sequences === true }
