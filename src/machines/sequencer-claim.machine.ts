@@ -8,7 +8,7 @@
  *
  * - settling: a fresh claim holds its first submissions, unsequenced and unacknowledged,
  *   for `claimSettleMs`, so that a concurrent claim on another relay is heard first and
- *   two relays never both acknowledge messages of one name (DESIGN.md, the sequencer).
+ *   two relays never both acknowledge messages of one name (docs/ARCHITECTURE.md).
  * - sequencing: submissions go to the name's sequencer (src/machines/sequencer.machine.ts:
  *   numbers, epochs, durable archive).
  * - restored: the claim came back from the store after a restart: it sequences at once,
