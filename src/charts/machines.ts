@@ -4,6 +4,7 @@ import { agentSessionMachine } from '../machines/agent-session.machine.js'
 import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import { peerLinkMachine } from '../machines/peer-link.machine.js'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
+import { sequencerClaimMachine } from '../machines/sequencer-claim.machine.js'
 import { channelMachine } from '../machines/channel.machine.js'
 import { channelInviteMachine } from '../machines/channel-invite.machine.js'
 import { channelLeaveMachine } from '../machines/channel-leave.machine.js'
@@ -20,6 +21,7 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'relaySession', machine: relaySessionMachine, summary: 'one agent session (relay side)' },
   { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
   { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' },
+  { name: 'sequencerClaim', machine: sequencerClaimMachine, summary: 'one relay\'s claim to sequence a multicast name: settling, sequencing, handing over to a better claim' },,
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it, with its commit queue' },
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },
   { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the other members in turn to remove this one' }

@@ -8,7 +8,13 @@
  *
  * Pure: archiving, acking and publishing are the `appendToArchive`, `rejectStaleCommit`
  * and `rejectNotSequencer` actions, given real effects by the sequencer actor, which
- * reports `message.archived` when a write is durable.
+ * reports `message.archived` when a write is durable. The effects read the submission
+ * (envelope and origin) from the `message.submit` event they handle.
+ *
+ * `sequencer.stop` drains: nothing new is taken, and the sequencer stops once what it
+ * numbered is durable. Whether the name's claim stands, and the handover of what it
+ * numbered when a better claim wins, is the claim's machine
+ * (src/machines/sequencer-claim.machine.ts), which stops the sequencer first.
  */
 import { assign, setup } from 'xstate'
 import { MessageType } from '../wire/envelope.pb.js'
@@ -34,7 +40,6 @@ export interface SequencerContext {
 export type SequencerEvent =
   | { type: 'message.submit', envelope: Envelope, origin: SequencerOrigin }
   | { type: 'message.archived', count: number }
-  | { type: 'sequencer.handover' }
   | { type: 'sequencer.stop' }
 
 export interface SequencerInput { name: string, head: number, epoch: number }
@@ -87,11 +92,10 @@ export const sequencerMachine = setup({
           }
         ],
         'message.archived': { actions: 'recordArchived' },
-        'sequencer.handover': 'handingOver',
-        'sequencer.stop': 'handingOver'
+        'sequencer.stop': 'draining'
       }
     },
-    handingOver: {
+    draining: {
       // Accept nothing new; wait until what was assigned is durable, then stop.
       always: { guard: 'isNothingInFlight', target: 'stopped' },
       on: {

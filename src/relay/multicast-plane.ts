@@ -7,7 +7,7 @@
 import type { Envelope, FetchReply, GossipBatch } from '../wire/envelope.pb.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import { SequencerRegistry } from './sequencer-registry.js'
-import type { SequencerActor } from './sequencer.actor.js'
+import type { SequencerActor, SequencerAck } from './sequencer.actor.js'
 import { OrderedStreams } from './ordered-streams.js'
 import type { LocalSub, MulticastHost } from './multicast-host.js'
 
@@ -40,6 +40,9 @@ export class MulticastPlane {
 
   /** A message for a name this relay sequences. */
   submitLocal (env: Envelope, origin: SequencerOrigin): void { this.registry.submit(env, origin) }
+
+  /** An answer to a submission of this relay's own (a handover waits for the winner's). */
+  answered (ack: SequencerAck): void { this.registry.answered(ack) }
 
   private onSequenced (name: string, envs: Envelope[]): void {
     // Gossip batches stay small (a receiving relay handles each in one short task).

@@ -91,8 +91,6 @@ export class RelayCore {
   private readonly locations = new DedupWindow<string>(16_384)
   /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
   private readonly delivered = new DedupWindow(65_536)
-  /** The session whose envelope is being handled now (for backpressure). */
-  private source?: AgentPort
   private readonly deadlines = new Map<AgentPort, Promise<void>>()
 
   constructor (init: RelayCoreInit) {
@@ -247,12 +245,7 @@ export class RelayCore {
     }
     env.source = agent
     if (env.hopLimit === 0 || env.hopLimit > DEFAULT_HOP_LIMIT) env.hopLimit = DEFAULT_HOP_LIMIT
-    this.source = port
-    try {
-      this.dispatch(env, agent, port)
-    } finally {
-      this.source = undefined
-    }
+    this.dispatch(env, agent, port)
   }
 
   /** Routes an agent's envelope by its type and mode. */
@@ -281,13 +274,14 @@ export class RelayCore {
         return
       }
       env.mode = DeliveryMode.MULTICAST
-      this.toSequencer(env, origin)
+      this.toSequencer(env, origin, port)
       return
     }
-    this.direct(env, origin)
+    this.direct(env, origin, port)
   }
 
-  private toSequencer (env: Envelope, origin: SequencerOrigin): void {
+  /** `source`: the session of the local agent that sent it, paused while its sequencer is behind. */
+  private toSequencer (env: Envelope, origin: SequencerOrigin, source: AgentPort): void {
     const relay = this.multicast.sequencerOrClaim(env.destination)
     let congested: Promise<void> | undefined
     if (relay === this.self) {
@@ -301,7 +295,7 @@ export class RelayCore {
     }
     // Admission control: a publisher faster than its sequencer (or the link to it) waits,
     // so queues stay short and the relay stays responsive under full load.
-    if (congested != null) this.source?.pauseUntil?.(congested)
+    if (congested != null) source.pauseUntil?.(congested)
   }
 
   /** A submission that got no answer, sent again toward the name's sequencer now. */
@@ -314,11 +308,15 @@ export class RelayCore {
   /** An answer for an agent attached here. */
   private ackLocal (agent: string, ack: SequencerAck): void {
     if (!this.inflight.answered(ack)) return // a resend failed to route: tried again shortly
+    this.multicast.answered(ack)
     this.agents.get(agent)?.port?.ack(ack)
   }
 
-  /** Anycast and unicast: pick the instance, deliver here or route toward its relay. */
-  private direct (env: Envelope, origin: SequencerOrigin): void {
+  /**
+   * Anycast and unicast: pick the instance, deliver here or route toward its relay.
+   * `source`: the sending agent's session when it is attached here (for backpressure).
+   */
+  private direct (env: Envelope, origin: SequencerOrigin, source?: AgentPort): void {
     let relay: string | undefined
     let instance: string
     if (env.mode === DeliveryMode.UNICAST) {
@@ -332,11 +330,11 @@ export class RelayCore {
       instance = target?.instance ?? ''
     }
     if (relay == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no route to ${env.destination}`)); return }
-    if (relay === this.self) { this.deliverLocal(env, instance, origin); return }
+    if (relay === this.self) { this.deliverLocal(env, instance, origin, source); return }
     this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance })
   }
 
-  private deliverLocal (env: Envelope, instance: string, origin: SequencerOrigin): void {
+  private deliverLocal (env: Envelope, instance: string, origin: SequencerOrigin, source?: AgentPort): void {
     const service = serviceOf(env.destination as AgentName)
     let rec = this.byInstance.get(instance)
     if (env.mode === DeliveryMode.ANYCAST) {
@@ -367,8 +365,7 @@ export class RelayCore {
       rec.port.deliver(env)
       // A local sender outrunning a local receiver: stop reading the sender until the
       // receiver drains, so the backlog stays bounded and backpressure reaches the sender.
-      const src = this.source
-      if (src != null && src !== rec.port && rec.port.backlogged()) src.pauseUntil?.(this.writeDeadline(rec.port, rec.name))
+      if (source != null && source !== rec.port && rec.port.backlogged()) source.pauseUntil?.(this.writeDeadline(rec.port, rec.name))
     } else if (rec.away.length < this.config.awayBufferLimit) {
       rec.away.push(env)
     } else {

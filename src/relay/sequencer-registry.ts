@@ -1,19 +1,19 @@
 /**
- * The sequencers this relay runs, one `SequencerActor` per multicast name it owns, and
- * the claim that makes it the owner: a relay that sees a name for the first time with no
- * sequencer known claims it; a fresh claim settles for `claimSettleMs` (submissions wait,
- * unsequenced and unacknowledged) so that two relays that claimed the same name at once
- * never both acknowledge messages; a claim lost to an earlier one stops its sequencer and
- * hands what it sequenced over to the winner.
+ * The sequencers this relay runs: one claim per multicast name it claimed, each a
+ * `SequencerClaimActor` (src/relay/sequencer-claim.actor.ts) running the claim's machine
+ * (src/machines/sequencer-claim.machine.ts: settling, sequencing, handing over). A relay
+ * that sees a name for the first time with no sequencer known claims it; a claim lost to
+ * a better one (every relay picks the same winner: earliest claim, then lower peer id)
+ * hands what it sequenced over to the winner and ends.
  */
-import { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
-import { SequencerActor } from './sequencer.actor.js'
-import type { SequencerAck } from './sequencer.actor.js'
+import type { Envelope } from '../wire/envelope.pb.js'
+import { SequencerClaimActor } from './sequencer-claim.actor.js'
+import type { SequencerClaimEffects } from './sequencer-claim.actor.js'
+import type { SequencerActor, SequencerAck } from './sequencer.actor.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { MulticastHost } from './multicast-host.js'
-
-interface Settling { queue: Array<{ env: Envelope, origin: SequencerOrigin }>, timer: unknown }
+import { idKey } from './dedup-window.js'
 
 export interface SequencerRegistryInit {
   host: MulticastHost
@@ -24,9 +24,9 @@ export interface SequencerRegistryInit {
 export class SequencerRegistry {
   private readonly host: MulticastHost
   private readonly onSequenced: (name: string, envs: Envelope[]) => void
-  private readonly sequencers = new Map<string, SequencerActor>()
-  private readonly starting = new Map<string, Promise<SequencerActor>>()
-  private readonly settling = new Map<string, Settling>()
+  private readonly claims = new Map<string, SequencerClaimActor>()
+  /** Claims handing over, which wait for the winner's answers. */
+  private readonly handingOver = new Set<SequencerClaimActor>()
 
   constructor (init: SequencerRegistryInit) {
     this.host = init.host
@@ -39,7 +39,7 @@ export class SequencerRegistry {
       if (meta.sequencerSince > 0) {
         this.host.table.claimSequencer(name, meta.sequencerSince)
         this.host.log.info({ name }, 'sequencer resumed: this relay orders the name\'s multicast, as before the restart')
-        await this.start(name, meta.sequencerSince)
+        await this.add(SequencerClaimActor.restore(name, meta.sequencerSince, this.effects())).ready()
       } else if (meta.sequencer != null) {
         // Known before the restart: no claim of ours before the routes come back.
         this.host.table.remember(name, meta.sequencer, meta.sequencerClaim ?? 0)
@@ -47,9 +47,9 @@ export class SequencerRegistry {
     }
   }
 
-  names (): string[] { return [...this.sequencers.keys(), ...this.starting.keys()] }
-  get (name: string): SequencerActor | undefined { return this.sequencers.get(name) }
-  has (name: string): boolean { return this.sequencers.has(name) || this.starting.has(name) }
+  /** The name's sequencer, while this relay's claim stands and once it has started. */
+  get (name: string): SequencerActor | undefined { return this.claims.get(name)?.sequencer }
+  has (name: string): boolean { return this.claims.get(name)?.sequences === true }
 
   /**
    * The relay that sequences `name`. When nobody is known to, this relay claims the
@@ -58,112 +58,82 @@ export class SequencerRegistry {
   sequencerOrClaim (name: string): string {
     const known = this.host.table.sequencerOf(name)
     if (known != null) return known.relay
+    // Still handing over to a winner the table has since forgotten: the winner it is.
+    const handing = this.claims.get(name)
+    if (handing != null && !handing.done && handing.winner !== '') return handing.winner
     const since = this.host.clock.now()
     this.host.table.claimSequencer(name, since)
     this.host.log.info({ name }, 'sequencer claimed: this relay orders the name\'s multicast')
-    const entry: Settling = { queue: [], timer: undefined }
-    entry.timer = this.host.clock.setTimeout(() => { this.settled(name) }, this.host.config.claimSettleMs)
-    this.settling.set(name, entry)
-    void this.start(name, since)
+    this.add(SequencerClaimActor.claim(name, since, this.effects()))
     this.host.routesChanged()
     return this.host.self
   }
 
-  /** The settle period is over (or the claim was lost): sequence or forward what waited. */
-  private settled (name: string): void {
-    const entry = this.settling.get(name)
-    if (entry == null) return
-    this.host.clock.clearTimeout(entry.timer)
-    this.settling.delete(name)
-    const winner = this.host.table.sequencerOf(name)?.relay ?? this.host.self
-    for (const { env, origin } of entry.queue) {
-      if (winner === this.host.self) this.submit(env, origin)
-      else this.host.forward(winner, env, origin)
-    }
-  }
-
-  /** The name's sequencer, started if it is not running (resolves once its archive head is read). */
+  /**
+   * The name's sequencer, started if it is not running (resolves once its archive head is
+   * read). Without a claim here (the table names this relay all the same) it resumes one.
+   */
   async start (name: string, since: number): Promise<SequencerActor> {
-    const existing = this.sequencers.get(name) ?? this.starting.get(name)
-    if (existing != null) return await existing
-    const p = SequencerActor.start(name, since, {
-      store: this.host.store,
-      clock: this.host.clock,
-      onSequenced: (n, envs) => { this.onSequenced(n, envs) },
-      onAck: (origin, ack) => { this.host.ackOrigin(origin, ack) },
-      onError: (err) => { this.host.log.warn({ name, error: err.message }, 'sequencer failed') },
-      onTransition: (from, to, event) => { this.host.onTransition?.(`sequencer:${name}`, from, to, event) }
-    }).then(s => {
-      this.sequencers.set(name, s)
-      this.starting.delete(name)
-      return s
-    })
-    this.starting.set(name, p)
-    return await p
+    const claim = this.claims.get(name) ?? this.add(SequencerClaimActor.restore(name, since, this.effects()))
+    return await claim.ready()
   }
 
   /** Undefined while the name's sequencer keeps up; else a promise of its catching up. */
   backlog (name: string): Promise<void> | undefined {
-    return this.sequencers.get(name)?.backlog()
+    return this.claims.get(name)?.sequencer?.backlog()
   }
 
   /** A message for a name this relay sequences. */
   submit (env: Envelope, origin: SequencerOrigin): void {
-    const waiting = this.settling.get(env.destination)
-    if (waiting != null) { waiting.queue.push({ env, origin }); return }
-    const s = this.sequencers.get(env.destination)
-    if (s != null) { s.submit(env, origin); return }
-    const starting = this.starting.get(env.destination)
-    if (starting != null) { void starting.then(s => { s.submit(env, origin) }); return }
+    const claim = this.claims.get(env.destination)
+    if (claim != null && !claim.done) { claim.submit(env, origin); return }
     const ack: SequencerAck = { messageId: env.messageId, seq: 0, code: ErrorCode.NOT_SEQUENCER, reason: `relay ${this.host.self} does not sequence ${env.destination}`, epoch: 0 }
     this.host.ackOrigin(origin, ack)
   }
 
-  /**
-   * The announced claims changed: a sequencer of ours whose claim lost to an earlier one
-   * (every relay picks the same winner: earliest claim, then lower peer id) stops, and
-   * what it sequenced goes to the winner.
-   */
-  checkClaims (): void {
-    for (const name of this.names()) {
-      const winner = this.host.table.sequencerOf(name)
-      if (winner == null || winner.relay === this.host.self) continue
-      const own = this.sequencers.get(name) ?? this.starting.get(name)
-      if (own == null) continue
-      this.host.log.info({ name, winner: winner.relay }, 'sequencer claim lost to an earlier one; handing over')
-      this.sequencers.delete(name)
-      this.host.table.releaseSequencer(name)
-      this.settled(name) // what waited goes to the winner
-      void Promise.resolve(own).then(async s => {
-        this.sequencers.delete(name)
-        await s.stop()
-        await this.handOver(name, winner.relay)
-      }).catch(err => { this.host.log.warn({ name, winner: winner.relay, error: (err as Error).message }, 'sequencer handover failed') })
-    }
+  /** An answer for a submission of this relay's: perhaps one a handover waits for. */
+  answered (ack: SequencerAck): void {
+    if (this.handingOver.size === 0) return
+    const key = idKey(ack.messageId)
+    for (const claim of this.handingOver) if (claim.awaits(key)) claim.answered(key, ack.code)
   }
 
   /**
-   * After a lost claim: whatever this relay sequenced under it (possible only if the two
-   * claims could not see each other, as in a partition) is submitted again to the
-   * winner, in order and with the same message ids (the winner de-duplicates), so
-   * nothing acknowledged is lost; then the stale archive is dropped.
+   * The announced claims changed: a claim of ours that lost to a better one hands over to
+   * the winner (a handover whose winner lost in turn goes on to the new one).
    */
-  private async handOver (name: string, winner: string): Promise<void> {
-    for (let seq = 1; ;) {
-      const batch = await this.host.store.range(name, seq, 256)
-      if (batch.length === 0) break
-      for (const m of batch) {
-        const env = Envelope.decode(m.bytes)
-        env.seq = 0
-        this.host.forward(winner, env, { relay: this.host.self, agent: env.source }, true)
+  checkClaims (): void {
+    for (const claim of this.claims.values()) {
+      if (claim.done) continue
+      const winner = this.host.table.sequencerOf(claim.name)
+      if (winner == null || winner.relay === this.host.self || winner.relay === claim.winner) continue
+      if (claim.sequences) {
+        this.host.log.info({ name: claim.name, winner: winner.relay }, 'sequencer claim lost to an earlier one; handing over')
+        this.host.table.releaseSequencer(claim.name)
+        this.handingOver.add(claim)
       }
-      seq = (batch[batch.length - 1]?.seq ?? seq) + 1
+      claim.lost(winner.relay)
     }
-    await this.host.store.dropArchive(name)
   }
 
   async stop (): Promise<void> {
-    for (const name of [...this.settling.keys()]) this.settled(name)
-    await Promise.all([...this.sequencers.values()].map(async s => { await s.stop() }))
+    await Promise.all([...this.claims.values()].map(async c => { await c.stop() }))
+  }
+
+  private add (claim: SequencerClaimActor): SequencerClaimActor {
+    this.claims.set(claim.name, claim)
+    return claim
+  }
+
+  private effects (): SequencerClaimEffects {
+    return {
+      host: this.host,
+      onSequenced: (name, envs) => { this.onSequenced(name, envs) },
+      onDone: (claim) => {
+        this.handingOver.delete(claim)
+        if (this.claims.get(claim.name) === claim) this.claims.delete(claim.name)
+        if (claim.state === 'released') this.host.log.info({ name: claim.name, winner: claim.winner }, 'sequencer handover done: the winner has what this relay sequenced; stale archive dropped')
+      }
+    }
   }
 }

@@ -57,7 +57,6 @@ export class SequencerActor {
   private pending: PendingWrite[] = []
   private writing = false
   private backlogWaiters: Array<() => void> = []
-  private current: { env: Envelope, origin: SequencerOrigin, key: string } | undefined
 
   private constructor (name: string, since: number, head: number, epoch: number, fx: SequencerEffects) {
     this.name = name
@@ -65,9 +64,14 @@ export class SequencerActor {
     this.fx = fx
     const machine = sequencerMachine.provide({
       actions: {
-        appendToArchive: (_, params) => { this.append(params.seq) },
-        rejectStaleCommit: (_, params) => { this.reject(ErrorCode.STALE_EPOCH, `commit built on epoch ${this.current?.env.epoch ?? '?'}; the channel is at epoch ${params.epoch}`, params.epoch) },
-        rejectNotSequencer: () => { this.reject(ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0) }
+        // The submission is the event being handled: its envelope and origin come with it.
+        appendToArchive: ({ event }, params) => { if (event.type === 'message.submit') this.append(event.envelope, event.origin, params.seq) },
+        rejectStaleCommit: ({ event }, params) => {
+          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.STALE_EPOCH, `commit built on epoch ${event.envelope.epoch}; the channel is at epoch ${params.epoch}`, params.epoch)
+        },
+        rejectNotSequencer: ({ event }) => {
+          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0)
+        }
       }
     })
     this.actor = createActor(machine, { input: { name, head, epoch }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
@@ -136,24 +140,19 @@ export class SequencerActor {
       this.fx.onAck(origin, { messageId: env.messageId, seq: 0, code: ErrorCode.NOT_SEQUENCER, reason: `this relay no longer sequences ${this.name}`, epoch: 0 })
       return
     }
-    this.current = { env, origin, key }
     this.actor.send({ type: 'message.submit', envelope: env, origin })
-    this.current = undefined
   }
 
-  private append (seq: number): void {
-    const c = this.current
-    if (c == null) return
-    c.env.seq = seq
-    this.dedup.add(c.key, { seq, epoch: c.env.epoch, durable: false, waiters: [] })
-    this.pending.push(c)
+  private append (env: Envelope, origin: SequencerOrigin, seq: number): void {
+    const key = idKey(env.messageId)
+    env.seq = seq
+    this.dedup.add(key, { seq, epoch: env.epoch, durable: false, waiters: [] })
+    this.pending.push({ env, origin, key })
     if (!this.writing) void this.writeLoop()
   }
 
-  private reject (code: number, reason: string, epoch: number): void {
-    const c = this.current
-    if (c == null) return
-    this.fx.onAck(c.origin, { messageId: c.env.messageId, seq: 0, code, reason, epoch })
+  private reject (env: Envelope, origin: SequencerOrigin, code: number, reason: string, epoch: number): void {
+    this.fx.onAck(origin, { messageId: env.messageId, seq: 0, code, reason, epoch })
   }
 
   private async writeLoop (): Promise<void> {

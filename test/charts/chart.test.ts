@@ -27,7 +27,7 @@ describe('state charts', () => {
     expect(link).toContain('connected_probing --> connected_degraded : error')
     expect(link).toContain('connected_degraded --> backoff : always [isFailingTooOften]')
     expect(link).toContain('note right of closed : from any state, link.close')
-    expect(toMermaid(sequencerMachine)).toContain('handingOver --> stopped : always [isNothingInFlight]')
+    expect(toMermaid(sequencerMachine)).toContain('draining --> stopped : always [isNothingInFlight]')
   })
 
   it('docs/ARCHITECTURE.md carries the current charts (run `npm run charts` when this fails)', async () => {

@@ -84,13 +84,13 @@ describe('sequencerMachine', () => {
     expect(commits.sort()).toEqual([MessageType.GROUP_ADD, MessageType.GROUP_PROPOSAL, MessageType.GROUP_REMOVE].sort())
   })
 
-  it('on handover waits for in-flight archive completions, refusing new messages, then stops', () => {
+  it('on stop drains: waits for in-flight archive completions, refusing new messages, then stops', () => {
     const { actor, appended, notSequencer } = start()
     actor.send({ type: 'message.submit', envelope: env(MessageType.MSG), origin })
     actor.send({ type: 'message.submit', envelope: env(MessageType.MSG), origin })
     actor.send({ type: 'message.archived', count: 1 })
-    actor.send({ type: 'sequencer.handover' })
-    expect(actor.getSnapshot().value).toBe('handingOver')
+    actor.send({ type: 'sequencer.stop' })
+    expect(actor.getSnapshot().value).toBe('draining')
     actor.send({ type: 'message.submit', envelope: env(MessageType.MSG), origin })
     expect(notSequencer).toHaveLength(1)
     expect(appended).toHaveLength(2)
