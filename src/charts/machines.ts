@@ -21,7 +21,7 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'relaySession', machine: relaySessionMachine, summary: 'one agent session (relay side)' },
   { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
   { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' },
-  { name: 'sequencerClaim', machine: sequencerClaimMachine, summary: 'one relay\'s claim to sequence a multicast name: settling, sequencing, handing over to a better claim' },,
+  { name: 'sequencerClaim', machine: sequencerClaimMachine, summary: 'one relay\'s claim to sequence a multicast name: settling, sequencing, handing over to a better claim' },
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it, with its commit queue' },
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },
   { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the other members in turn to remove this one' }
