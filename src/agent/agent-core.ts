@@ -1,8 +1,7 @@
 /**
- * The agent's logic with no IO of its own (SLIM's sans-IO session core, as
- * CONVENTIONS.md puts it): what `Agent` (./agent.ts) does between its caller and its
- * session, and what the simulated engine's agents (sims/sim-agent.ts) run on simulated
- * time. It writes through a `SessionPort` (./session-port.ts), keeps time with a `Clock`
+ * The agent's logic with no IO of its own, in the manner of SLIM's sans-IO session
+ * core: what `Agent` (./agent.ts) does between its caller and its session, and what the
+ * simulated engine's agents (sims/sim-agent.ts) run on simulated time. It writes through a `SessionPort` (./session-port.ts), keeps time with a `Clock`
  * (src/relay/clock.ts) and is told what arrives by method calls: `envelopeArrived`,
  * `ackArrived`, `subscribed`, `sessionActive`, `sessionDown`.
  *
