@@ -10,6 +10,7 @@
 import { DeliveryMode } from '../src/wire/envelope.pb.js'
 import type { Envelope } from '../src/wire/envelope.pb.js'
 import { AgentCore } from '../src/agent/agent-core.js'
+import type { AgentCoreHandlers } from '../src/agent/agent-core.js'
 import { SessionClosedError } from '../src/relay/errors.js'
 import { newEnvelope } from '../src/wire/new-envelope.js'
 import type { AgentSpec, DeliveredMessage, EngineAgent, ModeName } from './engine.js'
@@ -19,7 +20,14 @@ import type { SimAgentHost } from './sim-session.js'
 const MODES: Record<ModeName, DeliveryMode> = { anycast: DeliveryMode.ANYCAST, multicast: DeliveryMode.MULTICAST, unicast: DeliveryMode.UNICAST }
 const NAMES: Partial<Record<DeliveryMode, ModeName>> = { [DeliveryMode.ANYCAST]: 'anycast', [DeliveryMode.MULTICAST]: 'multicast', [DeliveryMode.UNICAST]: 'unicast' }
 
-interface Sub { readonly name: string, position: number, onMessage: (m: DeliveredMessage) => void }
+interface Sub { readonly name: string, position: number, onMessage: (m: DeliveredMessage) => void, readonly agent: SimAgent }
+
+/** One handler object for every simulated agent (no closures per agent on the delivery path). */
+const HANDLERS: AgentCoreHandlers<Sub> = {
+  deliver: (sub, env) => { sub.onMessage(sub.agent.toMessage(env)) },
+  duplicate: (sub, env) => { sub?.onMessage(sub.agent.toMessage(env)) },
+  end: () => {}
+}
 
 export class SimAgent implements EngineAgent {
   readonly spec: AgentSpec
@@ -34,14 +42,7 @@ export class SimAgent implements EngineAgent {
     this.host = host
     this.name = `${spec.service}/a${spec.index}`
     this.session = new SimSession<Sub>(this.name, spec.relay, spec.slowMs, host)
-    const hand = (sub: Sub | undefined, env: Envelope): void => { sub?.onMessage(this.toMessage(env)) }
-    this.core = new AgentCore<Sub>({
-      name: this.name,
-      port: this.session,
-      clock: host.clock,
-      publishTimeoutMs: host.publishTimeoutMs,
-      handlers: { deliver: hand, duplicate: hand, end: () => {} }
-    })
+    this.core = new AgentCore<Sub>({ name: this.name, port: this.session, clock: host.clock, publishTimeoutMs: host.publishTimeoutMs, handlers: HANDLERS })
     this.session.attach(this.core)
   }
 
@@ -52,7 +53,8 @@ export class SimAgent implements EngineAgent {
   connect (): void { this.session.connect() }
   relayDown (): void { this.session.relayDown() }
 
-  private toMessage (env: Envelope): DeliveredMessage {
+  /** An envelope as the workload sees it (`HANDLERS` hand it over). */
+  toMessage (env: Envelope): DeliveredMessage {
     const m: DeliveredMessage = { payload: env.payload, source: env.source, destination: env.destination, mode: NAMES[env.mode] ?? 'anycast', at: this.host.now() + this.host.agentLatencyMs }
     if (env.mode === DeliveryMode.MULTICAST) m.seq = env.seq
     if (env.expectsReply) {
@@ -89,7 +91,7 @@ export class SimAgent implements EngineAgent {
 
   /** Subscribes, asking again until the relay answers; resolves with its first sequence number. */
   async subscribe (name: string, onMessage: (m: DeliveredMessage) => void, fromSeq?: number): Promise<number> {
-    return await this.core.subscribe({ name, position: fromSeq ?? 0, onMessage }, { fromSeq, timeoutMs: Infinity })
+    return await this.core.subscribe({ name, position: fromSeq ?? 0, onMessage, agent: this }, { fromSeq, timeoutMs: Infinity })
   }
 
   async publish (name: string, payload: Uint8Array, mode: ModeName, messageId: Uint8Array): Promise<{ seq: number }> {

@@ -1,8 +1,7 @@
 /**
- * The agent's logic with no IO of its own (SLIM's sans-IO session core, as
- * CONVENTIONS.md puts it): what `Agent` (./agent.ts) does between its caller and its
- * session, and what the simulated engine's agents (sims/sim-agent.ts) run on simulated
- * time. It writes through a `SessionPort` (./session-port.ts), keeps time with a `Clock`
+ * The agent's logic with no IO of its own, in the manner of SLIM's sans-IO session
+ * core: what `Agent` (./agent.ts) does between its caller and its session, and what the
+ * simulated engine's agents (sims/sim-agent.ts) run on simulated time. It writes through a `SessionPort` (./session-port.ts), keeps time with a `Clock`
  * (src/relay/clock.ts) and is told what arrives by method calls: `envelopeArrived`,
  * `ackArrived`, `subscribed`, `sessionActive`, `sessionDown`.
  *
@@ -113,7 +112,8 @@ export class AgentCore<S extends CoreSubscription> {
   private readonly requests = new Map<string, { resolve: (reply: Envelope) => void, reject: (e: Error) => void }>()
   /** First subscribes waiting for their answer, by name. */
   private readonly awaiting = new Map<string, Awaiting>()
-  private readonly seen = new DedupWindow(DEDUP_WINDOW)
+  /** Made at the first unicast or anycast delivery (most simulated agents get only multicast). */
+  private seen?: DedupWindow
   private readonly activeWaiters: Array<() => void> = []
   private readonly controlListeners = new Set<(env: Envelope) => void>()
   private nextRequestId = 1
@@ -194,6 +194,7 @@ export class AgentCore<S extends CoreSubscription> {
       if (r != null) { r.resolve(env); return }
     }
     if (env.mode === DeliveryMode.MULTICAST) { this.multicastArrived(env); return }
+    this.seen ??= new DedupWindow(DEDUP_WINDOW)
     const fresh = this.seen.add(env.source + idKey(env.messageId))
     if (env.type !== MessageType.MSG) {
       // Channel control sent to this agent (Welcome, JoinRequest, ...): the channel layer's.
