@@ -4,7 +4,7 @@
  * `RelayIO` and each session's `AgentPort`. The real engine (src/p2p/) drives it with
  * libp2p; a simulated engine can drive the same logic over simulated links and time.
  *
- * Delivery modes (DESIGN.md, "How a channel message flows"):
+ * Delivery modes (docs/ARCHITECTURE.md, "Routes"):
  * - multicast (and MLS commits): to the name's sequencer, which numbers, archives and
  *   acknowledges it, then publishes it to every relay with subscribers;
  * - anycast: one instance, nearest first, round robin among the nearest;
