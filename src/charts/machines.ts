@@ -5,6 +5,7 @@ import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import { peerLinkMachine } from '../machines/peer-link.machine.js'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
 import { channelMachine } from '../machines/channel.machine.js'
+import { orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 
 export interface ChartedMachine {
   name: string
@@ -18,5 +19,6 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'relaySession', machine: relaySessionMachine, summary: 'one agent session (relay side)' },
   { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
   { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' },
+  { name: 'orderedStream', machine: orderedStreamMachine, summary: 'the ordered stream of one multicast name at a subscriber relay' },
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it' }
 ]
