@@ -9,14 +9,14 @@
  * and pushed to each subscription positioned at it, in a plain method: the machine hears
  * only of what changes its phase (a gap seen while nothing waits on one, a gap closed
  * while waiting, traffic starting or stopping), so a stream in steady flow costs the
- * machine one timer per `tailCheckMs`, not an event per message.
+ * machine nothing, and the relay a flag per batch and a plain timer per `tailCheckMs`.
  *
  * A subscription that starts behind (resume after being away, `fromSeq`) replays from
  * the archive until it reaches the live head, then switches to live delivery: every
  * subscriber sees every message once, in the same order.
  */
-import { createActor, fromPromise } from 'xstate'
-import type { Actor } from 'xstate'
+import { createActor, fromCallback, fromPromise } from 'xstate'
+import type { Actor, EventObject } from 'xstate'
 import { EffectNotProvidedError, orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 import type { FillDone, FillRequest, HeadRequest, HeadSeen, LoadRequest, OrderedStreamEvent, StreamLoaded } from '../machines/ordered-stream.machine.js'
 import { stateName, transitionInspector } from '../machines/inspection.js'
@@ -73,7 +73,7 @@ export class OrderedStreamActor {
   private readonly recent = new Map<number, Envelope>()
   private writing: Promise<void> = Promise.resolve()
   private phase: Phase = 'loading'
-  /** Messages came from gossip since the machine last sampled (see `sampleTraffic`). */
+  /** Messages came from gossip since `watchTraffic` last looked. */
   private trafficSeen = false
   private settle: { resolve: () => void, reject: (err: unknown) => void } = { resolve: () => {}, reject: () => {} }
 
@@ -104,13 +104,13 @@ export class OrderedStreamActor {
     actors: {
       loadStream: fromPromise<StreamLoaded, LoadRequest>(async ({ system }) => await owner(system).load()),
       fetchHead: fromPromise<HeadSeen, HeadRequest>(async ({ input, system }) => await owner(system).fetchHead(input.sequencer)),
-      fillRange: fromPromise<FillDone, FillRequest>(async ({ input, signal, system }) => await owner(system).fill(input.sequencer, input.upTo, signal))
+      fillRange: fromPromise<FillDone, FillRequest>(async ({ input, signal, system }) => await owner(system).fill(input.sequencer, input.upTo, signal)),
+      watchTraffic: fromCallback<EventObject, { quietMs: number }>(({ input, system, sendBack }) => owner(system).watchTraffic(input.quietMs, () => { sendBack({ type: 'traffic.quiet' }) }))
     },
     actions: {
       openStream: ({ system }, loaded) => { owner(system).opened(loaded) },
       openFailed: ({ system }, { error }) => { owner(system).settle.reject(error) },
       adoptSequencer: ({ system }, { from, to }) => { owner(system).adopt(from, to) },
-      sampleTraffic: ({ system }) => { owner(system).sampleTraffic() },
       checkTail: ({ system }, { sequencer }) => { owner(system).checkTail(sequencer) },
       noteAhead: ({ system }, { sequencer, head, next }) => {
         const s = owner(system)
@@ -176,10 +176,23 @@ export class OrderedStreamActor {
     return { head: reply.head, next: this.reorder.next }
   }
 
-  /** Whether messages came from gossip since the machine last asked (while flowing). */
-  private sampleTraffic (): void {
-    if (this.trafficSeen) this.trafficSeen = false
-    else this.tell({ type: 'traffic.quiet' })
+  /**
+   * Calls `quiet` once no messages have come for `quietMs` (give or take: a look every
+   * `quietMs` at whether any came since the last look, so a steady flow costs one plain
+   * timer per `quietMs` and nothing per message). Returns the cancel.
+   */
+  private watchTraffic (quietMs: number, quiet: () => void): () => void {
+    const clock = this.host.clock
+    this.trafficSeen = false
+    let timer: unknown
+    const look = (): void => {
+      timer = undefined
+      if (!this.trafficSeen) { quiet(); return }
+      this.trafficSeen = false
+      timer = clock.setTimeout(look, quietMs)
+    }
+    timer = clock.setTimeout(look, quietMs)
+    return () => { if (timer !== undefined) clock.clearTimeout(timer) }
   }
 
   /** Asks `sequencer` for its head: past this stream, the machine hears `head.behind`. */
@@ -248,9 +261,9 @@ export class OrderedStreamActor {
     } else if (phase === 'gapWait') {
       this.tell({ type: 'gap.closed' })
     } else if (!durable) {
-      // Flowing: a plain flag, read by the machine's next sample (no event per batch).
+      // Flowing: a plain flag, read by `watchTraffic` (no event per batch).
       if (phase === 'flowing') this.trafficSeen = true
-      else if (phase === 'live' && this.sequencer !== this.host.self) { this.trafficSeen = false; this.tell({ type: 'traffic.seen' }) }
+      else if (phase === 'live' && this.sequencer !== this.host.self) this.tell({ type: 'traffic.seen' })
     }
   }
 

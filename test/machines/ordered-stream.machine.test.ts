@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate'
+import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor } from 'xstate'
+import type { EventObject } from 'xstate'
 import { orderedStreamMachine } from '../../src/machines/ordered-stream.machine.js'
 import type { FillDone, FillRequest, HeadRequest, HeadSeen, StreamLoaded } from '../../src/machines/ordered-stream.machine.js'
 import { stateName } from '../../src/machines/inspection.js'
@@ -26,8 +27,10 @@ interface Harness {
   headReplies: Array<HeadSeen | Error>
   /** The pending fills, settled by the test. */
   pendingFills: Array<Deferred<FillDone>>
-  /** When the machine asked whether traffic came (it answers nothing: the test says `traffic.quiet`). */
-  samples: number[]
+  /** Each watch of the traffic: how long a quiet it waits for, when it started, whether it still runs. */
+  watches: Array<{ quietMs: number, at: number, on: boolean }>
+  /** The running watch says the traffic has gone quiet. */
+  quiet: () => void
   /** Each tail check: which sequencer, when. */
   tailChecks: Array<{ sequencer: string, at: number }>
   opened: StreamLoaded[]
@@ -38,7 +41,7 @@ interface Harness {
 
 function start (loaded: StreamLoaded | Error = { sequencer: 'r1', next: 1, localFrom: 1, remoteHead: 0 }): Harness {
   const clock = new SimulatedClock()
-  const h = { clock, heads: [], fills: [], headReplies: [], pendingFills: [], samples: [], tailChecks: [], opened: [], failures: [], adopted: [], ahead: 0 } as unknown as Harness
+  const h = { clock, heads: [], fills: [], headReplies: [], pendingFills: [], watches: [], quiet: () => {}, tailChecks: [], opened: [], failures: [], adopted: [], ahead: 0 } as unknown as Harness
   const machine = orderedStreamMachine.provide({
     actors: {
       loadStream: fromPromise<StreamLoaded>(async () => {
@@ -54,13 +57,18 @@ function start (loaded: StreamLoaded | Error = { sequencer: 'r1', next: 1, local
       fillRange: fromPromise<FillDone, FillRequest>(async ({ input, signal }) => {
         h.fills.push({ ...input, at: clock.now(), signal })
         return await new Promise<FillDone>((resolve, reject) => { h.pendingFills.push({ resolve, reject }) })
+      }),
+      watchTraffic: fromCallback<EventObject, { quietMs: number }>(({ input, sendBack }) => {
+        const watch = { quietMs: input.quietMs, at: clock.now(), on: true }
+        h.watches.push(watch)
+        h.quiet = () => { if (watch.on) sendBack({ type: 'traffic.quiet' }) }
+        return () => { watch.on = false }
       })
     },
     actions: {
       openStream: (_, p) => { h.opened.push(p) },
       openFailed: (_, p) => { h.failures.push(`open: ${(p.error as Error).message}`) },
       adoptSequencer: (_, p) => { h.adopted.push(p) },
-      sampleTraffic: () => { h.samples.push(clock.now()) },
       checkTail: (_, p) => { h.tailChecks.push({ sequencer: p.sequencer, at: clock.now() }) },
       noteAhead: () => { h.ahead++ },
       noteFailure: (_, p) => { h.failures.push(`${p.what}: ${(p.error as Error).message}`) }
@@ -158,21 +166,20 @@ describe('orderedStreamMachine', () => {
     expect(h.fills.every(f => f.upTo === 5)).toBe(true)
   })
 
-  it('samples traffic every tailCheckMs while it flows, and checks the tail once it goes quiet', async () => {
+  it('watches the traffic while it flows, and checks the tail once it has gone quiet', async () => {
     const h = await live()
     h.actor.send({ type: 'traffic.seen' })
     expect(state(h)).toBe('open.flowing')
-    h.clock.increment(TAIL_CHECK - 1)
-    expect(h.samples).toEqual([])
-    h.clock.increment(1)
-    h.clock.increment(TAIL_CHECK)
-    expect(h.samples).toEqual([TAIL_CHECK, 2 * TAIL_CHECK])
-    expect(h.tailChecks).toEqual([]) // still flowing: a loss shows as a gap
-    h.actor.send({ type: 'traffic.quiet' })
-    expect(state(h)).toBe('open.live')
-    expect(h.tailChecks).toEqual([{ sequencer: 'r1', at: 2 * TAIL_CHECK }])
+    expect(h.watches).toEqual([{ quietMs: TAIL_CHECK, at: 0, on: true }])
     h.clock.increment(TAIL_CHECK * 4)
-    expect(h.samples).toHaveLength(2) // quiet: no timer runs
+    expect(state(h)).toBe('open.flowing') // flowing until the watch says otherwise
+    expect(h.tailChecks).toEqual([]) // a loss while flowing shows as a gap
+    h.quiet()
+    expect(state(h)).toBe('open.live')
+    expect(h.tailChecks).toEqual([{ sequencer: 'r1', at: 4 * TAIL_CHECK }])
+    expect(h.watches[0]?.on).toBe(false)
+    h.actor.send({ type: 'traffic.seen' })
+    expect(h.watches.map(w => w.on)).toEqual([false, true])
     expect(h.fills).toHaveLength(0)
   })
 
@@ -180,7 +187,7 @@ describe('orderedStreamMachine', () => {
     const h = await live()
     h.actor.send({ type: 'traffic.seen' })
     h.clock.increment(TAIL_CHECK)
-    h.actor.send({ type: 'traffic.quiet' })
+    h.quiet()
     h.actor.send({ type: 'head.behind', sequencer: 'r1', head: 12 })
     await inState(h, 'open.filling')
     expect(h.fills.map(f => ({ sequencer: f.sequencer, upTo: f.upTo, at: f.at }))).toEqual([{ sequencer: 'r1', upTo: 12, at: TAIL_CHECK }])
@@ -196,13 +203,13 @@ describe('orderedStreamMachine', () => {
     expect(h.fills).toHaveLength(0)
   })
 
-  it('a gap seen while flowing waits gapWaitMs, not tailCheckMs', async () => {
+  it('a gap seen while flowing stops watching the traffic and waits gapWaitMs', async () => {
     const h = await live()
     h.actor.send({ type: 'traffic.seen' })
     h.actor.send({ type: 'gap.detected', to: 4 })
+    expect(h.watches.map(w => w.on)).toEqual([false])
     h.clock.increment(GAP_WAIT)
     await inState(h, 'open.filling')
-    expect(h.samples).toHaveLength(0)
     expect(h.fills.map(f => f.at)).toEqual([GAP_WAIT])
   })
 
@@ -237,7 +244,7 @@ describe('orderedStreamMachine', () => {
     h.actor.send({ type: 'traffic.seen' })
     h.clock.increment(TAIL_CHECK * 4)
     expect(state(h)).toBe('open.live')
-    expect(h.samples).toHaveLength(0)
+    expect(h.watches).toHaveLength(0)
     expect(h.heads).toHaveLength(0)
     expect(h.fills).toHaveLength(0)
   })
@@ -262,6 +269,6 @@ describe('orderedStreamMachine', () => {
     h.clock.increment(TAIL_CHECK * 4)
     expect(h.fills).toHaveLength(1)
     expect(h.heads).toHaveLength(0)
-    expect(h.samples).toHaveLength(0)
+    expect(h.watches).toHaveLength(0)
   })
 })
