@@ -153,9 +153,10 @@ function harness (sequencer = 'relay-seq', head = 0): Harness {
     has: () => false
   }
   h.streams = new OrderedStreams(host, lookup)
+  let agents = 0
   h.sub = async (fromSeq) => {
     const port = fakePort()
-    const sub: LocalSub = { agent: `acme/ordered/a${Math.random()}`, name: NAME, nextSeq: 0, replaying: false, closed: false, port: () => port }
+    const sub: LocalSub = { agent: `acme/ordered/a${agents++}`, name: NAME, nextSeq: 0, replaying: false, closed: false, port: () => port }
     const first = await h.streams.subscribe(sub, fromSeq)
     return { port, sub, first }
   }
