@@ -15,8 +15,8 @@
  * the archive until it reaches the live head, then switches to live delivery: every
  * subscriber sees every message once, in the same order.
  */
-import { createActor, fromCallback, fromPromise } from 'xstate'
-import type { Actor, EventObject } from 'xstate'
+import { createActor, fromPromise } from 'xstate'
+import type { Actor } from 'xstate'
 import { EffectNotProvidedError, orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 import type { FillDone, FillRequest, HeadRequest, HeadSeen, LoadRequest, OrderedStreamEvent, StreamLoaded } from '../machines/ordered-stream.machine.js'
 import { stateName, transitionInspector } from '../machines/inspection.js'
@@ -75,6 +75,7 @@ export class OrderedStreamActor {
   private phase: Phase = 'loading'
   /** Messages came from gossip since `watchTraffic` last looked. */
   private trafficSeen = false
+  private watchTimer: unknown
   private settle: { resolve: () => void, reject: (err: unknown) => void } = { resolve: () => {}, reject: () => {} }
 
   constructor (init: OrderedStreamInit) {
@@ -104,14 +105,15 @@ export class OrderedStreamActor {
     actors: {
       loadStream: fromPromise<StreamLoaded, LoadRequest>(async ({ system }) => await owner(system).load()),
       fetchHead: fromPromise<HeadSeen, HeadRequest>(async ({ input, system }) => await owner(system).fetchHead(input.sequencer)),
-      fillRange: fromPromise<FillDone, FillRequest>(async ({ input, signal, system }) => await owner(system).fill(input.sequencer, input.upTo, signal)),
-      watchTraffic: fromCallback<EventObject, { quietMs: number }>(({ input, system, sendBack }) => owner(system).watchTraffic(input.quietMs, () => { sendBack({ type: 'traffic.quiet' }) }))
+      fillRange: fromPromise<FillDone, FillRequest>(async ({ input, signal, system }) => await owner(system).fill(input.sequencer, input.upTo, signal))
     },
     actions: {
       openStream: ({ system }, loaded) => { owner(system).opened(loaded) },
       openFailed: ({ system }, { error }) => { owner(system).settle.reject(error) },
       adoptSequencer: ({ system }, { from, to }) => { owner(system).adopt(from, to) },
       checkTail: ({ system }, { sequencer }) => { owner(system).checkTail(sequencer) },
+      watchTraffic: ({ system }, { quietMs }) => { owner(system).watchTraffic(quietMs) },
+      unwatchTraffic: ({ system }) => { owner(system).unwatchTraffic() },
       noteAhead: ({ system }, { sequencer, head, next }) => {
         const s = owner(system)
         s.host.log('%s: this relay is at %d but the sequencer %s is at %d; messages sequenced by the losing claim keep their numbers here', s.name, next - 1, sequencer, head)
@@ -177,22 +179,25 @@ export class OrderedStreamActor {
   }
 
   /**
-   * Calls `quiet` once no messages have come for `quietMs` (give or take: a look every
-   * `quietMs` at whether any came since the last look, so a steady flow costs one plain
-   * timer per `quietMs` and nothing per message). Returns the cancel.
+   * Tells the machine `traffic.quiet` once no messages have come for `quietMs` (give or
+   * take: a look every `quietMs` at whether any came since the last look, so a steady
+   * flow costs one plain timer per `quietMs` and nothing per message).
    */
-  private watchTraffic (quietMs: number, quiet: () => void): () => void {
-    const clock = this.host.clock
+  private watchTraffic (quietMs: number): void {
+    this.unwatchTraffic()
     this.trafficSeen = false
-    let timer: unknown
     const look = (): void => {
-      timer = undefined
-      if (!this.trafficSeen) { quiet(); return }
+      this.watchTimer = undefined
+      if (!this.trafficSeen) { this.tell({ type: 'traffic.quiet' }); return }
       this.trafficSeen = false
-      timer = clock.setTimeout(look, quietMs)
+      this.watchTimer = this.host.clock.setTimeout(look, quietMs)
     }
-    timer = clock.setTimeout(look, quietMs)
-    return () => { if (timer !== undefined) clock.clearTimeout(timer) }
+    this.watchTimer = this.host.clock.setTimeout(look, quietMs)
+  }
+
+  private unwatchTraffic (): void {
+    if (this.watchTimer !== undefined) this.host.clock.clearTimeout(this.watchTimer)
+    this.watchTimer = undefined
   }
 
   /** Asks `sequencer` for its head: past this stream, the machine hears `head.behind`. */
@@ -359,6 +364,7 @@ export class OrderedStreamActor {
   async stop (): Promise<void> {
     if (this.phase === 'loading') this.settle.reject(new UnavailableError(`relay ${this.host.self} stopped while opening ${this.name}`))
     this.actor.stop()
+    this.unwatchTraffic() // a stopped machine runs no exit actions
     await this.writing
   }
 }

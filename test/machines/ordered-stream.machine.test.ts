@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor } from 'xstate'
-import type { EventObject } from 'xstate'
+import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate'
 import { orderedStreamMachine } from '../../src/machines/ordered-stream.machine.js'
 import type { FillDone, FillRequest, HeadRequest, HeadSeen, StreamLoaded } from '../../src/machines/ordered-stream.machine.js'
 import { stateName } from '../../src/machines/inspection.js'
@@ -57,12 +56,6 @@ function start (loaded: StreamLoaded | Error = { sequencer: 'r1', next: 1, local
       fillRange: fromPromise<FillDone, FillRequest>(async ({ input, signal }) => {
         h.fills.push({ ...input, at: clock.now(), signal })
         return await new Promise<FillDone>((resolve, reject) => { h.pendingFills.push({ resolve, reject }) })
-      }),
-      watchTraffic: fromCallback<EventObject, { quietMs: number }>(({ input, sendBack }) => {
-        const watch = { quietMs: input.quietMs, at: clock.now(), on: true }
-        h.watches.push(watch)
-        h.quiet = () => { if (watch.on) sendBack({ type: 'traffic.quiet' }) }
-        return () => { watch.on = false }
       })
     },
     actions: {
@@ -70,6 +63,12 @@ function start (loaded: StreamLoaded | Error = { sequencer: 'r1', next: 1, local
       openFailed: (_, p) => { h.failures.push(`open: ${(p.error as Error).message}`) },
       adoptSequencer: (_, p) => { h.adopted.push(p) },
       checkTail: (_, p) => { h.tailChecks.push({ sequencer: p.sequencer, at: clock.now() }) },
+      watchTraffic: (_, p) => {
+        const watch = { quietMs: p.quietMs, at: clock.now(), on: true }
+        h.watches.push(watch)
+        h.quiet = () => { if (watch.on) h.actor.send({ type: 'traffic.quiet' }) }
+      },
+      unwatchTraffic: () => { for (const w of h.watches) w.on = false },
       noteAhead: () => { h.ahead++ },
       noteFailure: (_, p) => { h.failures.push(`${p.what}: ${(p.error as Error).message}`) }
     }
