@@ -24,8 +24,9 @@
  * so it never waits on gaps or checks its tail.
  *
  * Pure: loading, following's head request and fills are the `loadStream`, `fetchHead`
- * and `fillRange` actors; tail checks, opening, renumbering and logging are actions; all
- * are given real effects by the ordered stream actor, and fakes by the tests.
+ * and `fillRange` actors; the traffic watch, tail checks, opening, renumbering and
+ * logging are actions; all are given real effects by the ordered stream actor, and
+ * fakes by the tests. The one delay is `GAP_WAIT` (`gapWaitMs`).
  */
 import { assign, fromPromise, setup } from 'xstate'
 
@@ -38,7 +39,9 @@ export interface OrderedStreamInput {
   name: string
   /** This relay's peer id: a stream it sequences itself has no gaps to fetch. */
   self: string
+  /** How long a gap may wait to fill itself before it is fetched. */
   gapWaitMs: number
+  /** How long a flowing stream stays quiet before its tail is checked. */
   tailCheckMs: number
 }
 
