@@ -214,7 +214,7 @@ describe('OrderedStreams', () => {
     expect(rangeFetches(h)).toEqual([])
   })
 
-  it('checks the tail tailCheckMs after traffic and fetches a lost last message', async () => {
+  it('checks the tail once gossip has been quiet for tailCheckMs, and fetches a lost last message', async () => {
     const h = harness()
     const { port } = await h.sub()
     h.archives.set('relay-seq', 3)
