@@ -8,6 +8,7 @@ import { sequencerClaimMachine } from '../machines/sequencer-claim.machine.js'
 import { channelMachine } from '../machines/channel.machine.js'
 import { channelInviteMachine } from '../machines/channel-invite.machine.js'
 import { channelLeaveMachine } from '../machines/channel-leave.machine.js'
+import { orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 
 export interface ChartedMachine {
   name: string
@@ -22,6 +23,7 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
   { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' },
   { name: 'sequencerClaim', machine: sequencerClaimMachine, summary: 'one relay\'s claim to sequence a multicast name: settling, sequencing, handing over to a better claim' },
+  { name: 'orderedStream', machine: orderedStreamMachine, summary: 'the ordered stream of one multicast name at a subscriber relay' },
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it, with its commit queue' },
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },
   { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the other members in turn to remove this one' }

@@ -4,7 +4,7 @@
  */
 export class ActorNotProvidedError extends Error {
   constructor (what: string, by: string) {
-    super(`${what} is given by the ${by}; provide it with machine.provide({ actors })`)
+    super(`${what} is given by the ${by}; provide it with machine.provide()`)
     this.name = 'ActorNotProvidedError'
   }
 }

@@ -9,7 +9,7 @@
  * - ./route-exchange.ts: links, our own announcement, import and export per link;
  * - ./multicast-plane.ts: multicast at one relay, from its parts: ./sequencer-registry.ts (the sequencers
  *   this relay runs, one ./sequencer-claim.actor.ts per claimed name: settling, handover) and
- *   ./ordered-streams.ts (the ordered stream per subscribed name);
+ *   ./ordered-streams.ts (the ordered stream per subscribed name, one ./ordered-stream.actor.ts each);
  * - ./submissions-in-flight.ts: resends of submissions nobody answered;
  * - ./archive-fetch.ts: fetching archived messages from another relay;
  * - ./policy.ts, ./relay-gate.ts: the policy seam, asked in one place.

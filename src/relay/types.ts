@@ -44,7 +44,7 @@ export interface RelayConfig {
   requestTimeoutMs: number
   /** How long a gap in a multicast stream may wait before it is fetched. */
   gapWaitMs: number
-  /** How soon after multicast traffic a relay checks it has the sequencer's last message. */
+  /** How long multicast traffic must have been quiet before a relay checks it has the sequencer's last message. */
   tailCheckMs: number
   /**
    * How long a fresh sequencer claim holds its first messages before acknowledging any,
