@@ -4,7 +4,7 @@
  * add commit through the channel's commit queue, and the `GroupWelcome`. Its outcome
  * becomes the typed errors of src/channel/errors.ts.
  */
-import { createActor, fromCallback, fromPromise, toPromise } from 'xstate'
+import { createActor, fromCallback, fromPromise } from 'xstate'
 import { channelInviteMachine } from '../machines/channel-invite.machine.js'
 import type { ChannelInviteContext, ChannelInviteEvent, RequestKeyPackageInput, CheckKeyPackageInput, CommitAddInput, SendWelcomeInput } from '../machines/channel-invite.machine.js'
 import type { CommitRequest, PendingWelcome, SubmitCommitOutput } from '../machines/channel.machine.js'
@@ -13,7 +13,7 @@ import type { ChannelAgent } from './agent-port.js'
 import type { ControlReplies } from './control-replies.js'
 import { ChannelClosedError, CommitFailedError, CredentialMismatchError, InviteFailedError, messageOf } from './errors.js'
 import { decodeKeyPackage } from './group.js'
-import { endedBy } from './status.js'
+import { runProtocol } from './run-protocol.js'
 import type { ChannelStatus } from './status.js'
 
 /** What an invitation needs of its channel (src/channel/channel.ts has it). */
@@ -85,22 +85,8 @@ export async function runInvite ({ agent, channel, replies }: InviteComponents, 
   const actor = createActor(machine, {
     input: { channel: channel.name, suite: channel.suite, invitee: request.invitee, keyPackage: request.keyPackage, commitId: channel.newCommitId(), timeoutMs: request.timeoutMs }
   })
-  const offStatus = channel.onStatus(s => {
-    const state = endedBy(s)
-    if (state != null) actor.send({ type: 'channel.ended', state })
-  })
   const signal = request.signal
-  const cancel = (): void => { actor.send({ type: 'invite.cancel' }) }
-  signal?.addEventListener('abort', cancel, { once: true })
-  try {
-    actor.start()
-    if (signal?.aborted === true) cancel()
-    await toPromise(actor)
-  } finally {
-    signal?.removeEventListener('abort', cancel)
-    offStatus()
-    actor.stop()
-  }
+  await runProtocol(actor, channel, 'invite.cancel', signal)
   const { value, context } = actor.getSnapshot()
   if (value === 'done') return
   if (value === 'cancelled') {

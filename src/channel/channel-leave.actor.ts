@@ -4,14 +4,14 @@
  * last member, ending the channel and forgetting its saved state. A leave that no member
  * granted fails with ChannelClosedError (reason `left`), its last refusal as `cause`.
  */
-import { createActor, fromCallback, fromPromise, toPromise } from 'xstate'
+import { createActor, fromCallback, fromPromise } from 'xstate'
 import { channelLeaveMachine } from '../machines/channel-leave.machine.js'
 import type { ChannelLeaveEvent, LeaveFailure, RequestRemovalInput } from '../machines/channel-leave.machine.js'
 import { MessageType } from '../wire/envelope.pb.js'
 import type { ChannelAgent } from './agent-port.js'
 import type { ControlReplies } from './control-replies.js'
 import { ChannelClosedError, InviteFailedError, messageOf } from './errors.js'
-import { endedBy } from './status.js'
+import { runProtocol } from './run-protocol.js'
 import type { ChannelStatus } from './status.js'
 
 /** What leaving needs of its channel (src/channel/channel.ts has it). */
@@ -57,22 +57,8 @@ export async function runLeave ({ agent, channel, replies }: LeaveComponents, op
     }
   })
   const actor = createActor(machine, { input: { channel: channel.name, others: channel.otherMembers(), timeoutMs: options.timeoutMs } })
-  const offStatus = channel.onStatus(s => {
-    const state = endedBy(s)
-    if (state != null) actor.send({ type: 'channel.ended', state })
-  })
   const signal = options.signal
-  const cancel = (): void => { actor.send({ type: 'leave.cancel' }) }
-  signal?.addEventListener('abort', cancel, { once: true })
-  try {
-    actor.start()
-    if (signal?.aborted === true) cancel()
-    await toPromise(actor)
-  } finally {
-    signal?.removeEventListener('abort', cancel)
-    offStatus()
-    actor.stop()
-  }
+  await runProtocol(actor, channel, 'leave.cancel', signal)
   const { value, context } = actor.getSnapshot()
   if (value === 'left') return
   if (value === 'cancelled') throw signal?.reason as Error
