@@ -202,10 +202,22 @@ export class OrderedStreamActor {
   }
 
   /** Asks `sequencer` for its head: past this stream, the machine hears `head.behind`. */
-  private checkTail (sequencer: string): void {
+  /**
+   * Asks the sequencer for its head. A check that gets no answer (a timeout under load,
+   * a route not there yet) is asked again, backing off up to 10 s, while the stream is
+   * idle: with no traffic after it, nothing else would notice messages still missing.
+   */
+  private checkTail (sequencer: string, retryMs = this.host.config.tailCheckMs): void {
+    const again = (why: string): void => {
+      this.host.log('head of %s: %s; asking again in %d ms', this.name, why, retryMs)
+      this.host.clock.setTimeout(() => {
+        if (this.actor.getSnapshot().status === 'active' && (this.phase === 'live' || this.phase === 'flowing') && this.sequencer === sequencer) this.checkTail(sequencer, Math.min(retryMs * 2, 10_000))
+      }, retryMs)
+    }
     this.host.fetch(sequencer, this.name, 0, 0).then(reply => {
-      if (reply.code === 0 && reply.head >= this.reorder.next) this.tell({ type: 'head.behind', sequencer, head: reply.head })
-    }, err => { this.host.log('head of %s: %s', this.name, errorMessage(err)) })
+      if (reply.code !== 0) { again(reply.reason); return }
+      if (reply.head >= this.reorder.next) this.tell({ type: 'head.behind', sequencer, head: reply.head })
+    }, err => { again(errorMessage(err)) })
   }
 
   /** Fetches from `sequencer` until the stream reaches `upTo` and whatever head it learns on the way. */
