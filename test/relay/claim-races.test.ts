@@ -17,6 +17,17 @@ const NAME = 'acme/race/room'
 let mesh: Mesh | undefined
 afterEach(async () => { await mesh?.stop(); mesh = undefined })
 
+/** relay-a, relay-b and relay-c linked in a line, `middle` in the middle, routes settled. */
+async function lineOfThree (middle: string): Promise<Mesh> {
+  const m = new FakeMesh(['relay-a', 'relay-b', 'relay-c'], { config: { claimSettleMs: SETTLE } })
+  await m.start()
+  const [first, last] = ['relay-a', 'relay-b', 'relay-c'].filter(r => r !== middle)
+  m.link(first as string, middle)
+  m.link(middle, last as string)
+  await m.run(50)
+  return m
+}
+
 function oneSequencer (m: Mesh): string | undefined {
   const seen = new Set([...m.relays.values()].map(r => r.core.table.sequencerOf(NAME)?.relay))
   return seen.size === 1 ? [...seen][0] : undefined
@@ -37,11 +48,7 @@ async function expectAckedOnceAt (m: Mesh, winner: string, acked: Map<string, { 
 
 describe('claims made at once', () => {
   it('three relays use a fresh name in the same instant (a subscribe and two publishes): one sequencer everywhere, every publish acknowledged once, the subscriber gets each once in order', async () => {
-    mesh = new FakeMesh(['relay-a', 'relay-b', 'relay-c'], { config: { claimSettleMs: SETTLE } })
-    await mesh.start()
-    mesh.link('relay-a', 'relay-b')
-    mesh.link('relay-b', 'relay-c')
-    await mesh.run(50)
+    mesh = await lineOfThree('relay-b')
     const onA = mesh.agent('relay-a', 'acme/race/alice/a1')
     const onB = mesh.agent('relay-b', 'acme/race/bob/b1')
     const onC = mesh.agent('relay-c', 'acme/race/carol/c1')
@@ -76,11 +83,7 @@ describe('claims made at once', () => {
 
 describe('claims from both sides of a partition', () => {
   it('each side sequences and acknowledges the name; once healed, the later claim hands its messages to the earlier, exactly once, and drops its archive', async () => {
-    mesh = new FakeMesh(['relay-a', 'relay-b', 'relay-c'], { config: { claimSettleMs: SETTLE } })
-    await mesh.start()
-    mesh.link('relay-a', 'relay-c')
-    mesh.link('relay-c', 'relay-b')
-    await mesh.run(50)
+    mesh = await lineOfThree('relay-c')
     mesh.cut('relay-a', 'relay-c') // {a} | {c, b}
     const onA = mesh.agent('relay-a', 'acme/race/alice/a1')
     const onB = mesh.agent('relay-b', 'acme/race/bob/b1')
