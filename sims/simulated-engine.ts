@@ -203,7 +203,7 @@ export class SimulatedEngine implements Engine {
     const d = this.dir(l, r.index)
     let frame = l.outbox[d]
     if (frame == null) {
-      frame = { announcements: [], routed: [] }
+      frame = { announcements: [], routed: [], revocations: [] }
       l.outbox[d] = frame
       const epoch = l.epoch
       this.scheduler.at(this.scheduler.now(), () => { this.flush(l, d, epoch) }, r.owner)

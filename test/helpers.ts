@@ -9,6 +9,35 @@ import type { Agent, ConnectAgentOptions } from '../src/agent/agent.js'
 import type { Message } from '../src/agent/message.js'
 import type { Subscription } from '../src/agent/subscription.js'
 import { relayInternals } from '../src/node/relay-node.js'
+import { createAuthority } from '../src/trust/keys.js'
+import type { Authority } from '../src/trust/keys.js'
+import { delegateIssuer } from '../src/trust/tokens.js'
+import { writeCredentials } from '../src/trust/credentials-file.js'
+import type { AgentCredentials } from '../src/trust/credentials-file.js'
+
+/**
+ * The mesh every test relay and agent belongs to, unless a test says otherwise: one
+ * authority per test file, and an issuer for every name that agents sign their own
+ * credentials with. So the whole suite runs with trust on, as a user's mesh does.
+ */
+export interface TestMesh {
+  authority: Authority
+  credentials: AgentCredentials
+  /** The authority as a file (for relays in their own processes). */
+  authorityFile: string
+}
+
+let mesh: Promise<TestMesh> | undefined
+export async function testMesh (): Promise<TestMesh> {
+  mesh ??= (async () => {
+    const authority = await createAuthority()
+    const dir = await mkdtemp(join(tmpdir(), 'slim-mesh-authority-'))
+    const authorityFile = join(dir, 'authority.json')
+    await writeCredentials(authorityFile, { kind: 'slim-mesh/authority', authority })
+    return { authority, authorityFile, credentials: { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) } }
+  })()
+  return await mesh
+}
 
 export const FAST: Partial<RelayOptions> = {
   config: { announceIntervalMs: 300, routeTtlMs: 1500, requestTimeoutMs: 3000, gapWaitMs: 30, tailCheckMs: 100, claimSettleMs: 150 },
@@ -24,7 +53,8 @@ export async function waitFor (cond: () => boolean | Promise<boolean>, what: str
 }
 
 export async function relay (opts: RelayOptions = {}): Promise<Relay> {
-  return await createRelay({ ...FAST, ...opts, config: { ...FAST.config, ...opts.config }, timings: { ...FAST.timings, ...opts.timings } })
+  const trust = opts.trust ?? { authority: (await testMesh()).authority }
+  return await createRelay({ ...FAST, ...opts, trust, config: { ...FAST.config, ...opts.config }, timings: { ...FAST.timings, ...opts.timings } })
 }
 
 /** Waits until every relay knows a route to every other relay. */
@@ -53,7 +83,7 @@ export async function star (n: number, opts: RelayOptions = {}): Promise<Relay[]
 }
 
 export async function agent (r: Relay, name: string, opts: Partial<ConnectAgentOptions> = {}): Promise<Agent> {
-  return await connectAgent({ relay: r.multiaddrs[0] as string, name, keepaliveMs: 500, ...opts })
+  return await connectAgent({ relay: r.multiaddrs[0] as string, name, keepaliveMs: 500, credentials: (await testMesh()).credentials, ...opts })
 }
 
 /** Reads messages into an array in the background. */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { RelayOptions } from '../src/node/relay-node.js'
-import { FAST } from './helpers.js'
+import { FAST, testMesh } from './helpers.js'
 import { freePort } from './cli/spawn.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
@@ -20,7 +20,8 @@ export interface ProcessRelay {
 /** Starts a relay process with the fast test timings; resolves once it listens. */
 export async function startRelayProcess (opts: RelayOptions & { port?: number } = {}): Promise<ProcessRelay> {
   const port = opts.port ?? await freePort()
-  const options: RelayOptions = {
+  const options: RelayOptions & { authorityFile?: string } = {
+    ...(opts.trust == null ? { authorityFile: (await testMesh()).authorityFile } : {}),
     ...FAST,
     ...opts,
     listen: [`/ip4/127.0.0.1/tcp/${port}`],

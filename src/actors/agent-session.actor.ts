@@ -43,6 +43,8 @@ export interface AgentSessionInit {
   dial: SessionDialer
   privateKey: PrivateKey
   name: string
+  /** The credential to present in Hello (asked at every handshake: it may be renewed). */
+  credential?: () => Promise<string>
   relays: string[]
   keepaliveMs: number
   handshakeTimeoutMs: number
@@ -162,7 +164,8 @@ export class AgentSessionActor {
     const frames = this.frames
     if (frames == null) throw new SessionClosedError('no session stream')
     const key = this.init.privateKey
-    frames.sendFrame(encodeSessionFrame({ hello: { name: this.init.name, publicKey: new Uint8Array(publicKeyToProtobuf(key.publicKey)), version: SESSION_VERSION, resumeToken: new Uint8Array(0) } }))
+    const credential = await this.init.credential?.()
+    frames.sendFrame(encodeSessionFrame({ hello: { name: this.init.name, publicKey: new Uint8Array(publicKeyToProtobuf(key.publicKey)), version: SESSION_VERSION, resumeToken: new Uint8Array(0), credential } }))
     const challenge = await this.nextFrame(signal)
     if (challenge.fault != null) throw faultError(challenge.fault.code, challenge.fault.reason)
     if (challenge.challenge == null) throw new ProtocolViolationError('the relay did not send a Challenge')

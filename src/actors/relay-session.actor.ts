@@ -25,6 +25,8 @@ import type { AgentPort } from '../relay/types.js'
 import type { Clock } from '../relay/clock.js'
 import { AuthenticationError, SessionClosedError, SessionFaultError } from '../relay/errors.js'
 import type { Logger } from '../logger.js'
+import type { AgentCredential, TrustAnchors } from '../trust/verifier.js'
+import { CredentialError } from '../trust/errors.js'
 
 type Item = { message: Envelope } | { ack: Partial<Ack> }
 
@@ -44,6 +46,8 @@ export interface RelaySessionInit {
   timings: RelaySessionTimings
   /** Sessions by agent name, so a newer session can take over an older one. */
   registry: Map<string, RelaySessionActor>
+  /** The mesh's trust anchors: every agent must present a credential they accept. None: open mode. */
+  trust?: TrustAnchors
   onTransition?: (actor: string, from: string, to: string, event: string) => void
   log: Logger
 }
@@ -56,6 +60,9 @@ export class RelaySessionActor implements AgentPort {
   private key?: PublicKey
   private name?: AgentName
   private signature?: Uint8Array
+  private presented?: string
+  /** The credential this session was admitted with (with trust on). */
+  credential?: AgentCredential
   /** Whether the agent was ever attached (only those sessions' ends are logged at info). */
   private attached = false
   readonly id = randomBytes(8).toString('hex')
@@ -124,7 +131,7 @@ export class RelaySessionActor implements AgentPort {
   private onFrame (f: SessionFrame): void {
     const state = this.state
     if (state === 'handshaking') {
-      if (f.hello != null && this.name == null) { this.onHello(f.hello.name, f.hello.publicKey); return }
+      if (f.hello != null && this.name == null) { this.presented = f.hello.credential; this.onHello(f.hello.name, f.hello.publicKey); return }
       if (f.auth != null && this.name != null) { this.signature = f.auth.signature; this.tell({ type: 'auth.received' }); return }
       this.violation(`${partOf(f)} during the handshake`)
       return
@@ -200,8 +207,18 @@ export class RelaySessionActor implements AgentPort {
     if (key == null || name == null || nonce == null || signature == null) throw new AuthenticationError('incomplete handshake')
     const ok = await key.verify(sessionProofPayload(nonce, this.init.relayPeerId, name), signature)
     if (!ok) throw new AuthenticationError(`the signature does not prove the key behind ${name}`)
+    const trust = this.init.trust
+    if (trust != null) {
+      try {
+        this.credential = await trust.verifyAgent(this.presented, { publicKey: key.raw, name })
+      } catch (err) {
+        if (!(err instanceof CredentialError)) throw err
+        throw new AuthenticationError(`${name}: ${err.message}`, { check: err.check })
+      }
+    }
     const admitted = this.init.core.gate.session({ agent: name, publicKey: publicKeyToProtobuf(key) })
     if (admitted !== true) throw new AuthenticationError(`the relay's policy does not admit ${name} (admitSession): ${admitted.deny}`)
+    if (this.credential != null) this.init.core.gate.admit(name, this.credential.grants)
     return { name }
   }
 
@@ -219,6 +236,12 @@ export class RelaySessionActor implements AgentPort {
 
   /** A newer session proved the same name and takes over. */
   replace (): void { this.tell({ type: 'session.replaced' }) }
+
+  /** Its credential was revoked or expired: the session is told why and cut; its routes go. */
+  revoke (reason: string): void {
+    this.init.log.warn({ agent: this.name, session: this.id, reason }, 'session cut: credential no longer valid')
+    this.tell({ type: 'frame.invalid', code: ErrorCode.AUTH_FAILED, reason })
+  }
 
   /** The relay is stopping. */
   stop (): void { this.tell({ type: 'relay.stopping' }) }

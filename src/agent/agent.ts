@@ -29,6 +29,11 @@ import { systemClock } from '../relay/clock.js'
 import { TimeoutError, AuthenticationError, NoRouteError, UnavailableError } from '../relay/errors.js'
 import { openStore } from '../store/level-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
+import { agentTrust } from '../trust/agent-credentials.js'
+import type { AgentTrust } from '../trust/agent-credentials.js'
+import { readCredentials } from '../trust/credentials-file.js'
+import type { AgentCredentials } from '../trust/credentials-file.js'
+import { TrustConfigError } from '../trust/errors.js'
 import type { Store } from '../store/store.js'
 import { Subscription } from './subscription.js'
 import { AgentCore } from './agent-core.js'
@@ -49,8 +54,18 @@ export interface ConnectAgentOptions {
   relay: string
   /** Further relays to fail over to, in order. */
   relays?: string[]
-  /** `org/namespace/service`; the instance is derived from the identity key. */
-  name: string
+  /**
+   * `org/namespace/service`; the instance is derived from the identity key. It may be
+   * left out when `credentials` is one agent's credential (the name is the one it grants).
+   */
+  name?: string
+  /**
+   * What the agent proves its name with (src/trust): one agent's credential (with its
+   * key), or an issuer's, which signs a credential for `name` and this agent's key. A
+   * path is read as a credentials file. Without it the agent presents no credential,
+   * which only a relay in open mode admits.
+   */
+  credentials?: AgentCredentials | string
   /** Keeps the identity key and subscription positions across restarts. */
   dataDir?: string
   /** The identity key; by default loaded from `dataDir` or generated. */
@@ -93,10 +108,13 @@ export class Agent {
   private readonly core: AgentCore<Subscription>
   private readonly key: PrivateKey
   private channelLayer?: AgentChannels
+  /** The agent's credentials, resolved (undefined in open mode). */
+  private readonly trust?: AgentTrust
   private readonly envelopes: EnvelopeFactory
 
-  private constructor (name: AgentName, key: PrivateKey, node: Libp2p, store: Store, options: ConnectAgentOptions) {
+  private constructor (name: AgentName, key: PrivateKey, node: Libp2p, store: Store, options: ConnectAgentOptions, trust?: AgentTrust) {
     this.name = name
+    this.trust = trust
     this.options = options
     this.node = node
     this.store = store
@@ -105,6 +123,7 @@ export class Agent {
       dial: libp2pSessionDialer(node),
       privateKey: key,
       name,
+      credential: trust?.credential,
       relays: [options.relay, ...(options.relays ?? [])],
       keepaliveMs: options.keepaliveMs ?? 10_000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
@@ -142,10 +161,16 @@ export class Agent {
     options = { ...options, relay: toMultiaddr(options.relay), relays: options.relays?.map(r => toMultiaddr(r)) }
     const store = await openStore(options.dataDir)
     try {
-      const key = options.identity ?? await loadOrCreateIdentity(store)
-      const name = agentNameForKey(options.name, key.publicKey)
+      const creds = typeof options.credentials === 'string' ? await readAgentCredentials(options.credentials) : options.credentials
+      const trust = creds == null
+        ? undefined
+        : await agentTrust(creds, { name: options.name, key: creds.kind === 'slim-mesh/agent' && creds.key != null ? undefined : options.identity ?? await loadOrCreateIdentity(store) })
+      const key = trust?.key ?? options.identity ?? await loadOrCreateIdentity(store)
+      const base = trust?.name ?? options.name
+      if (base == null) throw new InvalidNameError('the agent needs a name (org/namespace/service), or credentials that grant one')
+      const name = agentNameForKey(base, key.publicKey)
       const node = await createAgentLibp2p(key)
-      const agent = new Agent(name, key, node, store, options)
+      const agent = new Agent(name, key, node, store, options, trust)
       // The channel layer listens from the start, so an invitation that arrives before
       // this agent touches any channel is still answered.
       agent.channelLayer = new AgentChannels(agentInternals(agent))
@@ -267,6 +292,8 @@ export class Agent {
     return {
       name: this.name,
       identity: this.key,
+      authority: this.trust?.authority,
+      credential: this.trust?.credential,
       storage: this.store,
       envelope: (name, data, options) => this.envelope(name, data, options),
       send: async (env, signal) => await this.core.send(env, signal),
@@ -345,4 +372,11 @@ export function agentInternals (agent: Agent): ChannelAgent {
 
 export async function connectAgent (options: ConnectAgentOptions): Promise<Agent> {
   return await Agent.connect(options)
+}
+
+/** An agent's credentials file (`TrustConfigError` if it holds something else, such as the authority). */
+async function readAgentCredentials (path: string): Promise<AgentCredentials> {
+  const file = await readCredentials(path)
+  if (file.kind !== 'slim-mesh/agent' && file.kind !== 'slim-mesh/issuer') throw new TrustConfigError(`${path} is a ${file.kind} file; an agent connects with an agent credential or an issuer's credentials`)
+  return file
 }

@@ -5,6 +5,7 @@
  * nothing else, so the channel area does not depend on the agent area (and the agent's
  * public API keeps its key and its wire envelopes to itself).
  */
+import type { AuthorityPublic } from '../trust/keys.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Ack, Envelope } from '../wire/envelope.pb.js'
 import type { Store } from '../store/store.js'
@@ -29,6 +30,10 @@ export interface ChannelAgent {
   readonly name: string
   /** The agent's identity key (MLS credentials are bound to it). */
   readonly identity: PrivateKey
+  /** The mesh authority the agent's credentials come from: channel members are checked against it (undefined: open mode). */
+  readonly authority?: AuthorityPublic
+  /** The credential the agent presents (its MLS credential carries it). */
+  readonly credential?: () => Promise<string>
   readonly storage: Store
   /** Builds an envelope from this agent (checked as the relay checks it). */
   envelope: (name: string, data: Uint8Array, options: { mode?: 'anycast' | 'multicast' | 'unicast' }) => Envelope

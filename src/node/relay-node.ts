@@ -31,6 +31,12 @@ import { peerIdOf, toMultiaddr } from '../names/address.js'
 import { InvalidAddressError } from '../names/errors.js'
 import { InspectionService } from '../p2p/inspection-service.js'
 import type { TransitionEvent } from '../p2p/inspection-service.js'
+import { RelayTrust } from '../trust/relay-trust.js'
+import { TrustConfigError } from '../trust/errors.js'
+import type { TrustOptions } from '../trust/relay-trust.js'
+import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
+import type { AgentCredentials } from '../trust/credentials-file.js'
+import type { Revocation } from '../trust/revocations.js'
 
 export interface RelayOptions {
   /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
@@ -59,9 +65,17 @@ export interface RelayOptions {
    * connection gater; none: everything is allowed, as before.
    */
   policy?: RelayPolicy
+  /**
+   * Whom the relay trusts (src/trust): the mesh authority (its public key, or itself to
+   * sign this relay's credential), this relay's credential, external issuers. Without
+   * it the relay makes a development authority (in `dataDir`, or in memory) and admits
+   * only credentials it signs (`relay.devCredentials`). `'open'` admits every agent that
+   * proves its key, with no credential: for experiments on loopback, and said loudly.
+   */
+  trust?: TrustOptions | 'open'
 }
 
-export type { TransitionEvent }
+export type { TransitionEvent, TrustOptions }
 
 /** One relay this relay links to, or has been told to. */
 export interface RelayPeer {
@@ -91,6 +105,23 @@ export interface Relay {
    * interval, timeouts, limits), `policy` from the next check.
    */
   configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy }) => void
+  /** The mesh id (the authority's key thumbprint); undefined in open mode. */
+  readonly mesh?: string
+  /**
+   * With the development authority (no `trust` given): an issuer for every name, to
+   * connect local agents with (`connectAgent({ credentials: relay.devCredentials })`).
+   */
+  readonly devCredentials?: AgentCredentials
+  /** Where the development credentials are kept (with a data directory). */
+  readonly devCredentialsPath?: string
+  /**
+   * Takes a signed revocation (`slim-mesh credential revoke`): checks it, keeps it across
+   * restarts, passes it to every relay of the mesh and cuts the sessions it revokes.
+   * Resolves with it, or undefined if it was known already; a bad one is a `CredentialError`.
+   */
+  revoke: (revocation: string) => Promise<Revocation | undefined>
+  /** Refusals so far, by agent and name (what the control plane and anomaly detection read). */
+  denials: () => Map<string, Map<string, number>>
   stop: () => Promise<void>
 }
 
@@ -139,6 +170,24 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
   const self = node.peerId.toString()
   const log = createLogger(`slim:relay:${self.slice(-6)}`)
+  let trust: RelayTrust | undefined
+  let dev: Awaited<ReturnType<typeof loadOrCreateDevAuthority>> | undefined
+  try {
+    if (options.trust !== 'open') {
+      let t = options.trust
+      if (t == null) {
+        dev = await loadOrCreateDevAuthority(options.dataDir)
+        t = { authority: dev.authority }
+      }
+      trust = await RelayTrust.create(t, self, store)
+    }
+  } catch (err) {
+    await node.stop()
+    await store.close()
+    throw err
+  }
+  if (trust == null) log.warn('OPEN MODE: this relay admits every agent that proves its key, with no credential, and lets it subscribe, serve and publish anywhere; use it for experiments on loopback only')
+  else if (dev != null) log.warn({ mesh: trust.mesh, credentials: dev.credentialsPath ?? '(in memory)', created: dev.created }, 'running with a development authority: it admits only credentials it signs; give the relay trust settings for a real mesh')
   const links = new Map<string, PeerLinkActor>()
   const sessions = new Map<string, RelaySessionActor>()
   const allSessions = new Set<RelaySessionActor>()
@@ -169,6 +218,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     clock,
     config: options.config,
     policy: options.policy,
+    trusted: trust != null,
     log,
     onTransition,
     io: {
@@ -234,7 +284,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
 
   await node.handle(SESSION_PROTOCOL, (stream) => {
-    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, onTransition, log })
+    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
@@ -247,6 +297,22 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
 
   await core.start()
   await inspection?.start(node)
+
+  // Sessions whose credential is revoked, or runs out, are cut (a revocation at once, an expiry within a second).
+  const recheck = (): void => {
+    if (trust == null) return
+    for (const s of allSessions) {
+      const c = s.credential
+      if (c == null || s.state === 'closed') continue
+      try { trust.anchors.recheck(c) } catch (err) { s.revoke((err as Error).message) }
+    }
+  }
+  trust?.onRevoked((r) => {
+    log.info({ revocation: r.id, credential: r.credential, key: r.key, by: r.by }, 'revocation taken')
+    recheck()
+  })
+  const expiryTimer = trust != null ? setInterval(recheck, 1000) : undefined
+  expiryTimer?.unref()
 
   // Relays linked before a restart, then the bootstrap list.
   for (const [key, value] of await store.list('peer/')) {
@@ -291,9 +357,18 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       if (changes.config != null) Object.assign(core.config, changes.config)
       if (changes.policy != null) core.gate.set(changes.policy)
     },
+    mesh: trust?.mesh,
+    devCredentials: dev?.credentials,
+    devCredentialsPath: dev?.credentialsPath,
+    revoke: async (revocation: string) => {
+      if (trust == null) throw new TrustConfigError('this relay runs in open mode: it holds no trust to revoke from')
+      return await trust.revoke(revocation)
+    },
+    denials: () => core.gate.denialsByAgent,
     stop: async () => {
       if (stopped) return
       stopped = true
+      clearInterval(expiryTimer)
       for (const s of allSessions) s.stop()
       await core.stop()
       await inspection?.stop()

@@ -8,8 +8,18 @@ export class NoRouteError extends Error {
 export class TimeoutError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'TimeoutError' }
 }
+/**
+ * A session (or link) that did not prove who it is. `check` names the credential check
+ * that failed (`missing`, `expired`, `signature`, `key-mismatch`, `untrusted-issuer`,
+ * `outside-prefix`, `revoked`, ...; src/trust/errors.ts), when a credential was the cause.
+ */
 export class AuthenticationError extends Error {
-  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'AuthenticationError' }
+  readonly check?: string
+  constructor (message: string, options?: ErrorOptions & { check?: string }) {
+    super(message, options)
+    this.name = 'AuthenticationError'
+    this.check = options?.check ?? /credential refused \(([\w-]+)\)/.exec(message)?.[1]
+  }
 }
 export class StaleEpochError extends Error {
   /** The channel's current epoch, as the sequencer has it. */
@@ -60,7 +70,7 @@ export function errorFromCode (code: number, reason: string, epoch = 0): Error {
     case ErrorCode.NOT_SEQUENCER:
     case ErrorCode.SHUTTING_DOWN: return new UnavailableError(reason)
     case ErrorCode.PAYLOAD_TOO_LARGE: return new PayloadTooLargeError(reason)
-    case ErrorCode.PERMISSION_DENIED: return new PermissionDeniedError(reason, /\((\w+)\)/.exec(reason)?.[1])
+    case ErrorCode.PERMISSION_DENIED: return new PermissionDeniedError(reason, /\(([\w.]+)\)/.exec(reason)?.[1])
     case ErrorCode.INVALID_NAME: return new InvalidNameError(reason)
     default: {
       const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)

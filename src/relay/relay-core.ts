@@ -49,7 +49,15 @@ export interface AgentRecord {
   inbox: boolean
   /** Anycast and unicast held while the agent is briefly away. */
   away: Envelope[]
+  /**
+   * Requests delivered to it that expect a reply, by message id, with who asked: its
+   * reply to one of them is allowed without a publish grant (NATS's allow-responses).
+   */
+  asked: Map<string, string>
 }
+
+/** Requests remembered per agent for allow-responses (the oldest is forgotten past this). */
+const MAX_ASKED = 4096
 
 export interface RelayCoreInit {
   peerId: string
@@ -59,6 +67,8 @@ export interface RelayCoreInit {
   config?: Partial<RelayConfig>
   /** Admission and permission hooks (src/relay/policy.ts); none: everything is allowed, as before. */
   policy?: RelayPolicy
+  /** Check every agent's requests against its credential's grants (the relay runs with trust). */
+  trusted?: boolean
   log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }
@@ -101,7 +111,7 @@ export class RelayCore {
     this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
-    this.gate = new RelayGate(init.policy)
+    this.gate = new RelayGate(init.policy, init.trusted === true)
     this.routes = new RouteExchange({
       self: this.self,
       table: this.table,
@@ -153,7 +163,7 @@ export class RelayCore {
   attachAgent (name: AgentName, port: AgentPort): AgentRecord {
     let rec = this.agents.get(name)
     if (rec == null) {
-      rec = { name, service: serviceOf(name), instance: instanceOf(name), subs: new Map(), inbox: false, away: [] }
+      rec = { name, service: serviceOf(name), instance: instanceOf(name), subs: new Map(), inbox: false, away: [], asked: new Map() }
       this.agents.set(name, rec)
       this.byInstance.set(rec.instance, rec)
     }
@@ -179,6 +189,7 @@ export class RelayCore {
     if (rec == null) return
     if (port != null && rec.port != null && rec.port !== port) return // a newer session owns it
     this.agents.delete(name)
+    this.gate.forget(name)
     this.byInstance.delete(rec.instance)
     this.table.removeAttached(rec.service, rec.instance)
     for (const sub of rec.subs.values()) this.dropSub(rec, sub)
@@ -195,9 +206,9 @@ export class RelayCore {
     if (name === agent) { rec.inbox = true; return 0 } // an agent may always read its own inbox
     if (isAgentName(parseName(name))) throw new InvalidNameError(`"${name}" is another agent's name; an agent subscribes to services, channels and its own inbox (${agent})`)
     const allowed = this.gate.subscribe(agent, name)
-    if (allowed !== true) throw new PermissionDeniedError(`${agent} may not subscribe to ${name} (allowSubscribe): ${allowed.deny}`, 'allowSubscribe')
+    if (allowed !== true) throw new PermissionDeniedError(`${agent} may not subscribe to ${name} (${allowed.rule ?? 'allowSubscribe'}): ${allowed.deny}`, allowed.rule ?? 'allowSubscribe')
     // Subscribing makes it one of the name's anycast instances too, if it may serve it.
-    const serves = this.gate.serve(agent, name) === true
+    const serves = this.gate.serve(agent, name, true) === true
     let sub = rec.subs.get(name)
     if (sub == null) {
       sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port }
@@ -248,6 +259,14 @@ export class RelayCore {
     this.dispatch(env, agent, port)
   }
 
+  /** Whether `env` answers a request its sender was delivered (a reply sent again after a reconnect still is). */
+  private isAnswer (env: Envelope): boolean {
+    if (env.correlationId.byteLength === 0) return false
+    const rec = this.agents.get(env.source)
+    if (rec == null) return false
+    return rec.asked.get(idKey(env.correlationId)) === env.destination
+  }
+
   /** Routes an agent's envelope by its type and mode. */
   private dispatch (env: Envelope, agent: AgentName, port: AgentPort): void {
     let dest
@@ -260,12 +279,21 @@ export class RelayCore {
     if (env.mode === DeliveryMode.DELIVERY_MODE_UNSPECIFIED) env.mode = isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST
     const origin = { relay: this.self, agent }
     const multicast = env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)
-    // A reply to a request it received is always allowed (NATS's allow-responses).
-    if (env.correlationId.byteLength === 0) {
+    // A reply to a request it was sent is always allowed (NATS's allow-responses): once,
+    // to the agent that asked. Anything else is asked of the gate.
+    if (!this.isAnswer(env)) {
       const allowed = this.gate.publish(agent, env.destination, multicast ? 'multicast' : env.mode === DeliveryMode.UNICAST ? 'unicast' : 'anycast', env.type)
       if (allowed !== true) {
-        port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: `${agent} may not publish to ${env.destination} (allowPublish): ${allowed.deny}` })
+        port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: `${agent} may not publish to ${env.destination} (${allowed.rule ?? 'allowPublish'}): ${allowed.deny}` })
         return
+      }
+      if (multicast && env.epoch === 0 && COMMIT_TYPES.has(env.type)) {
+        // A commit at epoch 0 creates the channel: only with a grant to create it.
+        const create = this.gate.createChannel(agent, env.destination)
+        if (create !== true) {
+          port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: `${agent} may not create the channel ${env.destination} (${create.rule ?? 'grant.channels'}): ${create.deny}` })
+          return
+        }
       }
     }
     if (multicast) {
@@ -360,6 +388,10 @@ export class RelayCore {
       // Sent again after a reconnect: acknowledge, but do not deliver twice.
       if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
       return
+    }
+    if (env.expectsReply && env.source !== '') {
+      if (rec.asked.size >= MAX_ASKED) rec.asked.delete(rec.asked.keys().next().value as string)
+      rec.asked.set(idKey(env.messageId), env.source)
     }
     if (rec.port != null) {
       rec.port.deliver(env)

@@ -612,6 +612,7 @@ export interface Hello {
   publicKey: Uint8Array<ArrayBuffer>
   version: number
   resumeToken: Uint8Array<ArrayBuffer>
+  credential?: string
 }
 
 export namespace Hello {
@@ -642,6 +643,11 @@ export namespace Hello {
         if ((obj.resumeToken != null && obj.resumeToken.byteLength > 0)) {
           w.uint32(34)
           w.bytes(obj.resumeToken)
+        }
+
+        if (obj.credential != null) {
+          w.uint32(42)
+          w.string(obj.credential)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -675,6 +681,10 @@ export namespace Hello {
             }
             case 4: {
               obj.resumeToken = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.credential = reader.string()
               break
             }
             default: {
@@ -720,6 +730,13 @@ export namespace Hello {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.credential`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -752,6 +769,11 @@ export namespace Hello {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HelloCredentialFieldEvent {
+    field: '$.credential'
+    value: string
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -760,7 +782,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloNameFieldEvent | HelloPublicKeyFieldEvent | HelloVersionFieldEvent | HelloResumeTokenFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloNameFieldEvent | HelloPublicKeyFieldEvent | HelloVersionFieldEvent | HelloResumeTokenFieldEvent | HelloCredentialFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -2295,6 +2317,11 @@ export namespace SessionFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SessionFrameHelloCredentialFieldEvent {
+    field: '$.hello.credential'
+    value: string
+  }
+
   export interface SessionFrameChallengeNonceFieldEvent {
     field: '$.challenge.nonce'
     value: Uint8Array<ArrayBuffer>
@@ -2523,7 +2550,7 @@ export namespace SessionFrame {
     return decodeMessage(buf, SessionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionFrame>): Generator<SessionFrameHelloNameFieldEvent | SessionFrameHelloPublicKeyFieldEvent | SessionFrameHelloVersionFieldEvent | SessionFrameHelloResumeTokenFieldEvent | SessionFrameChallengeNonceFieldEvent | SessionFrameChallengeRelayFieldEvent | SessionFrameAuthSignatureFieldEvent | SessionFrameReadyNameFieldEvent | SessionFrameReadySessionIdFieldEvent | SessionFrameReadyKeepaliveMsFieldEvent | SessionFrameReadyResumedFieldEvent | SessionFrameMessagesTypeFieldEvent | SessionFrameMessagesChannelIdFieldEvent | SessionFrameMessagesMessageIdFieldEvent | SessionFrameMessagesPayloadFieldEvent | SessionFrameMessagesMetadataFieldEvent | SessionFrameMessagesSourceFieldEvent | SessionFrameMessagesDestinationFieldEvent | SessionFrameMessagesSeqFieldEvent | SessionFrameMessagesEpochFieldEvent | SessionFrameMessagesHopLimitFieldEvent | SessionFrameMessagesModeFieldEvent | SessionFrameMessagesCorrelationIdFieldEvent | SessionFrameMessagesExpectsReplyFieldEvent | SessionFrameMessagesNoAckFieldEvent | SessionFrameSubscribeRequestIdFieldEvent | SessionFrameSubscribeNameFieldEvent | SessionFrameSubscribeFromSeqFieldEvent | SessionFrameSubscribedRequestIdFieldEvent | SessionFrameSubscribedNameFieldEvent | SessionFrameSubscribedNextSeqFieldEvent | SessionFrameSubscribedCodeFieldEvent | SessionFrameSubscribedReasonFieldEvent | SessionFrameUnsubscribeRequestIdFieldEvent | SessionFrameUnsubscribeNameFieldEvent | SessionFrameAcksMessageIdFieldEvent | SessionFrameAcksSeqFieldEvent | SessionFrameAcksCodeFieldEvent | SessionFrameAcksReasonFieldEvent | SessionFrameAcksEpochFieldEvent | SessionFrameFaultCodeFieldEvent | SessionFrameFaultReasonFieldEvent | SessionFrameFaultFatalFieldEvent | SessionFrameCloseReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionFrame>): Generator<SessionFrameHelloNameFieldEvent | SessionFrameHelloPublicKeyFieldEvent | SessionFrameHelloVersionFieldEvent | SessionFrameHelloResumeTokenFieldEvent | SessionFrameHelloCredentialFieldEvent | SessionFrameChallengeNonceFieldEvent | SessionFrameChallengeRelayFieldEvent | SessionFrameAuthSignatureFieldEvent | SessionFrameReadyNameFieldEvent | SessionFrameReadySessionIdFieldEvent | SessionFrameReadyKeepaliveMsFieldEvent | SessionFrameReadyResumedFieldEvent | SessionFrameMessagesTypeFieldEvent | SessionFrameMessagesChannelIdFieldEvent | SessionFrameMessagesMessageIdFieldEvent | SessionFrameMessagesPayloadFieldEvent | SessionFrameMessagesMetadataFieldEvent | SessionFrameMessagesSourceFieldEvent | SessionFrameMessagesDestinationFieldEvent | SessionFrameMessagesSeqFieldEvent | SessionFrameMessagesEpochFieldEvent | SessionFrameMessagesHopLimitFieldEvent | SessionFrameMessagesModeFieldEvent | SessionFrameMessagesCorrelationIdFieldEvent | SessionFrameMessagesExpectsReplyFieldEvent | SessionFrameMessagesNoAckFieldEvent | SessionFrameSubscribeRequestIdFieldEvent | SessionFrameSubscribeNameFieldEvent | SessionFrameSubscribeFromSeqFieldEvent | SessionFrameSubscribedRequestIdFieldEvent | SessionFrameSubscribedNameFieldEvent | SessionFrameSubscribedNextSeqFieldEvent | SessionFrameSubscribedCodeFieldEvent | SessionFrameSubscribedReasonFieldEvent | SessionFrameUnsubscribeRequestIdFieldEvent | SessionFrameUnsubscribeNameFieldEvent | SessionFrameAcksMessageIdFieldEvent | SessionFrameAcksSeqFieldEvent | SessionFrameAcksCodeFieldEvent | SessionFrameAcksReasonFieldEvent | SessionFrameAcksEpochFieldEvent | SessionFrameFaultCodeFieldEvent | SessionFrameFaultReasonFieldEvent | SessionFrameFaultFatalFieldEvent | SessionFrameCloseReasonFieldEvent> {
     return streamMessage(buf, SessionFrame.codec(), opts)
   }
 }
@@ -3747,6 +3774,7 @@ export interface Routed {
   fetch?: FetchRequest
   fetched?: FetchReply
   instance: string
+  credential?: string
 }
 
 export namespace Routed {
@@ -3797,6 +3825,11 @@ export namespace Routed {
         if ((obj.instance != null && obj.instance !== '')) {
           w.uint32(66)
           w.string(obj.instance)
+        }
+
+        if (obj.credential != null) {
+          w.uint32(74)
+          w.string(obj.credential)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -3854,6 +3887,10 @@ export namespace Routed {
             }
             case 8: {
               obj.instance = reader.string()
+              break
+            }
+            case 9: {
+              obj.credential = reader.string()
               break
             }
             default: {
@@ -3923,6 +3960,13 @@ export namespace Routed {
             case 8: {
               yield {
                 field: `${prefix}.instance`,
+                value: reader.string()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.credential`,
                 value: reader.string()
               }
               break
@@ -4190,6 +4234,11 @@ export namespace Routed {
     value: string
   }
 
+  export interface RoutedCredentialFieldEvent {
+    field: '$.credential'
+    value: string
+  }
+
   export function encode (obj: Partial<Routed>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Routed.codec())
   }
@@ -4198,8 +4247,120 @@ export namespace Routed {
     return decodeMessage(buf, Routed.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedInstanceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedInstanceFieldEvent | RoutedCredentialFieldEvent> {
     return streamMessage(buf, Routed.codec(), opts)
+  }
+}
+
+export interface LinkHello {
+  credential: string
+  mesh: string
+}
+
+export namespace LinkHello {
+  let _codec: Codec<LinkHello>
+
+  export const codec = (): Codec<LinkHello> => {
+    if (_codec == null) {
+      _codec = message<LinkHello>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.credential != null && obj.credential !== '')) {
+          w.uint32(10)
+          w.string(obj.credential)
+        }
+
+        if ((obj.mesh != null && obj.mesh !== '')) {
+          w.uint32(18)
+          w.string(obj.mesh)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          credential: '',
+          mesh: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.credential = reader.string()
+              break
+            }
+            case 2: {
+              obj.mesh = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.credential`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.mesh`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LinkHelloCredentialFieldEvent {
+    field: '$.credential'
+    value: string
+  }
+
+  export interface LinkHelloMeshFieldEvent {
+    field: '$.mesh'
+    value: string
+  }
+
+  export function encode (obj: Partial<LinkHello>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LinkHello.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkHello>): LinkHello {
+    return decodeMessage(buf, LinkHello.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkHello>): Generator<LinkHelloCredentialFieldEvent | LinkHelloMeshFieldEvent> {
+    return streamMessage(buf, LinkHello.codec(), opts)
   }
 }
 
@@ -4207,6 +4368,8 @@ export interface LinkFrame {
   announcements: RouteAnnouncement[]
   routed: Routed[]
   fault?: Fault
+  hello?: LinkHello
+  revocations: string[]
 }
 
 export namespace LinkFrame {
@@ -4238,13 +4401,26 @@ export namespace LinkFrame {
           Fault.codec().encode(obj.fault, w)
         }
 
+        if (obj.hello != null) {
+          w.uint32(34)
+          LinkHello.codec().encode(obj.hello, w)
+        }
+
+        if (obj.revocations != null && obj.revocations.length > 0) {
+          for (const value of obj.revocations) {
+            w.uint32(42)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           announcements: [],
-          routed: []
+          routed: [],
+          revocations: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -4287,6 +4463,24 @@ export namespace LinkFrame {
               })
               break
             }
+            case 4: {
+              obj.hello = LinkHello.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.hello
+              })
+              break
+            }
+            case 5: {
+              if (opts.limits?.revocations != null && obj.revocations.length === opts.limits.revocations) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              if (obj.revocations.length === 4096) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              obj.revocations.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -4298,7 +4492,8 @@ export namespace LinkFrame {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           announcements: 1024,
-          routed: 4096
+          routed: 4096,
+          revocations: 4096
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -4355,6 +4550,32 @@ export namespace LinkFrame {
               yield * Fault.codec().stream(reader, reader.uint32(), `${prefix}.fault`, {
                 limits: opts.limits?.fault
               })
+
+              break
+            }
+            case 4: {
+              yield * LinkHello.codec().stream(reader, reader.uint32(), `${prefix}.hello`, {
+                limits: opts.limits?.hello
+              })
+
+              break
+            }
+            case 5: {
+              if (opts.limits?.revocations != null && obj.revocations === opts.limits.revocations) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              if (obj.revocations === 4096) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.revocations[]`,
+                index: obj.revocations,
+                value: reader.string()
+              }
+
+              obj.revocations++
 
               break
             }
@@ -4720,6 +4941,12 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameRoutedCredentialFieldEvent {
+    field: '$.routed[].credential'
+    value: string
+    index: number
+  }
+
   export interface LinkFrameFaultCodeFieldEvent {
     field: '$.fault.code'
     value: number
@@ -4735,6 +4962,22 @@ export namespace LinkFrame {
     value: boolean
   }
 
+  export interface LinkFrameHelloCredentialFieldEvent {
+    field: '$.hello.credential'
+    value: string
+  }
+
+  export interface LinkFrameHelloMeshFieldEvent {
+    field: '$.hello.mesh'
+    value: string
+  }
+
+  export interface LinkFrameRevocationsFieldEvent {
+    field: '$.revocations[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<LinkFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LinkFrame.codec())
   }
@@ -4743,7 +4986,7 @@ export namespace LinkFrame {
     return decodeMessage(buf, LinkFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
     return streamMessage(buf, LinkFrame.codec(), opts)
   }
 }

@@ -52,8 +52,8 @@ export class FakeMesh {
         clock,
         config: opts.config,
         io: {
-          sendAnnouncement: (peer, ann) => { this.send(id, peer, { announcements: [ann], routed: [] }) },
-          sendRouted: (peer, routed) => { this.send(id, peer, { announcements: [], routed: [routed] }) },
+          sendAnnouncement: (peer, ann) => { this.send(id, peer, { announcements: [ann], routed: [], revocations: [] }) },
+          sendRouted: (peer, routed) => { this.send(id, peer, { announcements: [], routed: [routed], revocations: [] }) },
           publish: (name, batch) => { this.gossip(id, name, batch) },
           setTopic: (name, on) => { if (on) topics.add(name); else topics.delete(name) },
           addrs: () => [`/fake/${id}`]

@@ -8,7 +8,7 @@ import { describe, it, expect, afterAll } from 'vitest'
 import { agentInternals, connectAgent } from '../../src/agent/agent.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
-import { collect, stopAll, waitFor, tempDir } from '../helpers.js'
+import { collect, stopAll, waitFor, tempDir, testMesh } from '../helpers.js'
 import { startRelayProcess, stopRelayProcess } from '../process-relays.js'
 import type { ProcessRelay } from '../process-relays.js'
 
@@ -23,7 +23,7 @@ async function start (opts: Parameters<typeof startRelayProcess>[0] = {}): Promi
 }
 
 async function connect (r: ProcessRelay, name: string, statuses: AgentStatus[] = []): Promise<Agent> {
-  return await connectAgent({ relay: r.addr, name, keepaliveMs: 1000, onStatus: s => statuses.push(s) })
+  return await connectAgent({ relay: r.addr, name, keepaliveMs: 1000, onStatus: s => statuses.push(s), credentials: (await testMesh()).credentials })
 }
 
 function payload (i: number, size: number): Uint8Array {

@@ -1,4 +1,8 @@
 /** A hand-driven session stream, to send a relay exactly the bytes a test wants. */
+import { testMesh } from '../helpers.js'
+import { issueAgentCredential } from '../../src/trust/tokens.js'
+import { allGrants } from '../../src/trust/grants.js'
+import { serviceOf } from '../../src/names/names.js'
 import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
@@ -61,7 +65,9 @@ export async function rawSession (relayAddr: string, key?: PrivateKey): Promise<
     closed,
     handshake: async (name) => {
       const full = agentNameForKey(name, k.publicKey)
-      s.send({ hello: { name: full, publicKey: new Uint8Array(publicKeyToProtobuf(k.publicKey)), version: 1, resumeToken: new Uint8Array(0) } })
+      const { credentials } = await testMesh()
+      const credential = credentials.kind === 'slim-mesh/issuer' ? await issueAgentCredential(credentials.issuer, { name: serviceOf(full), publicKey: k.publicKey.raw, grants: allGrants() }) : undefined
+      s.send({ hello: { name: full, publicKey: new Uint8Array(publicKeyToProtobuf(k.publicKey)), version: 1, resumeToken: new Uint8Array(0), credential } })
       const ch = await s.next()
       if (ch.challenge == null) throw new Error('no challenge')
       const sig = await k.sign(sessionProofPayload(ch.challenge.nonce, relayId, full))

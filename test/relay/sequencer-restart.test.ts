@@ -9,7 +9,7 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { connectAgent } from '../../src/agent/agent.js'
 import type { Agent } from '../../src/agent/agent.js'
-import { collect, stopAll, waitFor, tempDir } from '../helpers.js'
+import { collect, stopAll, waitFor, tempDir, testMesh } from '../helpers.js'
 import { killRelay, restartRelay, startRelayProcess, stopRelayProcess } from '../process-relays.js'
 import type { ProcessRelay } from '../process-relays.js'
 
@@ -30,7 +30,7 @@ describe('a sequencer relay killed and restarted', () => {
     relays.push(c)
     const agents: Agent[] = []
     const connect = async (r: ProcessRelay, n: string): Promise<Agent> => {
-      const ag = await connectAgent({ relay: r.addr, name: n, keepaliveMs: 1000, publishTimeoutMs: 30_000 })
+      const ag = await connectAgent({ relay: r.addr, name: n, keepaliveMs: 1000, publishTimeoutMs: 30_000, credentials: (await testMesh()).credentials })
       agents.push(ag)
       return ag
     }

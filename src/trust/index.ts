@@ -1,0 +1,12 @@
+/** The trust area: authority, issuers, credentials, revocations, and their checks. */
+export * from './errors.js'
+export * from './patterns.js'
+export * from './grants.js'
+export * from './keys.js'
+export * from './tokens.js'
+export * from './revocations.js'
+export * from './verifier.js'
+export * from './credentials-file.js'
+export * from './relay-trust.js'
+export * from './dev-authority.js'
+export * from './agent-credentials.js'
