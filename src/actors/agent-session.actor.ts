@@ -32,6 +32,8 @@ export interface AgentSessionHandlers {
   onEnvelope: (env: Envelope) => void
   onAck: (ack: Ack) => void
   onSubscribed: (s: Subscribed) => void
+  /** Signed revocations the relay passed on (channel members check each other against them). */
+  onRevocations?: (revocations: string[]) => void
   /** Entered `active` (first time or again): renew subscriptions, resend what is unacked. */
   onActive: (resumed: boolean) => void
   onStatus: (status: AgentStatus) => void
@@ -193,6 +195,7 @@ export class AgentSessionActor {
     }
     for (const ack of f.acks) this.init.handlers.onAck(ack)
     if (f.subscribed != null) this.init.handlers.onSubscribed(f.subscribed)
+    if (f.revocations.length > 0) this.init.handlers.onRevocations?.(f.revocations)
   }
 
   /** Queues an envelope if the session is up; false if it is not (the caller resends on resume). */

@@ -48,6 +48,8 @@ export interface RelaySessionInit {
   registry: Map<string, RelaySessionActor>
   /** The mesh's trust anchors: every agent must present a credential they accept. None: open mode. */
   trust?: TrustAnchors
+  /** The revocations the relay holds, passed on to the agent when it attaches. */
+  revocations?: () => string[]
   onTransition?: (actor: string, from: string, to: string, event: string) => void
   log: Logger
 }
@@ -218,7 +220,7 @@ export class RelaySessionActor implements AgentPort {
     }
     const admitted = this.init.core.gate.session({ agent: name, publicKey: publicKeyToProtobuf(key) })
     if (admitted !== true) throw new AuthenticationError(`the relay's policy does not admit ${name} (admitSession): ${admitted.deny}`)
-    if (this.credential != null) this.init.core.gate.admit(name, this.credential.grants)
+    if (this.credential != null) this.init.core.gate.admit(name, this.credential)
     return { name }
   }
 
@@ -232,10 +234,17 @@ export class RelaySessionActor implements AgentPort {
     this.init.log.info({ agent: name, session: this.id, resumed }, 'agent attached')
     this.init.core.attachAgent(name, this)
     this.frames.sendFrame(encodeSessionFrame({ ready: { name, sessionId: new Uint8Array(Buffer.from(this.id, 'hex')), keepaliveMs: this.init.timings.keepaliveMs, resumed } }))
+    const held = this.init.revocations?.() ?? []
+    if (held.length > 0) this.passOn(held)
   }
 
   /** A newer session proved the same name and takes over. */
   replace (): void { this.tell({ type: 'session.replaced' }) }
+
+  /** Passes signed revocations on to the agent (channel members check each other against them). */
+  passOn (revocations: string[]): void {
+    for (let i = 0; i < revocations.length; i += 1024) this.frames.sendFrame(encodeSessionFrame({ revocations: revocations.slice(i, i + 1024) }))
+  }
 
   /** Its credential was revoked or expired: the session is told why and cut; its routes go. */
   revoke (reason: string): void {

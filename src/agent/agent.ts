@@ -110,6 +110,9 @@ export class Agent {
   private channelLayer?: AgentChannels
   /** The agent's credentials, resolved (undefined in open mode). */
   private readonly trust?: AgentTrust
+  /** Signed revocations the relay passed on, and who listens for them. */
+  private readonly revocations = new Set<string>()
+  private readonly revocationListeners = new Set<(revocations: string[]) => void>()
   private readonly envelopes: EnvelopeFactory
 
   private constructor (name: AgentName, key: PrivateKey, node: Libp2p, store: Store, options: ConnectAgentOptions, trust?: AgentTrust) {
@@ -131,6 +134,11 @@ export class Agent {
         onEnvelope: (env) => { this.core.envelopeArrived(env) },
         onAck: (ack) => { this.core.ackArrived(ack) },
         onSubscribed: (s) => { this.core.subscribed(s) },
+        onRevocations: (list) => {
+          const fresh = list.filter(r => !this.revocations.has(r))
+          for (const r of fresh) this.revocations.add(r)
+          if (fresh.length > 0) for (const fn of this.revocationListeners) fn(fresh)
+        },
         onActive: () => { this.core.sessionActive() },
         onStatus: (s) => {
           // Both follow the session's dropConnection (src/machines/agent-session.machine.ts).
@@ -294,6 +302,8 @@ export class Agent {
       identity: this.key,
       authority: this.trust?.authority,
       credential: this.trust?.credential,
+      revocations: () => [...this.revocations],
+      onRevocations: (listener) => { this.revocationListeners.add(listener); return () => { this.revocationListeners.delete(listener) } },
       storage: this.store,
       envelope: (name, data, options) => this.envelope(name, data, options),
       send: async (env, signal) => await this.core.send(env, signal),

@@ -34,6 +34,10 @@ export interface ChannelAgent {
   readonly authority?: AuthorityPublic
   /** The credential the agent presents (its MLS credential carries it). */
   readonly credential?: () => Promise<string>
+  /** The mesh's signed revocations the relay has passed on so far. */
+  readonly revocations: () => string[]
+  /** Called with revocations as the relay passes them on; returns the unsubscribe. */
+  readonly onRevocations: (listener: (revocations: string[]) => void) => () => void
   readonly storage: Store
   /** Builds an envelope from this agent (checked as the relay checks it). */
   envelope: (name: string, data: Uint8Array, options: { mode?: 'anycast' | 'multicast' | 'unicast' }) => Envelope

@@ -218,7 +218,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     clock,
     config: options.config,
     policy: options.policy,
-    trusted: trust != null,
+    trust: trust?.anchors,
     log,
     onTransition,
     io: {
@@ -284,7 +284,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
 
   await node.handle(SESSION_PROTOCOL, (stream) => {
-    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, onTransition, log })
+    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, revocations: () => trust?.revocations() ?? [], onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
@@ -310,6 +310,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   trust?.onRevoked((r) => {
     log.info({ revocation: r.id, credential: r.credential, key: r.key, by: r.by }, 'revocation taken')
     recheck()
+    for (const s of allSessions) if (s.state.startsWith('active')) s.passOn([r.jwt])
   })
   const expiryTimer = trust != null ? setInterval(recheck, 1000) : undefined
   expiryTimer?.unref()

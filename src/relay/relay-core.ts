@@ -38,6 +38,7 @@ import { PermissionDeniedError, SessionClosedError } from './errors.js'
 import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
+import type { TrustAnchors } from '../trust/verifier.js'
 
 export interface AgentRecord {
   name: AgentName
@@ -67,8 +68,8 @@ export interface RelayCoreInit {
   config?: Partial<RelayConfig>
   /** Admission and permission hooks (src/relay/policy.ts); none: everything is allowed, as before. */
   policy?: RelayPolicy
-  /** Check every agent's requests against its credential's grants (the relay runs with trust). */
-  trusted?: boolean
+  /** The mesh's trust anchors: every agent's requests are checked against its credential's grants. None: open mode. */
+  trust?: TrustAnchors
   log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }
@@ -90,6 +91,8 @@ export class RelayCore {
   private readonly byInstance = new Map<string, AgentRecord>()
   /** Links, and the flooding of route announcements over them. */
   private readonly routes: RouteExchange
+  /** The mesh's trust anchors (undefined in open mode). */
+  readonly trust?: TrustAnchors
   /** The relay's policy: every admission and permission check asks it, here. */
   readonly gate: RelayGate
   private readonly fetches: ArchiveFetches
@@ -111,7 +114,8 @@ export class RelayCore {
     this.config = { ...DEFAULT_RELAY_CONFIG, ...init.config }
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
-    this.gate = new RelayGate(init.policy, init.trusted === true)
+    this.trust = init.trust
+    this.gate = new RelayGate(init.policy, init.trust != null)
     this.routes = new RouteExchange({
       self: this.self,
       table: this.table,

@@ -11,6 +11,7 @@
  */
 import type { NameRoute } from '../wire/envelope.pb.js'
 import type { DeliveryModeName, LinkKind, PolicyVerdict, RelayPolicy, SessionRequest } from './policy.js'
+import type { AgentCredential } from '../trust/verifier.js'
 import type { GrantSet } from '../trust/grants.js'
 
 /** A hook's name, or the grant that refused (`grant.subscribe`, `grant.publish.multicast`, ...). */
@@ -28,7 +29,7 @@ export class RelayGate {
   readonly denials = new Map<PolicyRule, number>()
   /** Refusals so far, by agent, then by name. */
   readonly denialsByAgent = new Map<string, Map<string, number>>()
-  private readonly grants = new Map<string, GrantSet>()
+  private readonly credentials = new Map<string, AgentCredential>()
 
   constructor (policy: RelayPolicy = {}, trusted = false) {
     this.policy = policy
@@ -38,10 +39,11 @@ export class RelayGate {
   /** Takes a new policy (at run time: it applies from the next check on). */
   set (policy: RelayPolicy): void { this.policy = policy }
 
-  /** The grants of an agent's credential, from its admission on (until `forget`). */
-  admit (agent: string, grants: GrantSet): void { this.grants.set(agent, grants) }
-  forget (agent: string): void { this.grants.delete(agent) }
-  grantsOf (agent: string): GrantSet | undefined { return this.grants.get(agent) }
+  /** An attached agent's credential, from its admission on (until `forget`): its grants are what it may do. */
+  admit (agent: string, credential: AgentCredential): void { this.credentials.set(agent, credential) }
+  forget (agent: string): void { this.credentials.delete(agent) }
+  credentialOf (agent: string): AgentCredential | undefined { return this.credentials.get(agent) }
+  private grantsOf (agent: string): GrantSet | undefined { return this.credentials.get(agent)?.grants }
 
   private count (rule: PolicyRule, agent?: string, name?: string): void {
     this.denials.set(rule, (this.denials.get(rule) ?? 0) + 1)
@@ -74,7 +76,7 @@ export class RelayGate {
   /** Undefined if the agent's grants allow it; else the refusal (counted unless `quiet`). */
   private grant (agent: string, name: string, what: string, ok: (g: GrantSet) => boolean, quiet = false): { deny: string, rule: PolicyRule } | undefined {
     if (!this.trusted) return undefined
-    const g = this.grants.get(agent)
+    const g = this.grantsOf(agent)
     const rule: PolicyRule = `grant.${what}`
     if (g != null && ok(g)) return undefined
     if (!quiet) this.count(rule, agent, name)
@@ -105,7 +107,7 @@ export class RelayGate {
 
   publish (agent: string, name: string, mode: DeliveryModeName, type: string): PolicyVerdict & { rule?: PolicyRule } {
     if (this.trusted) {
-      const g = this.grants.get(agent)
+      const g = this.grantsOf(agent)
       if (g == null || !g.mayPublish(mode, name)) {
         const refused = this.grant(agent, name, `publish.${mode}`, () => false)
         if (refused != null) return refused

@@ -1990,6 +1990,7 @@ export interface SessionFrame {
   acks: Ack[]
   fault?: Fault
   close?: Close
+  revocations: string[]
 }
 
 export namespace SessionFrame {
@@ -2061,13 +2062,21 @@ export namespace SessionFrame {
           Close.codec().encode(obj.close, w)
         }
 
+        if (obj.revocations != null && obj.revocations.length > 0) {
+          for (const value of obj.revocations) {
+            w.uint32(98)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           messages: [],
-          acks: []
+          acks: [],
+          revocations: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2158,6 +2167,18 @@ export namespace SessionFrame {
               })
               break
             }
+            case 12: {
+              if (opts.limits?.revocations != null && obj.revocations.length === opts.limits.revocations) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              if (obj.revocations.length === 4096) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              obj.revocations.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2169,7 +2190,8 @@ export namespace SessionFrame {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           messages: 4096,
-          acks: 4096
+          acks: 4096,
+          revocations: 4096
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2282,6 +2304,25 @@ export namespace SessionFrame {
               yield * Close.codec().stream(reader, reader.uint32(), `${prefix}.close`, {
                 limits: opts.limits?.close
               })
+
+              break
+            }
+            case 12: {
+              if (opts.limits?.revocations != null && obj.revocations === opts.limits.revocations) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              if (obj.revocations === 4096) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.revocations[]`,
+                index: obj.revocations,
+                value: reader.string()
+              }
+
+              obj.revocations++
 
               break
             }
@@ -2542,6 +2583,12 @@ export namespace SessionFrame {
     value: string
   }
 
+  export interface SessionFrameRevocationsFieldEvent {
+    field: '$.revocations[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<SessionFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SessionFrame.codec())
   }
@@ -2550,7 +2597,7 @@ export namespace SessionFrame {
     return decodeMessage(buf, SessionFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionFrame>): Generator<SessionFrameHelloNameFieldEvent | SessionFrameHelloPublicKeyFieldEvent | SessionFrameHelloVersionFieldEvent | SessionFrameHelloResumeTokenFieldEvent | SessionFrameHelloCredentialFieldEvent | SessionFrameChallengeNonceFieldEvent | SessionFrameChallengeRelayFieldEvent | SessionFrameAuthSignatureFieldEvent | SessionFrameReadyNameFieldEvent | SessionFrameReadySessionIdFieldEvent | SessionFrameReadyKeepaliveMsFieldEvent | SessionFrameReadyResumedFieldEvent | SessionFrameMessagesTypeFieldEvent | SessionFrameMessagesChannelIdFieldEvent | SessionFrameMessagesMessageIdFieldEvent | SessionFrameMessagesPayloadFieldEvent | SessionFrameMessagesMetadataFieldEvent | SessionFrameMessagesSourceFieldEvent | SessionFrameMessagesDestinationFieldEvent | SessionFrameMessagesSeqFieldEvent | SessionFrameMessagesEpochFieldEvent | SessionFrameMessagesHopLimitFieldEvent | SessionFrameMessagesModeFieldEvent | SessionFrameMessagesCorrelationIdFieldEvent | SessionFrameMessagesExpectsReplyFieldEvent | SessionFrameMessagesNoAckFieldEvent | SessionFrameSubscribeRequestIdFieldEvent | SessionFrameSubscribeNameFieldEvent | SessionFrameSubscribeFromSeqFieldEvent | SessionFrameSubscribedRequestIdFieldEvent | SessionFrameSubscribedNameFieldEvent | SessionFrameSubscribedNextSeqFieldEvent | SessionFrameSubscribedCodeFieldEvent | SessionFrameSubscribedReasonFieldEvent | SessionFrameUnsubscribeRequestIdFieldEvent | SessionFrameUnsubscribeNameFieldEvent | SessionFrameAcksMessageIdFieldEvent | SessionFrameAcksSeqFieldEvent | SessionFrameAcksCodeFieldEvent | SessionFrameAcksReasonFieldEvent | SessionFrameAcksEpochFieldEvent | SessionFrameFaultCodeFieldEvent | SessionFrameFaultReasonFieldEvent | SessionFrameFaultFatalFieldEvent | SessionFrameCloseReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionFrame>): Generator<SessionFrameHelloNameFieldEvent | SessionFrameHelloPublicKeyFieldEvent | SessionFrameHelloVersionFieldEvent | SessionFrameHelloResumeTokenFieldEvent | SessionFrameHelloCredentialFieldEvent | SessionFrameChallengeNonceFieldEvent | SessionFrameChallengeRelayFieldEvent | SessionFrameAuthSignatureFieldEvent | SessionFrameReadyNameFieldEvent | SessionFrameReadySessionIdFieldEvent | SessionFrameReadyKeepaliveMsFieldEvent | SessionFrameReadyResumedFieldEvent | SessionFrameMessagesTypeFieldEvent | SessionFrameMessagesChannelIdFieldEvent | SessionFrameMessagesMessageIdFieldEvent | SessionFrameMessagesPayloadFieldEvent | SessionFrameMessagesMetadataFieldEvent | SessionFrameMessagesSourceFieldEvent | SessionFrameMessagesDestinationFieldEvent | SessionFrameMessagesSeqFieldEvent | SessionFrameMessagesEpochFieldEvent | SessionFrameMessagesHopLimitFieldEvent | SessionFrameMessagesModeFieldEvent | SessionFrameMessagesCorrelationIdFieldEvent | SessionFrameMessagesExpectsReplyFieldEvent | SessionFrameMessagesNoAckFieldEvent | SessionFrameSubscribeRequestIdFieldEvent | SessionFrameSubscribeNameFieldEvent | SessionFrameSubscribeFromSeqFieldEvent | SessionFrameSubscribedRequestIdFieldEvent | SessionFrameSubscribedNameFieldEvent | SessionFrameSubscribedNextSeqFieldEvent | SessionFrameSubscribedCodeFieldEvent | SessionFrameSubscribedReasonFieldEvent | SessionFrameUnsubscribeRequestIdFieldEvent | SessionFrameUnsubscribeNameFieldEvent | SessionFrameAcksMessageIdFieldEvent | SessionFrameAcksSeqFieldEvent | SessionFrameAcksCodeFieldEvent | SessionFrameAcksReasonFieldEvent | SessionFrameAcksEpochFieldEvent | SessionFrameFaultCodeFieldEvent | SessionFrameFaultReasonFieldEvent | SessionFrameFaultFatalFieldEvent | SessionFrameCloseReasonFieldEvent | SessionFrameRevocationsFieldEvent> {
     return streamMessage(buf, SessionFrame.codec(), opts)
   }
 }
