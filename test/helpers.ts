@@ -25,6 +25,8 @@ export interface TestMesh {
   credentials: AgentCredentials
   /** The authority as a file (for relays in their own processes). */
   authorityFile: string
+  /** The issuer's credentials as a file (for agent commands). */
+  credentialsFile: string
 }
 
 let mesh: Promise<TestMesh> | undefined
@@ -34,7 +36,10 @@ export async function testMesh (): Promise<TestMesh> {
     const dir = await mkdtemp(join(tmpdir(), 'slim-mesh-authority-'))
     const authorityFile = join(dir, 'authority.json')
     await writeCredentials(authorityFile, { kind: 'slim-mesh/authority', authority })
-    return { authority, authorityFile, credentials: { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) } }
+    const credentials: AgentCredentials = { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) }
+    const credentialsFile = join(dir, 'issuer.creds')
+    await writeCredentials(credentialsFile, credentials)
+    return { authority, authorityFile, credentials, credentialsFile }
   })()
   return await mesh
 }

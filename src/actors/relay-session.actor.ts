@@ -48,6 +48,8 @@ export interface RelaySessionInit {
   registry: Map<string, RelaySessionActor>
   /** The mesh's trust anchors: every agent must present a credential they accept. None: open mode. */
   trust?: TrustAnchors
+  /** Revocations an agent hands in (each passed back to it once taken). */
+  onRevocations?: (revocations: string[], session: RelaySessionActor) => void
   /** The revocations the relay holds, passed on to the agent when it attaches. */
   revocations?: () => string[]
   onTransition?: (actor: string, from: string, to: string, event: string) => void
@@ -180,6 +182,7 @@ export class RelaySessionActor implements AgentPort {
       return
     }
     if (f.unsubscribe != null) { this.init.core.unsubscribe(name, f.unsubscribe.name); return }
+    if (f.revocations.length > 0) { this.init.onRevocations?.(f.revocations, this); return }
     if (f.close != null) { this.tell({ type: 'close.received' }); return }
     this.violation(`${partOf(f)} from an agent`)
   }

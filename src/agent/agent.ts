@@ -211,6 +211,26 @@ export class Agent {
   get state (): string { return this.session.state }
 
   /**
+   * Hands a signed revocation (`slim-mesh credential revoke`) to the relay, which checks
+   * it, keeps it and passes it to every relay of the mesh. Resolves once the relay has
+   * taken it; a `TimeoutError` if it does not within `timeoutMs` (a revocation it cannot
+   * verify is not taken: its log says why).
+   */
+  async revoke (revocation: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    this.core.checkOpen()
+    const taken = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { off(); reject(new TimeoutError(`the relay did not take the revocation within ${options.timeoutMs ?? 5000} ms; it may not verify (see the relay's log)`)) }, options.timeoutMs ?? 5000)
+      const listener = (list: string[]): void => { if (list.includes(revocation)) { clearTimeout(timer); off(); resolve() } }
+      const off = (): void => { this.revocationListeners.delete(listener) }
+      this.revocationListeners.add(listener)
+    })
+    // Known already: the relay says so by passing it back all the same.
+    this.revocations.delete(revocation)
+    if (!this.session.sendFrame({ revocations: [revocation] })) throw new UnavailableError('the session to the relay is not up')
+    await taken
+  }
+
+  /**
    * Subscribes to `name`: a service or channel (this agent becomes one of its anycast
    * instances, and gets its multicast), or this agent's own full name, its inbox
    * (unicast to it, `inbox()`).

@@ -15,13 +15,14 @@ import { toMultiaddr } from '../names/address.js'
 import { MAX_PAYLOAD_BYTES } from '../wire/constants.js'
 import { PayloadTooLargeError } from '../wire/errors.js'
 import { UsageError } from './errors.js'
+import { readCredentials } from '../trust/credentials-file.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
 const LIMIT = `${MAX_PAYLOAD_BYTES / (1024 * 1024)} MiB (${MAX_PAYLOAD_BYTES} bytes)`
 
-interface AgentOptions { relay: string, as: string, dataDir?: string }
+interface AgentOptions { relay: string, as?: string, defaultName: string, dataDir?: string, credentials?: string }
 
 /** `host:port` or a multiaddr, checked as it is parsed (one line if it is neither). */
 function relayAddress (v: string): string {
@@ -44,12 +45,19 @@ function wholeNumber (flag: string, hint = ''): (v: string) => number {
 function agentOptions (cmd: Command, defaultName: string): Command {
   return cmd
     .requiredOption('--relay <addr>', 'the relay: host:port or a multiaddr (ending in /p2p/<peerId> to pin its identity)', relayAddress)
-    .option('--as <name>', 'this agent\'s org/namespace/service (the instance comes from its key)', defaultName)
+    .option('--as <name>', `this agent's org/namespace/service; the instance comes from its key (default: the name its agent credential grants, else ${defaultName})`)
+    .setOptionValue('defaultName', defaultName)
     .option('--data-dir <dir>', 'keep this agent\'s identity and subscription positions here')
+    .option('--credentials <file>', 'what the agent proves its name with: an agent credential, or an issuer\'s credentials (the relay prints its development ones); also SLIM_MESH_CREDENTIALS')
 }
 
 async function connect (opts: AgentOptions): Promise<Agent> {
-  return await connectAgent({ relay: opts.relay, name: opts.as, dataDir: opts.dataDir })
+  const credentials = opts.credentials ?? (process.env.SLIM_MESH_CREDENTIALS?.trim() === '' ? undefined : process.env.SLIM_MESH_CREDENTIALS)
+  // An agent credential names the agent itself; an issuer's (or none) takes the command's default name.
+  const file = credentials != null ? await readCredentials(credentials) : undefined
+  const name = opts.as ?? (file?.kind === 'slim-mesh/agent' ? undefined : opts.defaultName)
+  const creds = file?.kind === 'slim-mesh/agent' || file?.kind === 'slim-mesh/issuer' ? file : credentials
+  return await connectAgent({ relay: opts.relay, name, dataDir: opts.dataDir, credentials: creds })
 }
 
 /** The payload of `pub`: the text argument, stdin for `-`, or `--file`; at most MAX_PAYLOAD_BYTES. */

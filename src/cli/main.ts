@@ -14,6 +14,7 @@ import { registerInspectCommand } from './inspect.command.js'
 import { registerConformanceCommand } from './conformance.command.js'
 import { registerBenchCommand } from './bench.command.js'
 import { registerSimCommand } from './sim.command.js'
+import { registerCredentialCommands } from './credential.commands.js'
 
 /**
  * Commands whose bad option values (`--count abc`, `--mode x`, `--json --raw`) are said in
@@ -58,5 +59,6 @@ export async function main (argv: string[]): Promise<void> {
   registerConformanceCommand(program)
   registerBenchCommand(program)
   registerSimCommand(program)
+  registerCredentialCommands(program)
   await program.parseAsync(argv)
 }

@@ -15,7 +15,14 @@
  * log: { level: info, format: json }
  * relay: { writeDeadlineMs: 10000 }
  * timings: { gracePeriodMs: 60000 }
+ * trust:
+ *   authority: /etc/slim-mesh/authority.pub.json   # the mesh authority (public key file)
+ *   credentials: /etc/slim-mesh/relay.creds        # this relay's credential
+ *   external: [{ prefix: partner/**, jwks: /etc/slim-mesh/partner.jwks.json }]
  * ```
+ *
+ * With no `trust.authority` the relay makes a development authority in its data
+ * directory; `open: true` admits agents without credentials (loopback experiments).
  *
  * zod checks the shape (unknown keys are errors: a misspelt setting must not be
  * silently ignored), `yaml` reads YAML 1.2 (which includes JSON).
@@ -46,6 +53,9 @@ export interface NodeSettings {
   inMemory: boolean
   inspect: boolean
   log: { level: LogLevel, format: LogFormat }
+  trust: TrustSettings
+  /** Admit agents without credentials (said loudly in the log). */
+  open: boolean
   /** Only the fields that were set; the relay fills in the rest. */
   relay: Partial<RelayConfig>
   timings: Partial<NodeTimings>
@@ -60,8 +70,20 @@ export interface PartialNodeSettings {
   inMemory?: boolean
   inspect?: boolean
   log?: { level?: LogLevel, format?: LogFormat }
+  trust?: Partial<TrustSettings>
+  open?: boolean
   relay?: Partial<RelayConfig>
   timings?: Partial<NodeTimings>
+}
+
+/** Whom the relay trusts, as files (read when the relay starts). */
+export interface TrustSettings {
+  /** The mesh authority's file (public, or with its private key: then the relay signs its own credential). */
+  authority?: string
+  /** This relay's credential file (`slim-mesh credential issue --relay`). */
+  credentials?: string
+  /** Issuers outside the mesh, each trusted for a prefix: a JWKS file, and the tokens' `iss`. */
+  external: Array<{ prefix: string, jwks: string, issuer?: string }>
 }
 
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/7450'
@@ -75,6 +97,8 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   inMemory: false,
   inspect: false,
   log: { level: 'info', format: 'text' },
+  trust: { external: [] },
+  open: false,
   relay: {},
   timings: {}
 }
@@ -156,6 +180,12 @@ const schema = z.strictObject({
     level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
     format: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` })
   }, { error: 'must be a mapping with level and format' }).partial(),
+  trust: z.strictObject({
+    authority: z.string({ error: 'must be a file path' }).min(1, { error: 'must be a file path' }),
+    credentials: z.string({ error: 'must be a file path' }).min(1, { error: 'must be a file path' }),
+    external: z.array(z.strictObject({ prefix: z.string(), jwks: z.string().min(1), issuer: z.string().optional() }), { error: 'must be a list of { prefix, jwks, issuer }' })
+  }, { error: 'must be a mapping with authority, credentials and external' }).partial(),
+  open: boolean,
   relay: z.strictObject(relayFields, { error: 'must be a mapping of relay settings' }).partial(),
   timings: z.strictObject(timingFields, { error: 'must be a mapping of timings' }).partial()
 }, { error: 'must be a mapping of settings' }).partial()
@@ -177,6 +207,9 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_INSPECT', path: ['inspect'], kind: 'boolean' },
   { name: 'SLIM_MESH_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
   { name: 'SLIM_MESH_LOG_FORMAT', path: ['log', 'format'], kind: 'string' },
+  { name: 'SLIM_MESH_AUTHORITY', path: ['trust', 'authority'], kind: 'string' },
+  { name: 'SLIM_MESH_RELAY_CREDENTIALS', path: ['trust', 'credentials'], kind: 'string' },
+  { name: 'SLIM_MESH_OPEN', path: ['open'], kind: 'boolean' },
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
   ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const }))
 ]
@@ -297,7 +330,7 @@ export function settingsFromEnv (env: NodeJS.ProcessEnv): PartialNodeSettings {
 function merge (a: PartialNodeSettings, b: PartialNodeSettings): PartialNodeSettings {
   for (const [k, v] of Object.entries(b) as Array<[keyof PartialNodeSettings, unknown]>) {
     if (v === undefined) continue
-    if (k === 'log' || k === 'relay' || k === 'timings') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
+    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
     else (a as Record<string, unknown>)[k] = v
   }
   return a

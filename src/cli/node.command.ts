@@ -3,10 +3,19 @@
  * `SLIM_MESH_*` environment variables, then a `--config` file, then defaults (see
  * node-config.ts); its log goes to standard error, its banner to standard output.
  */
+import { rmSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { InvalidArgumentError, Option } from 'commander'
 import type { Command } from 'commander'
 import { stringify as toYaml } from 'yaml'
 import { createRelay, DEFAULT_TIMINGS } from '../node/relay-node.js'
+import type { Relay } from '../node/relay-node.js'
+import { trustFromFiles } from '../trust/trust-files.js'
+import { writeCredentials } from '../trust/credentials-file.js'
+import { DEV_ADMIN_FILE, DEV_CREDENTIALS_FILE } from '../trust/dev-authority.js'
+import { UsageError } from './errors.js'
 import { TRANSPORTS } from '../p2p/libp2p-node.js'
 import type { TransportName } from '../p2p/libp2p-node.js'
 import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'
@@ -28,6 +37,9 @@ interface NodeFlags {
   logLevel?: LogLevel
   logFormat?: LogFormat
   printConfig?: boolean
+  authority?: string
+  credentials?: string
+  open?: boolean
 }
 
 export function registerNodeCommand (program: Command): void {
@@ -46,6 +58,9 @@ export function registerNodeCommand (program: Command): void {
     .option('--inspect', 'serve live inspection of this relay\'s actors to `slim-mesh inspect`')
     .addOption(new Option('--log-level <level>', 'least severe log lines written to standard error (default info)').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'log lines as text for people or JSON for collectors (default text)').choices(LOG_FORMATS))
+    .option('--authority <file>', 'the mesh authority\'s file (slim-mesh authority init); without it the relay makes a development authority in its data directory (also SLIM_MESH_AUTHORITY)')
+    .option('--credentials <file>', 'this relay\'s credential (slim-mesh credential issue --relay PEER_ID); not needed with the authority\'s private key (also SLIM_MESH_RELAY_CREDENTIALS)')
+    .option('--open', 'OPEN MODE: admit agents without any credential, for experiments on loopback only (also SLIM_MESH_OPEN)')
     .option('--print-config', 'print the settings the relay would run with (all sources merged) and exit')
     .action(async (opts: NodeFlags) => {
       const flags: PartialNodeSettings = {
@@ -55,6 +70,8 @@ export function registerNodeCommand (program: Command): void {
         ...(opts.dataDir != null ? { dataDir: opts.dataDir } : {}),
         ...(opts.inMemory === true ? { inMemory: true } : {}),
         ...(opts.inspect === true ? { inspect: true } : {}),
+        ...(opts.open === true ? { open: true } : {}),
+        trust: { ...(opts.authority != null ? { authority: opts.authority } : {}), ...(opts.credentials != null ? { credentials: opts.credentials } : {}) },
         log: { ...(opts.logLevel != null ? { level: opts.logLevel } : {}), ...(opts.logFormat != null ? { format: opts.logFormat } : {}) }
       }
       const settings = await loadNodeSettings({ flags, configFile: opts.config })
@@ -64,7 +81,10 @@ export function registerNodeCommand (program: Command): void {
       }
       configureLogging(settings.log)
       const log = createLogger('slim:node')
+      if (settings.open && settings.trust.authority != null) throw new UsageError('--open admits agents without credentials; it cannot go with a mesh authority (--authority)')
+      const trust = settings.open ? 'open' as const : await trustFromFiles(settings.trust)
       const relay = await createRelay({
+        trust,
         listen: settings.listen,
         transports: settings.transports,
         bootstrap: settings.bootstrap,
@@ -76,10 +96,14 @@ export function registerNodeCommand (program: Command): void {
       for (const addr of relay.multiaddrs) console.log(`listening on ${addr}`)
       console.log(`peer id ${relay.peerId}${settings.inMemory ? ' (in memory)' : `, data in ${settings.dataDir}`}`)
       const addr = relay.multiaddrs[0] ?? ''
-      console.log('connect an agent, for example:')
-      console.log(`  npx slim-mesh sub --relay ${addr} acme/demo/echo --echo`)
-      console.log(`  npx slim-mesh request --relay ${addr} acme/demo/echo hello`)
-      if (settings.inspect) console.log(`inspection on: npx slim-mesh inspect --relay ${addr}`)
+      const dev = await devCredentialFiles(relay)
+      if (relay.mesh == null) console.log('OPEN MODE: agents connect without credentials')
+      else console.log(`mesh ${relay.mesh}${dev != null ? ' (development authority)' : ''}`)
+      const creds = dev != null ? ` --credentials ${dev.credentials}` : relay.mesh != null ? ' --credentials YOUR.creds' : ''
+      console.log('connect an agent on this machine, for example:')
+      console.log(`  npx slim-mesh sub --relay ${addr}${creds} acme/demo/echo --echo`)
+      console.log(`  npx slim-mesh request --relay ${addr}${creds} acme/demo/echo hello`)
+      if (settings.inspect) console.log(`inspection on: npx slim-mesh inspect --relay ${addr}${dev != null ? ` --credentials ${dev.admin}` : relay.mesh != null ? ' --credentials ADMIN.creds' : ''}`)
       let stopping = false
       const stop = (signal: string): void => {
         if (stopping) return
@@ -95,4 +119,19 @@ export function registerNodeCommand (program: Command): void {
       process.on('SIGTERM', () => { stop('SIGTERM') })
       await new Promise(() => {})
     })
+}
+
+/**
+ * The development credentials' files: kept in the data directory, or (a relay in
+ * memory) in a temporary directory that lives as long as this process.
+ */
+async function devCredentialFiles (relay: Relay): Promise<{ credentials: string, admin: string } | undefined> {
+  if (relay.devCredentials == null || relay.devAdminCredentials == null) return undefined
+  if (relay.devCredentialsPath != null && relay.devAdminCredentialsPath != null) return { credentials: relay.devCredentialsPath, admin: relay.devAdminCredentialsPath }
+  const dir = await mkdtemp(join(tmpdir(), 'slim-mesh-dev-'))
+  const files = { credentials: join(dir, DEV_CREDENTIALS_FILE), admin: join(dir, DEV_ADMIN_FILE) }
+  await writeCredentials(files.credentials, relay.devCredentials)
+  await writeCredentials(files.admin, relay.devAdminCredentials)
+  process.once('exit', () => { rmSync(dir, { recursive: true, force: true }) })
+  return files
 }

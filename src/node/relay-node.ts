@@ -114,6 +114,9 @@ export interface Relay {
   readonly devCredentials?: AgentCredentials
   /** Where the development credentials are kept (with a data directory). */
   readonly devCredentialsPath?: string
+  /** With the development authority: an admin credential (for `slim-mesh inspect`), and where it is kept. */
+  readonly devAdminCredentials?: AgentCredentials
+  readonly devAdminCredentialsPath?: string
   /**
    * Takes a signed revocation (`slim-mesh credential revoke`): checks it, keeps it across
    * restarts, passes it to every relay of the mesh and cuts the sessions it revokes.
@@ -198,7 +201,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
         // The relay itself first: an inspector knows at once that it is attached.
         { actor: 'relay', from: '', to: 'running', event: 'snapshot', at: Date.now() },
         ...[...current].map(([actor, to]) => ({ actor, from: '', to, event: 'snapshot', at: Date.now() }))
-      ])
+      ], trust?.anchors)
     : undefined
   const sink = typeof options.inspect === 'function' ? options.inspect : undefined
   const onTransition = options.inspect == null || options.inspect === false
@@ -283,8 +286,23 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     return link
   }
 
+  /** Revocations an agent handed in: each taken is passed back to it (new ones reach every session anyway). */
+  const takeRevocations = (list: string[], from: RelaySessionActor): void => {
+    void (async () => {
+      for (const jwt of list.slice(0, 64)) {
+        try {
+          if (trust == null) throw new TrustConfigError('this relay runs in open mode')
+          const r = await trust.revoke(jwt)
+          if (r == null) from.passOn([jwt])
+        } catch (err) {
+          log.warn({ agent: from.agentName, error: (err as Error).message }, 'revocation refused')
+        }
+      }
+    })()
+  }
+
   await node.handle(SESSION_PROTOCOL, (stream) => {
-    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, revocations: () => trust?.revocations() ?? [], onTransition, log })
+    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, revocations: () => trust?.revocations() ?? [], onRevocations: takeRevocations, onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
@@ -361,6 +379,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     mesh: trust?.mesh,
     devCredentials: dev?.credentials,
     devCredentialsPath: dev?.credentialsPath,
+    devAdminCredentials: dev?.admin,
+    devAdminCredentialsPath: dev?.adminPath,
     revoke: async (revocation: string) => {
       if (trust == null) throw new TrustConfigError('this relay runs in open mode: it holds no trust to revoke from')
       return await trust.revoke(revocation)

@@ -9,13 +9,17 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createAuthority } from './keys.js'
 import type { Authority } from './keys.js'
-import { delegateIssuer } from './tokens.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { delegateIssuer, issueAgentCredential } from './tokens.js'
 import { readCredentials, writeCredentials } from './credentials-file.js'
 import type { AgentCredentials } from './credentials-file.js'
 import { TrustConfigError } from './errors.js'
 
 export const DEV_AUTHORITY_FILE = 'authority.json'
 export const DEV_CREDENTIALS_FILE = 'dev.creds'
+export const DEV_ADMIN_FILE = 'admin.creds'
+/** The name the development admin credential takes (for `slim-mesh inspect`). */
+export const DEV_ADMIN_NAME = 'dev/local/admin'
 
 export interface DevAuthority {
   authority: Authority
@@ -23,6 +27,9 @@ export interface DevAuthority {
   credentials: AgentCredentials
   /** Where `credentials` is kept (with a data directory). */
   credentialsPath?: string
+  /** An admin credential, with its key (for `slim-mesh inspect`). */
+  admin: AgentCredentials
+  adminPath?: string
   /** Whether it was made just now. */
   created: boolean
 }
@@ -31,10 +38,16 @@ async function exists (path: string): Promise<boolean> {
   try { await access(path); return true } catch { return false }
 }
 
+async function adminOf (authority: Authority): Promise<AgentCredentials> {
+  const key = await generateKeyPair('Ed25519')
+  const credential = await issueAgentCredential(authority, { name: DEV_ADMIN_NAME, publicKey: key.publicKey.raw, grants: {}, admin: true, lifetime: '365d' })
+  return { kind: 'slim-mesh/agent', authority: authority.authority, credential, key }
+}
+
 export async function loadOrCreateDevAuthority (dataDir?: string): Promise<DevAuthority> {
   if (dataDir == null) {
     const authority = await createAuthority()
-    return { authority, credentials: { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) }, created: true }
+    return { authority, credentials: { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) }, admin: await adminOf(authority), created: true }
   }
   const authorityPath = join(dataDir, DEV_AUTHORITY_FILE)
   const credentialsPath = join(dataDir, DEV_CREDENTIALS_FILE)
@@ -58,5 +71,15 @@ export async function loadOrCreateDevAuthority (dataDir?: string): Promise<DevAu
     credentials = { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) }
     await writeCredentials(credentialsPath, credentials)
   }
-  return { authority, credentials, credentialsPath, created }
+  const adminPath = join(dataDir, DEV_ADMIN_FILE)
+  let admin: AgentCredentials | undefined
+  if (!created && await exists(adminPath)) {
+    const file = await readCredentials(adminPath)
+    if (file.kind === 'slim-mesh/agent' && file.authority.mesh === authority.authority.mesh) admin = file
+  }
+  if (admin == null) {
+    admin = await adminOf(authority)
+    await writeCredentials(adminPath, admin)
+  }
+  return { authority, credentials, credentialsPath, admin, adminPath, created }
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { testMesh } from '../helpers.js'
 
 export const root = fileURLToPath(new URL('../../', import.meta.url))
 const args = (...a: string[]): string[] => ['--import', 'tsx', 'src/cli/bin.ts', ...a]
@@ -17,8 +18,22 @@ export interface Running {
   exited: Promise<number | null>
 }
 
-/** The environment without any SLIM_MESH_* or DEBUG of the machine running the tests. */
-export const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLIM_MESH_') && k !== 'DEBUG'))
+/**
+ * The mesh the commands run in: relays started with `slim-mesh node` trust its authority
+ * (SLIM_MESH_AUTHORITY) and agent commands connect with its issuer's credentials
+ * (SLIM_MESH_CREDENTIALS), as an operator sets them up. A test of the development
+ * authority or of open mode says so with its own flags or variables.
+ */
+const mesh = await testMesh()
+export const TEST_AUTHORITY = mesh.authorityFile
+export const TEST_CREDENTIALS = mesh.credentialsFile
+
+/** The environment without any SLIM_MESH_* or DEBUG of the machine running the tests, with the test mesh's trust. */
+export const cleanEnv = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLIM_MESH_') && k !== 'DEBUG')),
+  SLIM_MESH_AUTHORITY: TEST_AUTHORITY,
+  SLIM_MESH_CREDENTIALS: TEST_CREDENTIALS
+})
 
 /** A long-running command; its output is collected line by line. */
 export function start (...a: string[]): Running {
