@@ -13,11 +13,11 @@ import { createActor } from 'xstate'
 import { transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
-import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import type { ChannelRoles, SequencerOrigin } from '../machines/sequencer.machine.js'
 import { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { DedupWindow, idKey } from './dedup-window.js'
-import type { Store } from '../store/store.js'
+import type { ChannelMeta, Store } from '../store/store.js'
 import type { Clock } from './clock.js'
 
 export interface SequencerAck {
@@ -58,7 +58,7 @@ export class SequencerActor {
   private writing = false
   private backlogWaiters: Array<() => void> = []
 
-  private constructor (name: string, since: number, head: number, epoch: number, fx: SequencerEffects) {
+  private constructor (name: string, since: number, head: number, epoch: number, roles: ChannelRoles | undefined, fx: SequencerEffects) {
     this.name = name
     this.since = since
     this.fx = fx
@@ -69,12 +69,15 @@ export class SequencerActor {
         rejectStaleCommit: ({ event }, params) => {
           if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.STALE_EPOCH, `commit built on epoch ${event.envelope.epoch}; the channel is at epoch ${params.epoch}`, params.epoch)
         },
+        rejectForbidden: ({ event }, params) => {
+          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.PERMISSION_DENIED, params.reason, 0)
+        },
         rejectNotSequencer: ({ event }) => {
           if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0)
         }
       }
     })
-    this.actor = createActor(machine, { input: { name, head, epoch }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
+    this.actor = createActor(machine, { input: { name, head, epoch, roles }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
     this.actor.start()
   }
 
@@ -82,7 +85,7 @@ export class SequencerActor {
   static async start (name: string, since: number, fx: SequencerEffects): Promise<SequencerActor> {
     const head = await fx.store.head(name)
     const meta = await fx.store.getMeta(name)
-    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, fx)
+    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, meta?.roles, fx)
     // Reload the de-duplication window from the archive's tail.
     const from = Math.max(1, head - DEDUP_CAPACITY + 1)
     for (let seq = from; seq <= head;) {
@@ -97,7 +100,7 @@ export class SequencerActor {
       seq = (batch[batch.length - 1]?.seq ?? seq) + 1
     }
     if (meta?.sequencerSince !== since) {
-      await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1 })
+      await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1, ...(meta?.roles != null ? { roles: meta.roles } : {}) })
     }
     return s
   }
@@ -125,6 +128,14 @@ export class SequencerActor {
    */
   get durableHead (): number { const c = this.actor.getSnapshot().context; return c.head - c.inflight }
   get epoch (): number { return this.actor.getSnapshot().context.epoch }
+  /** The channel's roles, as its commits named them (undefined: none are enforced). */
+  get roles (): ChannelRoles | undefined { return this.actor.getSnapshot().context.roles }
+
+  /** What the store keeps about the name with each write: the epoch and the roles survive a restart. */
+  private meta (): ChannelMeta {
+    const roles = this.roles
+    return { sequencerSince: this.since, epoch: this.epoch, localFrom: 1, ...(roles != null ? { roles } : {}) }
+  }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
 
@@ -164,7 +175,7 @@ export class SequencerActor {
         const entries = batch.map(p => ({ seq: p.env.seq, bytes: Envelope.encode(p.env) }))
         for (let attempt = 0; ; attempt++) {
           try {
-            await this.fx.store.append(this.name, entries, { sequencerSince: this.since, epoch: this.epoch, localFrom: 1 })
+            await this.fx.store.append(this.name, entries, this.meta())
             break
           } catch (err) {
             // Sequence numbers are assigned: retry rather than leave a hole in the archive.
