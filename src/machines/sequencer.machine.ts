@@ -161,7 +161,7 @@ export const sequencerMachine = setup({
       ? { inflight: Math.max(0, context.inflight - event.count) }
       : {}),
     // Effects, given by the sequencer actor:
-    appendToArchive: (_, _params: { seq: number, epoch: number }) => {},
+    appendToArchive: (_, _params: { seq: number, epoch: number, roles?: ChannelRoles }) => {},
     rejectStaleCommit: (_, _params: { epoch: number }) => {},
     rejectForbidden: (_, _params: { rule: string, reason: string }) => {},
     rejectNotSequencer: () => {}
@@ -186,7 +186,7 @@ export const sequencerMachine = setup({
             actions: [
               'recordRoles',
               'assignSequence',
-              { type: 'appendToArchive', params: ({ context }) => ({ seq: context.head, epoch: context.epoch }) }
+              { type: 'appendToArchive', params: ({ context }) => ({ seq: context.head, epoch: context.epoch, ...(context.roles != null ? { roles: context.roles } : {}) }) }
             ]
           }
         ],

@@ -40,7 +40,8 @@ export interface SequencerEffects {
 }
 
 interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters: SequencerOrigin[] }
-interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string }
+/** `epoch`, `roles`: the channel's once this message is numbered (what the store keeps with it). */
+interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
 
 const DEDUP_CAPACITY = 65_536
 /** Messages written (and then published) together at most. */
@@ -65,7 +66,7 @@ export class SequencerActor {
     const machine = sequencerMachine.provide({
       actions: {
         // The submission is the event being handled: its envelope and origin come with it.
-        appendToArchive: ({ event }, params) => { if (event.type === 'message.submit') this.append(event.envelope, event.origin, params.seq) },
+        appendToArchive: ({ event }, params) => { if (event.type === 'message.submit') this.append(event.envelope, event.origin, params) },
         rejectStaleCommit: ({ event }, params) => {
           if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.STALE_EPOCH, `commit built on epoch ${event.envelope.epoch}; the channel is at epoch ${params.epoch}`, params.epoch)
         },
@@ -131,10 +132,10 @@ export class SequencerActor {
   /** The channel's roles, as its commits named them (undefined: none are enforced). */
   get roles (): ChannelRoles | undefined { return this.actor.getSnapshot().context.roles }
 
-  /** What the store keeps about the name with each write: the epoch and the roles survive a restart. */
-  private meta (): ChannelMeta {
-    const roles = this.roles
-    return { sequencerSince: this.since, epoch: this.epoch, localFrom: 1, ...(roles != null ? { roles } : {}) }
+  /** What the store keeps about the name with a write ending in `last`: the epoch and the roles survive a restart. */
+  private meta (last: PendingWrite): ChannelMeta {
+    const roles = last.roles
+    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}) }
   }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
@@ -154,11 +155,12 @@ export class SequencerActor {
     this.actor.send({ type: 'message.submit', envelope: env, origin })
   }
 
-  private append (env: Envelope, origin: SequencerOrigin, seq: number): void {
+  private append (env: Envelope, origin: SequencerOrigin, at: { seq: number, epoch: number, roles?: ChannelRoles }): void {
     const key = idKey(env.messageId)
+    const seq = at.seq
     env.seq = seq
     this.dedup.add(key, { seq, epoch: env.epoch, durable: false, waiters: [] })
-    this.pending.push({ env, origin, key })
+    this.pending.push({ env, origin, key, epoch: at.epoch, roles: at.roles })
     if (!this.writing) void this.writeLoop()
   }
 
@@ -175,7 +177,7 @@ export class SequencerActor {
         const entries = batch.map(p => ({ seq: p.env.seq, bytes: Envelope.encode(p.env) }))
         for (let attempt = 0; ; attempt++) {
           try {
-            await this.fx.store.append(this.name, entries, this.meta())
+            await this.fx.store.append(this.name, entries, this.meta(batch[batch.length - 1] as PendingWrite))
             break
           } catch (err) {
             // Sequence numbers are assigned: retry rather than leave a hole in the archive.
