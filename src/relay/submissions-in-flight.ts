@@ -12,7 +12,10 @@
  * the publisher: the relay keeps trying until the sequencer is back, and only after
  * `sequencerWaitMs` fails it with `UNAVAILABLE`. A first attempt that fails to route is
  * reported at once, as before: a publish to a name whose sequencer is known to be down
- * fails promptly.
+ * fails promptly. A sequencer relay that holds no credential for the publisher answers
+ * `CREDENTIAL_REQUIRED`: the relay sends the submission again at once with the
+ * credential attached (`credentialAsked`), a few times at most, and the publisher is not
+ * told.
  */
 import type { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
