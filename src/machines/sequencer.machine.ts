@@ -6,8 +6,18 @@
  * epoch so their senders catch up and retry (RFC 9420 §14: the delivery service orders
  * handshake messages).
  *
- * Pure: archiving, acking and publishing are the `appendToArchive`, `rejectStaleCommit`
- * and `rejectNotSequencer` actions, given real effects by the sequencer actor, which
+ * Channel roles (`ChannelRoles`: an owner, admins; everyone else is a member) are checked
+ * next to the epoch: a channel's first commit that carries `slim.roles` metadata records
+ * its roles (its owner must be the commit's sender); from then on `GroupAdd`,
+ * `GroupRemove` and `GroupClose` need the owner or an admin, a `GroupProposal` (update)
+ * anyone, and a commit whose `slim.roles` differs from the current roles the owner. A
+ * refused one gets no sequence number and moves no epoch (`rejectForbidden`, with the rule
+ * in its reason: `channel.add`, `channel.remove`, `channel.close`, `channel.roles`). A
+ * channel whose first commit had no `slim.roles` (older clients) has no roles, and none
+ * are enforced on it, whatever later commits carry.
+ *
+ * Pure: archiving, acking and publishing are the `appendToArchive`, `rejectStaleCommit`,
+ * `rejectForbidden` and `rejectNotSequencer` actions, given real effects by the sequencer actor, which
  * reports `message.archived` when a write is durable. The effects read the submission
  * (envelope and origin) from the `message.submit` event they handle.
  *
@@ -35,6 +45,15 @@ export interface SequencerContext {
   epoch: number
   /** Messages assigned but not yet durable. */
   inflight: number
+  /** The channel's roles, once its first commit named them (none: no roles enforced). */
+  roles?: ChannelRoles
+}
+
+/** Who may do what in a channel, as the sequencer enforces it. */
+export interface ChannelRoles {
+  /** The channel's creator (an agent name). */
+  owner: string
+  admins: string[]
 }
 
 export type SequencerEvent =
@@ -42,12 +61,78 @@ export type SequencerEvent =
   | { type: 'message.archived', count: number }
   | { type: 'sequencer.stop' }
 
-export interface SequencerInput { name: string, head: number, epoch: number }
+export interface SequencerInput { name: string, head: number, epoch: number, roles?: ChannelRoles }
 
 const COMMITS = new Set<MessageType>([MessageType.GROUP_PROPOSAL, MessageType.GROUP_ADD, MessageType.GROUP_REMOVE])
 
 export function isCommitType (type: MessageType): boolean {
   return COMMITS.has(type)
+}
+
+/** The metadata keys of channel commits the sequencer reads. */
+export const ROLES_KEY = 'slim.roles'
+
+/** Parses `slim.roles` (JSON `{"owner": "...", "admins": [...]}`); undefined if it is not that. */
+export function parseRoles (text: string): ChannelRoles | undefined {
+  let v: unknown
+  try { v = JSON.parse(text) } catch { return undefined }
+  if (v == null || typeof v !== 'object') return undefined
+  const { owner, admins } = v as { owner?: unknown, admins?: unknown }
+  if (typeof owner !== 'string' || owner === '') return undefined
+  if (admins != null && !(Array.isArray(admins) && admins.every(a => typeof a === 'string'))) return undefined
+  return { owner, admins: [...new Set((admins as string[] | undefined) ?? [])] }
+}
+
+function sameRoles (a: ChannelRoles, b: ChannelRoles): boolean {
+  if (a.owner !== b.owner || a.admins.length !== b.admins.length) return false
+  const set = new Set(a.admins)
+  return b.admins.every(x => set.has(x))
+}
+
+/** What the roles say of a submission: refused (with the rule and why), or taken (with the roles it sets, if any). */
+export type RolesVerdict = { refused: { rule: string, reason: string }, roles?: undefined } | { refused?: undefined, roles?: ChannelRoles }
+
+const TAKEN: RolesVerdict = {}
+const RIGHTS: Partial<Record<MessageType, { rule: string, what: string }>> = {
+  [MessageType.GROUP_ADD]: { rule: 'channel.add', what: 'add members to' },
+  [MessageType.GROUP_REMOVE]: { rule: 'channel.remove', what: 'remove members from' },
+  [MessageType.GROUP_CLOSE]: { rule: 'channel.close', what: 'close' }
+}
+
+/**
+ * The roles check of a submission (pure; `roles`, `epoch`: the channel's now). Cheap for
+ * anything but commits and `GroupClose`: one lookup.
+ */
+export function checkRoles (name: string, roles: ChannelRoles | undefined, epoch: number, env: Envelope): RolesVerdict {
+  const commit = isCommitType(env.type)
+  if (!commit && env.type !== MessageType.GROUP_CLOSE) return TAKEN
+  const source = env.source
+  if (roles == null) {
+    // Roles are named by the channel's first commit, or never (older clients: none enforced).
+    if (!commit || epoch !== 0) return TAKEN
+    const text = env.metadata?.get(ROLES_KEY)
+    if (text == null) return TAKEN
+    const named = parseRoles(text)
+    if (named == null) return { refused: { rule: 'channel.roles', reason: `(channel.roles) the first commit of ${name} carries ${ROLES_KEY} that is not {"owner": "<agent name>", "admins": [...]}` } }
+    if (named.owner !== source) return { refused: { rule: 'channel.roles', reason: `(channel.roles) the first commit of ${name} names ${named.owner} as its owner, but ${source} sent it: a channel's owner is its creator` } }
+    return { roles: named }
+  }
+  const right = RIGHTS[env.type]
+  const isOwner = source === roles.owner
+  if (right != null && !isOwner && !roles.admins.includes(source)) {
+    return { refused: { rule: right.rule, reason: `(${right.rule}) ${source} is a member of ${name}, not its owner or an admin: only they ${right.what} it` } }
+  }
+  const text = commit ? env.metadata?.get(ROLES_KEY) : undefined
+  if (text == null) return TAKEN
+  const named = parseRoles(text)
+  if (named == null) return { refused: { rule: 'channel.roles', reason: `(channel.roles) a commit to ${name} carries ${ROLES_KEY} that is not {"owner": "<agent name>", "admins": [...]}` } }
+  if (sameRoles(named, roles)) return TAKEN
+  if (!isOwner) return { refused: { rule: 'channel.roles', reason: `(channel.roles) ${source} is ${roles.admins.includes(source) ? 'an admin' : 'a member'} of ${name}, not its owner: only the owner (${roles.owner}) changes its roles` } }
+  return { roles: named }
+}
+
+function verdictOf (context: SequencerContext, event: SequencerEvent): RolesVerdict {
+  return event.type === 'message.submit' ? checkRoles(context.name, context.roles, context.epoch, event.envelope) : TAKEN
 }
 
 export const sequencerMachine = setup({
@@ -59,6 +144,7 @@ export const sequencerMachine = setup({
   guards: {
     isStaleCommit: ({ context, event }) =>
       event.type === 'message.submit' && isCommitType(event.envelope.type) && event.envelope.epoch !== context.epoch,
+    isForbidden: ({ context, event }) => verdictOf(context, event).refused != null,
     isNothingInFlight: ({ context }) => context.inflight === 0
   },
   actions: {
@@ -67,17 +153,22 @@ export const sequencerMachine = setup({
       const commit = isCommitType(event.envelope.type)
       return { head: context.head + 1, epoch: commit ? context.epoch + 1 : context.epoch, inflight: context.inflight + 1 }
     }),
+    recordRoles: assign(({ context, event }) => {
+      const roles = verdictOf(context, event).roles
+      return roles != null ? { roles } : {}
+    }),
     recordArchived: assign(({ context, event }) => event.type === 'message.archived'
       ? { inflight: Math.max(0, context.inflight - event.count) }
       : {}),
     // Effects, given by the sequencer actor:
-    appendToArchive: (_, _params: { seq: number, epoch: number }) => {},
+    appendToArchive: (_, _params: { seq: number, epoch: number, roles?: ChannelRoles }) => {},
     rejectStaleCommit: (_, _params: { epoch: number }) => {},
+    rejectForbidden: (_, _params: { rule: string, reason: string }) => {},
     rejectNotSequencer: () => {}
   }
 }).createMachine({
   id: 'sequencer',
-  context: ({ input }) => ({ name: input.name, head: input.head, epoch: input.epoch, inflight: 0 }),
+  context: ({ input }) => ({ name: input.name, head: input.head, epoch: input.epoch, inflight: 0, ...(input.roles != null ? { roles: input.roles } : {}) }),
   initial: 'active',
   states: {
     active: {
@@ -85,9 +176,17 @@ export const sequencerMachine = setup({
         'message.submit': [
           { guard: 'isStaleCommit', actions: { type: 'rejectStaleCommit', params: ({ context }) => ({ epoch: context.epoch }) } },
           {
+            guard: 'isForbidden',
+            actions: {
+              type: 'rejectForbidden',
+              params: ({ context, event }) => verdictOf(context, event).refused ?? { rule: '', reason: '' }
+            }
+          },
+          {
             actions: [
+              'recordRoles',
               'assignSequence',
-              { type: 'appendToArchive', params: ({ context }) => ({ seq: context.head, epoch: context.epoch }) }
+              { type: 'appendToArchive', params: ({ context }) => ({ seq: context.head, epoch: context.epoch, ...(context.roles != null ? { roles: context.roles } : {}) }) }
             ]
           }
         ],

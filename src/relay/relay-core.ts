@@ -23,6 +23,7 @@ import { ForwardingTable } from './forwarding-table.js'
 import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
+import { SequencerCredentials } from './sequencer-credentials.js'
 import { ArchiveFetches } from './archive-fetch.js'
 import { RelayGate } from './relay-gate.js'
 import { RouteExchange } from './route-exchange.js'
@@ -105,6 +106,19 @@ export class RelayCore {
   /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
   private readonly delivered = new DedupWindow(65_536)
   private readonly deadlines = new Map<AgentPort, Promise<void>>()
+  /**
+   * With trust: the credentials of agents at other relays, as this relay's sequencers
+   * check their submissions (src/relay/sequencer-credentials.ts).
+   */
+  readonly checks?: SequencerCredentials
+  /**
+   * Per sequencer relay, the credential (JWT) last sent along to it for each agent: a
+   * submission carries its publisher's credential only the first time (and when the
+   * credential changed, or the sequencer relay asked for it). Tracked per relay, so a
+   * name whose sequencer moves sends it to the new relay; forgotten when the route to a
+   * relay goes, so a relay that comes back is sent it again.
+   */
+  private readonly credentialsSent = new Map<string, Map<string, string>>()
 
   constructor (init: RelayCoreInit) {
     this.self = init.peerId
@@ -123,13 +137,22 @@ export class RelayCore {
       io: this.io,
       clock: this.clock,
       config: this.config,
-      routesChanged: () => { this.multicast.checkClaims() }
+      routesChanged: () => { this.multicast.checkClaims(); this.forgetUnreachable() }
     })
     this.fetches = new ArchiveFetches({
       clock: this.clock,
       timeoutMs: () => this.config.requestTimeoutMs,
       send: (relay, fetch) => { this.route({ to: relay, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetch, instance: '' }) }
     })
+    if (init.trust != null) {
+      this.checks = new SequencerCredentials({
+        self: this.self,
+        trust: init.trust,
+        clock: this.clock,
+        submit: (env, origin) => { this.multicast.submitLocal(env, origin) },
+        refuse: (origin, ack) => { this.ackOrigin(origin, ack) }
+      })
+    }
     this.inflight = new SubmissionsInFlight({
       clock: this.clock,
       config: this.config,
@@ -147,7 +170,7 @@ export class RelayCore {
       ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) },
       forward: (relay, env, origin, handover) => {
         if (origin.relay === this.self) this.inflight.sent(env, origin, handover)
-        this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+        this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialFor(relay, env.source) })
       },
       writable: async (port, agent) => { if (port.backlogged()) await this.writeDeadline(port, agent) },
       routesChanged: () => { this.routes.schedule() },
@@ -194,6 +217,7 @@ export class RelayCore {
     if (port != null && rec.port != null && rec.port !== port) return // a newer session owns it
     this.agents.delete(name)
     this.gate.forget(name)
+    for (const sent of this.credentialsSent.values()) sent.delete(name)
     this.byInstance.delete(rec.instance)
     this.table.removeAttached(rec.service, rec.instance)
     for (const sub of rec.subs.values()) this.dropSub(rec, sub)
@@ -321,7 +345,7 @@ export class RelayCore {
       congested = this.multicast.backlog(env.destination)
     } else {
       if (origin.relay === this.self) this.inflight.sent(env, origin)
-      this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+      this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialFor(relay, origin.agent) })
       const hop = this.table.nextHop(relay) ?? relay
       congested = this.io.linkWritable?.(hop)
     }
@@ -330,15 +354,66 @@ export class RelayCore {
     if (congested != null) source.pauseUntil?.(congested)
   }
 
-  /** A submission that got no answer, sent again toward the name's sequencer now. */
-  private resubmit (env: Envelope, origin: SequencerOrigin): void {
+  /**
+   * A submission that got no answer, sent again toward the name's sequencer now.
+   * `withCredential`: the sequencer asked for the publisher's credential; it goes along.
+   */
+  private resubmit (env: Envelope, origin: SequencerOrigin, withCredential = false): void {
     const relay = this.multicast.sequencerOrClaim(env.destination)
     if (relay === this.self) this.multicast.submitLocal(env, origin)
-    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '' })
+    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialFor(relay, env.source, withCredential) })
   }
 
-  /** An answer for an agent attached here. */
-  private ackLocal (agent: string, ack: SequencerAck): void {
+  /**
+   * The credential to send along with a submission of `agent` to the sequencer relay
+   * `relay`: the agent's credential the first time (or when it changed, or `always`);
+   * undefined after that, so the hot path carries no credential bytes. An agent attached
+   * here has its credential at the gate; one this relay sequenced for from elsewhere (a
+   * handover) has the one it was checked with.
+   */
+  private credentialFor (relay: string, agent: string, always = false): string | undefined {
+    if (this.trust == null) return undefined
+    const jwt = this.gate.credentialOf(agent)?.jwt ?? this.checks?.known.jwtOf(agent)
+    if (jwt == null) return undefined
+    let sent = this.credentialsSent.get(relay)
+    if (sent == null) { sent = new Map(); this.credentialsSent.set(relay, sent) }
+    if (!always && sent.get(agent) === jwt) return undefined
+    sent.set(agent, jwt)
+    return jwt
+  }
+
+  /** Routes changed: relays no longer reachable are sent the credentials again once they are back. */
+  private forgetUnreachable (): void {
+    for (const relay of this.credentialsSent.keys()) {
+      if (this.table.distance(relay) === Infinity && !this.routes.has(relay)) this.credentialsSent.delete(relay)
+    }
+  }
+
+  /**
+   * The sequencer relay `from` holds no credential for `agent` (it restarted, or forgot
+   * it): the submission goes again at once, with the credential; the publisher is not
+   * told. A submission nobody waits for (no ack asked) is not resent, but the next one
+   * carries the credential.
+   */
+  private credentialRequired (agent: string, ack: SequencerAck, from?: string): void {
+    if (from != null) this.credentialsSent.get(from)?.delete(agent)
+    const asked = this.inflight.credentialAsked(ack)
+    if (asked === 'untracked') return
+    const hasCredential = this.gate.credentialOf(agent) != null || this.checks?.known.jwtOf(agent) != null
+    if (asked === 'exhausted' || !hasCredential) {
+      this.ackLocal(agent, {
+        ...ack,
+        code: ErrorCode.PERMISSION_DENIED,
+        reason: `${agent} may not publish (credential): ${hasCredential ? `the sequencer relay ${from ?? '?'} keeps asking for its credential` : `the sequencer relay ${from ?? '?'} asks for its credential, which relay ${this.self} does not hold`} (${ack.reason})`
+      })
+      return
+    }
+    this.resubmit(asked.env, asked.origin, true)
+  }
+
+  /** An answer for an agent attached here (`from`: the relay it came from, when routed). */
+  private ackLocal (agent: string, ack: SequencerAck, from?: string): void {
+    if (ack.code === ErrorCode.CREDENTIAL_REQUIRED) { this.credentialRequired(agent, ack, from); return }
     if (!this.inflight.answered(ack)) return // a resend failed to route: tried again shortly
     this.multicast.answered(ack)
     this.agents.get(agent)?.port?.ack(ack)
@@ -481,14 +556,16 @@ export class RelayCore {
       const origin = { relay: r.from, agent: env.source }
       if (env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)) {
         const seq = this.multicast.sequencerOrClaim(env.destination)
-        if (seq === this.self) this.multicast.submitLocal(env, origin)
-        else this.route({ to: seq, from: r.from, hopLimit: r.hopLimit, envelope: env, instance: '' })
+        if (seq !== this.self) this.route({ to: seq, from: r.from, hopLimit: r.hopLimit, envelope: env, instance: '', credential: r.credential })
+        // From another relay, with trust: the publisher's grants are checked here too.
+        else if (this.checks != null && r.from !== this.self) this.checks.check(env, origin, r.credential)
+        else this.multicast.submitLocal(env, origin)
       } else {
         this.locations.set(env.source, r.from)
         this.deliverLocal(env, r.instance !== '' ? r.instance : (env.destination.split('/')[3] ?? ''), origin)
       }
     } else if (r.ack != null) {
-      this.ackLocal(r.ack.agent, r.ack)
+      this.ackLocal(r.ack.agent, r.ack, r.from)
     } else if (r.fetch != null) {
       const f = r.fetch
       void this.multicast.serveFetch(f.name, f.fromSeq, f.limit)

@@ -13,11 +13,11 @@ import { createActor } from 'xstate'
 import { transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
-import type { SequencerOrigin } from '../machines/sequencer.machine.js'
+import type { ChannelRoles, SequencerOrigin } from '../machines/sequencer.machine.js'
 import { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { DedupWindow, idKey } from './dedup-window.js'
-import type { Store } from '../store/store.js'
+import type { ChannelMeta, Store } from '../store/store.js'
 import type { Clock } from './clock.js'
 
 export interface SequencerAck {
@@ -40,7 +40,8 @@ export interface SequencerEffects {
 }
 
 interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters: SequencerOrigin[] }
-interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string }
+/** `epoch`, `roles`: the channel's once this message is numbered (what the store keeps with it). */
+interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
 
 const DEDUP_CAPACITY = 65_536
 /** Messages written (and then published) together at most. */
@@ -58,23 +59,26 @@ export class SequencerActor {
   private writing = false
   private backlogWaiters: Array<() => void> = []
 
-  private constructor (name: string, since: number, head: number, epoch: number, fx: SequencerEffects) {
+  private constructor (name: string, since: number, head: number, epoch: number, roles: ChannelRoles | undefined, fx: SequencerEffects) {
     this.name = name
     this.since = since
     this.fx = fx
     const machine = sequencerMachine.provide({
       actions: {
         // The submission is the event being handled: its envelope and origin come with it.
-        appendToArchive: ({ event }, params) => { if (event.type === 'message.submit') this.append(event.envelope, event.origin, params.seq) },
+        appendToArchive: ({ event }, params) => { if (event.type === 'message.submit') this.append(event.envelope, event.origin, params) },
         rejectStaleCommit: ({ event }, params) => {
           if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.STALE_EPOCH, `commit built on epoch ${event.envelope.epoch}; the channel is at epoch ${params.epoch}`, params.epoch)
+        },
+        rejectForbidden: ({ event }, params) => {
+          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.PERMISSION_DENIED, params.reason, 0)
         },
         rejectNotSequencer: ({ event }) => {
           if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0)
         }
       }
     })
-    this.actor = createActor(machine, { input: { name, head, epoch }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
+    this.actor = createActor(machine, { input: { name, head, epoch, roles }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
     this.actor.start()
   }
 
@@ -82,7 +86,7 @@ export class SequencerActor {
   static async start (name: string, since: number, fx: SequencerEffects): Promise<SequencerActor> {
     const head = await fx.store.head(name)
     const meta = await fx.store.getMeta(name)
-    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, fx)
+    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, meta?.roles, fx)
     // Reload the de-duplication window from the archive's tail.
     const from = Math.max(1, head - DEDUP_CAPACITY + 1)
     for (let seq = from; seq <= head;) {
@@ -97,7 +101,7 @@ export class SequencerActor {
       seq = (batch[batch.length - 1]?.seq ?? seq) + 1
     }
     if (meta?.sequencerSince !== since) {
-      await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1 })
+      await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1, ...(meta?.roles != null ? { roles: meta.roles } : {}) })
     }
     return s
   }
@@ -125,6 +129,14 @@ export class SequencerActor {
    */
   get durableHead (): number { const c = this.actor.getSnapshot().context; return c.head - c.inflight }
   get epoch (): number { return this.actor.getSnapshot().context.epoch }
+  /** The channel's roles, as its commits named them (undefined: none are enforced). */
+  get roles (): ChannelRoles | undefined { return this.actor.getSnapshot().context.roles }
+
+  /** What the store keeps about the name with a write ending in `last`: the epoch and the roles survive a restart. */
+  private meta (last: PendingWrite): ChannelMeta {
+    const roles = last.roles
+    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}) }
+  }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
 
@@ -143,11 +155,12 @@ export class SequencerActor {
     this.actor.send({ type: 'message.submit', envelope: env, origin })
   }
 
-  private append (env: Envelope, origin: SequencerOrigin, seq: number): void {
+  private append (env: Envelope, origin: SequencerOrigin, at: { seq: number, epoch: number, roles?: ChannelRoles }): void {
     const key = idKey(env.messageId)
+    const seq = at.seq
     env.seq = seq
     this.dedup.add(key, { seq, epoch: env.epoch, durable: false, waiters: [] })
-    this.pending.push({ env, origin, key })
+    this.pending.push({ env, origin, key, epoch: at.epoch, roles: at.roles })
     if (!this.writing) void this.writeLoop()
   }
 
@@ -164,7 +177,7 @@ export class SequencerActor {
         const entries = batch.map(p => ({ seq: p.env.seq, bytes: Envelope.encode(p.env) }))
         for (let attempt = 0; ; attempt++) {
           try {
-            await this.fx.store.append(this.name, entries, { sequencerSince: this.since, epoch: this.epoch, localFrom: 1 })
+            await this.fx.store.append(this.name, entries, this.meta(batch[batch.length - 1] as PendingWrite))
             break
           } catch (err) {
             // Sequence numbers are assigned: retry rather than leave a hole in the archive.

@@ -12,7 +12,10 @@
  * the publisher: the relay keeps trying until the sequencer is back, and only after
  * `sequencerWaitMs` fails it with `UNAVAILABLE`. A first attempt that fails to route is
  * reported at once, as before: a publish to a name whose sequencer is known to be down
- * fails promptly.
+ * fails promptly. A sequencer relay that holds no credential for the publisher answers
+ * `CREDENTIAL_REQUIRED`: the relay sends the submission again at once with the
+ * credential attached (`credentialAsked`), a few times at most, and the publisher is not
+ * told.
  */
 import type { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
@@ -30,6 +33,8 @@ interface InFlight {
   resent: number
   /** Routing failures are retried from the first attempt on (a handover has no publisher to tell). */
   persistent: boolean
+  /** Times the sequencer asked for the publisher's credential (`CREDENTIAL_REQUIRED`). */
+  credentialAsked: number
 }
 
 export interface SubmissionsInFlightInit {
@@ -44,6 +49,9 @@ export interface SubmissionsInFlightInit {
 
 /** Routing failures: the sequencer did not decide anything, the message did not get there. */
 const ROUTING_FAILURES = new Set<number>([ErrorCode.NO_ROUTE, ErrorCode.HOP_LIMIT, ErrorCode.UNAVAILABLE, ErrorCode.NOT_SEQUENCER])
+
+/** Times a submission is sent again with its credential before the sequencer's asking is taken as a refusal. */
+const MAX_CREDENTIAL_RESENDS = 3
 
 /** Submissions tracked at most; past this the oldest is left to its publisher's deadline. */
 const MAX_TRACKED = 65_536
@@ -70,7 +78,7 @@ export class SubmissionsInFlight {
     const key = idKey(env.messageId)
     const had = this.entries.get(key)
     if (had != null) { had.lastSent = now; return } // the agent resent it after a reconnect
-    this.entries.set(key, { env, origin, firstSent: now, lastSent: now, resent: 0, persistent })
+    this.entries.set(key, { env, origin, firstSent: now, lastSent: now, resent: 0, persistent, credentialAsked: 0 })
     if (this.entries.size > MAX_TRACKED) this.entries.delete(this.entries.keys().next().value as string)
     this.schedule()
   }
@@ -86,6 +94,21 @@ export class SubmissionsInFlight {
     if (ack.code !== 0 && ROUTING_FAILURES.has(ack.code) && (entry.resent > 0 || entry.persistent) && this.init.clock.now() - entry.firstSent < this.init.config.sequencerWaitMs) return false
     this.entries.delete(key)
     return true
+  }
+
+  /**
+   * The sequencer holds no credential for the submission's publisher
+   * (`CREDENTIAL_REQUIRED`): the submission to send again at once, with the credential
+   * attached; `untracked` if it is not tracked (fire and forget: nobody waits for it);
+   * `exhausted` (and no longer tracked) if it was sent with its credential often enough.
+   */
+  credentialAsked (ack: SequencerAck): { env: Envelope, origin: SequencerOrigin } | 'untracked' | 'exhausted' {
+    const key = idKey(ack.messageId)
+    const entry = this.entries.get(key)
+    if (entry == null) return 'untracked'
+    if (++entry.credentialAsked > MAX_CREDENTIAL_RESENDS) { this.entries.delete(key); return 'exhausted' }
+    entry.lastSent = this.init.clock.now()
+    return entry
   }
 
   private schedule (): void {

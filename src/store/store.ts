@@ -15,6 +15,11 @@ export interface ChannelMeta {
   /** Non-sequencers: the name's sequencer relay and its claim time, remembered across restarts. */
   sequencer?: string
   sequencerClaim?: number
+  /**
+   * The channel's roles as its sequencer enforces them (sequencer only; none: the channel
+   * named none, and none are enforced): its owner and its admins, by agent name.
+   */
+  roles?: { owner: string, admins: string[] }
 }
 
 export interface ArchivedMessage {

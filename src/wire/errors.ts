@@ -55,7 +55,13 @@ export const ErrorCode = {
   SLOW_CONSUMER: 13,
   SHUTTING_DOWN: 14,
   HOP_LIMIT: 15,
-  PERMISSION_DENIED: 16
+  PERMISSION_DENIED: 16,
+  /**
+   * Relay to relay only: the sequencer relay holds no credential for the submission's
+   * publisher; its home relay sends the submission again with the credential attached
+   * (`Routed.credential`). Never passed on to an agent.
+   */
+  CREDENTIAL_REQUIRED: 17
 } as const
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
 

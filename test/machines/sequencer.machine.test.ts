@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { createActor, SimulatedClock } from 'xstate'
-import { sequencerMachine, isCommitType } from '../../src/machines/sequencer.machine.js'
+import { sequencerMachine, isCommitType, checkRoles } from '../../src/machines/sequencer.machine.js'
+import type { ChannelRoles } from '../../src/machines/sequencer.machine.js'
 import { MessageType } from '../../src/wire/envelope.pb.js'
 import type { Envelope } from '../../src/wire/envelope.pb.js'
 
@@ -10,26 +11,40 @@ function env (type: MessageType, epoch = 0): Envelope {
   return { type, epoch, messageId: new Uint8Array(16) } as unknown as Envelope
 }
 
-function start (head = 0, epoch = 0): {
+/** A commit (or close) from `source`, with `slim.roles` when `roles` is given. */
+function from (source: string, type: MessageType, epoch: number, roles?: ChannelRoles): Envelope {
+  const metadata = new Map<string, string>()
+  if (roles != null) metadata.set('slim.roles', JSON.stringify(roles))
+  return { type, epoch, messageId: new Uint8Array(16), source, metadata } as unknown as Envelope
+}
+
+function start (head = 0, epoch = 0, roles?: ChannelRoles): {
   actor: ReturnType<typeof createActor<typeof sequencerMachine>>
-  appended: Array<{ seq: number, epoch: number }>
+  appended: Array<{ seq: number, epoch: number, roles?: ChannelRoles }>
   rejected: Array<{ epoch: number }>
+  forbidden: Array<{ rule: string, reason: string }>
   notSequencer: number[]
 } {
-  const appended: Array<{ seq: number, epoch: number }> = []
+  const appended: Array<{ seq: number, epoch: number, roles?: ChannelRoles }> = []
   const rejected: Array<{ epoch: number }> = []
+  const forbidden: Array<{ rule: string, reason: string }> = []
   const notSequencer: number[] = []
   const machine = sequencerMachine.provide({
     actions: {
       appendToArchive: (_, params) => { appended.push(params) },
       rejectStaleCommit: (_, params) => { rejected.push(params) },
+      rejectForbidden: (_, params) => { forbidden.push(params) },
       rejectNotSequencer: () => { notSequencer.push(1) }
     }
   })
-  const actor = createActor(machine, { input: { name: 'acme/research/chan', head, epoch }, clock: new SimulatedClock() })
+  const actor = createActor(machine, { input: { name: 'acme/research/chan', head, epoch, roles }, clock: new SimulatedClock() })
   actor.start()
-  return { actor, appended, rejected, notSequencer }
+  return { actor, appended, rejected, forbidden, notSequencer }
 }
+
+const OWNER = 'acme/research/owner/i0'
+const ADMIN = 'acme/research/admin/i1'
+const MEMBER = 'acme/research/member/i2'
 
 describe('sequencerMachine', () => {
   it('assigns sequence numbers 1, 2, 3 to messages in arrival order', () => {
@@ -112,5 +127,58 @@ describe('sequencerMachine', () => {
     actor.send({ type: 'message.submit', envelope: env(MessageType.MSG), origin })
     actor.send({ type: 'message.archived', count: 5 })
     expect(actor.getSnapshot().context.inflight).toBe(0)
+  })
+
+  describe('channel roles', () => {
+    it('the first commit with slim.roles records them; its owner must be its sender', () => {
+      const { actor, appended, forbidden } = start()
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_ADD, 0, { owner: OWNER, admins: [] }), origin })
+      expect(forbidden.map(f => f.rule)).toEqual(['channel.roles'])
+      expect(appended).toEqual([])
+      actor.send({ type: 'message.submit', envelope: from(OWNER, MessageType.GROUP_ADD, 0, { owner: OWNER, admins: [ADMIN] }), origin })
+      expect(appended).toEqual([{ seq: 1, epoch: 1, roles: { owner: OWNER, admins: [ADMIN] } }])
+      expect(actor.getSnapshot().context.roles).toEqual({ owner: OWNER, admins: [ADMIN] })
+    })
+
+    it('add, remove and close need the owner or an admin; an update anyone; refused ones are not numbered', () => {
+      const { actor, appended, forbidden } = start(10, 3, { owner: OWNER, admins: [ADMIN] })
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_REMOVE, 3), origin })
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_ADD, 3), origin })
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_CLOSE, 3), origin })
+      expect(forbidden.map(f => f.rule)).toEqual(['channel.remove', 'channel.add', 'channel.close'])
+      expect(forbidden[0]?.reason).toBe(`(channel.remove) ${MEMBER} is a member of acme/research/chan, not its owner or an admin: only they remove members from it`)
+      expect(actor.getSnapshot().context).toMatchObject({ head: 10, epoch: 3 })
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_PROPOSAL, 3), origin })
+      actor.send({ type: 'message.submit', envelope: from(ADMIN, MessageType.GROUP_REMOVE, 4), origin })
+      actor.send({ type: 'message.submit', envelope: from(OWNER, MessageType.GROUP_ADD, 5), origin })
+      expect(appended.map(a => a.seq)).toEqual([11, 12, 13])
+    })
+
+    it('a role change needs the owner', () => {
+      const { actor, appended, forbidden } = start(0, 1, { owner: OWNER, admins: [] })
+      actor.send({ type: 'message.submit', envelope: from(ADMIN, MessageType.GROUP_PROPOSAL, 1, { owner: OWNER, admins: [ADMIN] }), origin })
+      expect(forbidden.map(f => f.rule)).toEqual(['channel.roles'])
+      // The same roles again are no change.
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_PROPOSAL, 1, { owner: OWNER, admins: [] }), origin })
+      actor.send({ type: 'message.submit', envelope: from(OWNER, MessageType.GROUP_PROPOSAL, 2, { owner: OWNER, admins: [ADMIN] }), origin })
+      expect(appended).toEqual([{ seq: 1, epoch: 2, roles: { owner: OWNER, admins: [] } }, { seq: 2, epoch: 3, roles: { owner: OWNER, admins: [ADMIN] } }])
+      actor.send({ type: 'message.submit', envelope: from(ADMIN, MessageType.GROUP_REMOVE, 3), origin })
+      expect(appended).toHaveLength(3)
+    })
+
+    it('a channel whose first commit named no roles enforces none, and takes none later', () => {
+      const { actor, appended, forbidden } = start()
+      actor.send({ type: 'message.submit', envelope: from(OWNER, MessageType.GROUP_ADD, 0), origin })
+      actor.send({ type: 'message.submit', envelope: from(MEMBER, MessageType.GROUP_PROPOSAL, 1, { owner: MEMBER, admins: [] }), origin })
+      actor.send({ type: 'message.submit', envelope: from(OWNER, MessageType.GROUP_REMOVE, 2), origin })
+      expect(forbidden).toEqual([])
+      expect(appended.map(a => a.seq)).toEqual([1, 2, 3])
+      expect(actor.getSnapshot().context.roles).toBeUndefined()
+    })
+
+    it('application messages pass without a look at the roles; malformed roles are refused', () => {
+      expect(checkRoles('c', { owner: OWNER, admins: [] }, 4, from(MEMBER, MessageType.MSG, 0))).toEqual({})
+      expect(checkRoles('c', undefined, 0, { ...from(OWNER, MessageType.GROUP_ADD, 0), metadata: new Map([['slim.roles', '{"admins": 3}']]) } as unknown as Envelope).refused?.rule).toBe('channel.roles')
+    })
   })
 })

@@ -13,6 +13,7 @@ import { newEnvelope } from '../../src/wire/new-envelope.js'
 import type { AgentName } from '../../src/names/names.js'
 import type { Clock } from '../../src/relay/clock.js'
 import { EventScheduler } from '../../sims/scheduler.js'
+import type { AgentCredential, TrustAnchors } from '../../src/trust/verifier.js'
 
 export interface FakeRelay {
   id: string
@@ -40,8 +41,16 @@ export class FakeMesh {
   /** Message id (hex) -> the text published with it. */
   private readonly published = new Map<string, string>()
 
-  constructor (ids: string[], opts: { latencyMs?: number, config?: Partial<RelayConfig>, store?: (id: string, clock: Clock) => MemoryStore } = {}) {
+  /** Sees every link frame as it is sent (`from` -> `to`). */
+  private readonly tap?: (from: string, to: string, frame: LinkFrame) => void
+
+  /**
+   * `trust`: every relay runs with these trust anchors (agents are then attached with a
+   * credential: `agent(relay, name, credential)`); `tap`: sees every link frame sent.
+   */
+  constructor (ids: string[], opts: { latencyMs?: number, config?: Partial<RelayConfig>, store?: (id: string, clock: Clock) => MemoryStore, trust?: TrustAnchors, tap?: (from: string, to: string, frame: LinkFrame) => void } = {}) {
     this.latencyMs = opts.latencyMs ?? 2
+    this.tap = opts.tap
     for (const id of ids) {
       const clock = this.scheduler.clock()
       const store = opts.store?.(id, clock) ?? new MemoryStore()
@@ -51,6 +60,7 @@ export class FakeMesh {
         store,
         clock,
         config: opts.config,
+        trust: opts.trust,
         io: {
           sendAnnouncement: (peer, ann) => { this.send(id, peer, { announcements: [ann], routed: [], revocations: [] }) },
           sendRouted: (peer, routed) => { this.send(id, peer, { announcements: [], routed: [routed], revocations: [] }) },
@@ -121,6 +131,7 @@ export class FakeMesh {
   private send (from: string, to: string, frame: LinkFrame): void {
     const l = this.links.get(this.key(from, to))
     if (l?.up !== true) return
+    this.tap?.(from, to, frame)
     const epoch = l.epoch
     this.scheduler.at(this.now() + this.latencyMs, () => {
       if (l.epoch === epoch) this.relay(to).core.onLinkFrame(from, frame)
@@ -151,8 +162,8 @@ export class FakeMesh {
     }
   }
 
-  /** An agent attached to `relay` that records its acks and deliveries. */
-  agent (relay: string, name: string): FakeAgent {
+  /** An agent attached to `relay` that records its acks and deliveries (with trust: admitted with `credential`). */
+  agent (relay: string, name: string, credential?: AgentCredential): FakeAgent {
     const r = this.relay(relay)
     const a: FakeAgent = { name, relay: r, acks: [], delivered: [] }
     const port: AgentPort = {
@@ -161,6 +172,7 @@ export class FakeMesh {
       backlogged: () => false,
       whenWritable: async () => {}
     }
+    if (credential != null) r.core.gate.admit(name, credential)
     r.core.attachAgent(name as AgentName, port)
     return a
   }
