@@ -23,6 +23,10 @@ import type { Subscription } from '../src/agent/subscription.js'
 import { UnsupportedFaultError } from './engine.js'
 import type { AgentSpec, DeliveredMessage, Engine, EngineAgent, EngineStartOptions, FaultKind, LinkQuality, ModeName } from './engine.js'
 import { relayInternals } from '../src/node/relay-node.js'
+import { createAuthority } from '../src/trust/keys.js'
+import type { Authority } from '../src/trust/keys.js'
+import { delegateIssuer } from '../src/trust/tokens.js'
+import type { AgentCredentials } from '../src/trust/credentials-file.js'
 
 /** Fast routing and session timings, as the multi-relay tests use. */
 const FAST: Pick<RelayOptions, 'config' | 'timings'> = {
@@ -41,6 +45,8 @@ export class RealEngine implements Engine {
   private ports: string[] = []
   private agents: RealAgent[] = []
   private root?: string
+  private authority?: Authority
+  private credentials?: AgentCredentials
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private stopped = false
 
@@ -65,11 +71,14 @@ export class RealEngine implements Engine {
 
   async start (options: EngineStartOptions): Promise<EngineAgent[]> {
     this.root = await mkdtemp(join(tmpdir(), 'slim-mesh-sim-'))
+    // One mesh, with trust on as a user's is: every relay trusts one authority, every agent signs its credential with its issuer.
+    this.authority = await createAuthority()
+    this.credentials = { kind: 'slim-mesh/issuer', authority: this.authority.authority, issuer: await delegateIssuer(this.authority, { prefix: '**' }) }
     const { topology } = options
     for (let i = 0; i < topology.relays; i++) {
       const dir = join(this.root, `relay-${i}`)
       const bootstrap = topology.edges.filter(([a, b]) => Math.max(a, b) === i).map(([a, b]) => this.relays[Math.min(a, b)]?.multiaddrs[0] as string)
-      const relay = await createRelay({ ...FAST, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, dataDir: dir })
+      const relay = await createRelay({ ...FAST, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, dataDir: dir, trust: { authority: this.authority } })
       this.relays.push(relay)
       this.dirs.push(dir)
       this.ports.push(/\/tcp\/(\d+)/.exec(relay.multiaddrs[0] ?? '')?.[1] ?? '0')
@@ -78,7 +87,7 @@ export class RealEngine implements Engine {
     for (const spec of options.agents) {
       const addr = this.relays[spec.relay]?.multiaddrs[0]
       if (addr == null) throw new Error(`agent ${spec.index} names relay ${spec.relay}, which does not exist`)
-      this.agents.push(await RealAgent.connect(spec, addr, () => this.now()))
+      this.agents.push(await RealAgent.connect(spec, addr, () => this.now(), this.credentials))
     }
     return this.agents
   }
@@ -109,7 +118,7 @@ export class RealEngine implements Engine {
 
   async restart (i: number): Promise<void> {
     if (this.relays[i] != null || this.stopped) return
-    this.relays[i] = await createRelay({ ...FAST, listen: [`/ip4/127.0.0.1/tcp/${this.ports[i] ?? '0'}`], dataDir: this.dirs[i] })
+    this.relays[i] = await createRelay({ ...FAST, listen: [`/ip4/127.0.0.1/tcp/${this.ports[i] ?? '0'}`], dataDir: this.dirs[i], trust: this.authority != null ? { authority: this.authority } : undefined })
   }
 
   async partition (_side: ReadonlySet<number>): Promise<void> { throw unsupported('partition') }
@@ -145,20 +154,22 @@ class RealAgent implements EngineAgent {
   private readonly now: () => number
   private readonly subs = new Map<string, RealSub>()
 
-  private constructor (spec: AgentSpec, addr: string, now: () => number) {
+  private readonly credentials?: AgentCredentials
+  private constructor (spec: AgentSpec, addr: string, now: () => number, credentials?: AgentCredentials) {
+    this.credentials = credentials
     this.spec = spec
     this.addr = addr
     this.now = now
   }
 
-  static async connect (spec: AgentSpec, addr: string, now: () => number): Promise<RealAgent> {
-    const a = new RealAgent(spec, addr, now)
+  static async connect (spec: AgentSpec, addr: string, now: () => number, credentials?: AgentCredentials): Promise<RealAgent> {
+    const a = new RealAgent(spec, addr, now, credentials)
     await a.open()
     return a
   }
 
   private async open (): Promise<void> {
-    this.agent = await connectAgent({ relay: this.addr, name: this.spec.service, identity: this.identity, keepaliveMs: 500, publishTimeoutMs: 5000 })
+    this.agent = await connectAgent({ relay: this.addr, name: this.spec.service, identity: this.identity, keepaliveMs: 500, publishTimeoutMs: 5000, credentials: this.credentials })
     this.identity = agentInternals(this.agent).identity
   }
 

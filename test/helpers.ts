@@ -11,7 +11,8 @@ import type { Subscription } from '../src/agent/subscription.js'
 import { relayInternals } from '../src/node/relay-node.js'
 import { createAuthority } from '../src/trust/keys.js'
 import type { Authority } from '../src/trust/keys.js'
-import { delegateIssuer } from '../src/trust/tokens.js'
+import { delegateIssuer, issueAgentCredential } from '../src/trust/tokens.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { writeCredentials } from '../src/trust/credentials-file.js'
 import type { AgentCredentials } from '../src/trust/credentials-file.js'
 
@@ -27,6 +28,8 @@ export interface TestMesh {
   authorityFile: string
   /** The issuer's credentials as a file (for agent commands). */
   credentialsFile: string
+  /** An admin credential with its key, as a file (for `slim-mesh inspect`). */
+  adminFile: string
 }
 
 let mesh: Promise<TestMesh> | undefined
@@ -39,7 +42,10 @@ export async function testMesh (): Promise<TestMesh> {
     const credentials: AgentCredentials = { kind: 'slim-mesh/issuer', authority: authority.authority, issuer: await delegateIssuer(authority, { prefix: '**' }) }
     const credentialsFile = join(dir, 'issuer.creds')
     await writeCredentials(credentialsFile, credentials)
-    return { authority, authorityFile, credentials, credentialsFile }
+    const adminKey = await generateKeyPair('Ed25519')
+    const adminFile = join(dir, 'admin.creds')
+    await writeCredentials(adminFile, { kind: 'slim-mesh/agent', authority: authority.authority, key: adminKey, credential: await issueAgentCredential(authority, { name: 'test/mesh/admin', publicKey: adminKey.publicKey.raw, grants: {}, admin: true }) })
+    return { authority, authorityFile, credentials, credentialsFile, adminFile }
   })()
   return await mesh
 }

@@ -18,7 +18,7 @@ import { SESSION_PROTOCOL } from '../../src/wire/constants.js'
 import { FrameStream } from '../../src/p2p/frame-stream.js'
 import { decodeSessionFrame, encodeSessionFrame } from '../../src/wire/codec.js'
 import type { SessionFrame } from '../../src/wire/envelope.pb.js'
-import { relay, str, text } from '../helpers.js'
+import { relay, str, testMesh, text } from '../helpers.js'
 import type { Relay } from '../../src/node/relay-node.js'
 import { freePort, hostPort } from './spawn.js'
 
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('connectAgent: the relay address', () => {
   it('takes host:port; the relay proves its peer id over Noise and the session works', async () => {
-    const a = await connectAgent({ relay: hostPort(r.multiaddrs[0] as string), name: 'acme/addr/hostport' })
+    const a = await connectAgent({ relay: hostPort(r.multiaddrs[0] as string), name: 'acme/addr/hostport', credentials: (await testMesh()).credentials })
     try {
       expect(a.state).toBe('active')
       expect(a.libp2p.getConnections().map(c => c.remotePeer.toString())).toEqual([r.peerId])

@@ -14,7 +14,7 @@ import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { relay, waitFor } from '../helpers.js'
 import type { Relay } from '../../src/node/relay-node.js'
-import { freePort, hostPort, killChildren, run, start } from './spawn.js'
+import { freePort, hostPort, killChildren, run, start, TEST_ADMIN } from './spawn.js'
 
 async function listen (srv: Server | http.Server): Promise<number> {
   await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
@@ -108,7 +108,7 @@ describe('slim-mesh command line: operator mistakes', () => {
   }, 180_000)
 
   it('inspect --relay takes host:port, and says in one line when nothing listens', async () => {
-    const inspector = start('inspect', '--relay', hostPort(r.multiaddrs[0] as string))
+    const inspector = start('inspect', '--relay', hostPort(r.multiaddrs[0] as string), '--credentials', TEST_ADMIN)
     await waitFor(() => inspector.out.some(l => /relay {2}· -> running/.test(l)), 'the inspector to attach', 60_000).catch((e: Error) => {
       throw new Error(`${e.message}; inspect printed ${JSON.stringify(inspector.out)} / ${JSON.stringify(inspector.err)}`)
     })

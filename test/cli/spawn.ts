@@ -27,6 +27,7 @@ export interface Running {
 const mesh = await testMesh()
 export const TEST_AUTHORITY = mesh.authorityFile
 export const TEST_CREDENTIALS = mesh.credentialsFile
+export const TEST_ADMIN = mesh.adminFile
 
 /** The environment without any SLIM_MESH_* or DEBUG of the machine running the tests, with the test mesh's trust. */
 export const cleanEnv = (): NodeJS.ProcessEnv => ({
