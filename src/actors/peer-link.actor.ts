@@ -246,6 +246,7 @@ export class PeerLinkActor {
 function downReason (event: string): string {
   if (event === 'link.lost') return 'stream closed'
   if (event === 'link.close') return 'relay stopping'
+  if (event === 'link.refused') return 'credential refused (revoked or expired), or refused by the peer'
   if (event.startsWith('xstate.error.actor')) return 'peer stopped answering pings'
   return event
 }

@@ -81,7 +81,12 @@ export class LinkAdmission {
     if (this.refused.has(peer)) return 'refused'
     const now = Date.now()
     const seen = this.firstSeen.get(peer)
-    if (seen == null) { this.firstSeen.set(peer, now); return 'pending' }
+    if (seen == null) {
+      // Bounded: a peer forgotten here is only pending afresh (still sent nothing).
+      if (this.firstSeen.size >= 10_000) this.firstSeen.delete(this.firstSeen.keys().next().value as string)
+      this.firstSeen.set(peer, now)
+      return 'pending'
+    }
     return now - seen < PENDING_MS ? 'pending' : 'refused'
   }
 

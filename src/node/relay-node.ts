@@ -318,7 +318,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   /** Revocations an admitted relay passed on: each is checked and kept (a known one stops there, so the flood ends). */
   const takeRevocations = async (peer: string, list: string[]): Promise<void> => {
     if (trust == null) return
+    // Every link that comes up brings all the revocations its peer holds: skip the known ones before checking signatures.
+    const held = new Set(trust.revocations())
     for (const jwt of list) {
+      if (held.has(jwt)) continue
       try { await trust.revoke(jwt) } catch (err) { log.warn({ peer, error: (err as Error).message }, 'a relay passed on a revocation that does not verify: ignored') }
     }
   }
