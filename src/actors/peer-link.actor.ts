@@ -177,7 +177,9 @@ export class PeerLinkActor {
         if (!this.refusalSaid) { this.refusalSaid = true; this.init.log.warn(fields, 'the relay refused this relay\'s credential; retrying with backoff') } else this.init.log.debug(fields, 'refused again by the relay')
         reader.abort(new Error(`refused by relay ${this.peer}: ${reason}`))
         this.tell({ type: 'link.refused' })
-      }
+      },
+      pause: () => { reader.pauseReading() },
+      resume: () => { reader.resumeReading() }
     })
     const reader: FrameStream<LinkFrame, Item> = new FrameStream<LinkFrame, Item>({
       stream,

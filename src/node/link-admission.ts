@@ -32,7 +32,7 @@ import type { Logger } from '../logger.js'
  */
 export const PENDING_MS = 10_000
 
-/** Frames a peer may send while its hello is being checked; more is a protocol violation. */
+/** Frames a peer may send while its hello is being checked (reading is paused meanwhile); more is a protocol violation. */
 const HELD_LIMIT = 4096
 
 /** Why a relay was refused: a credential check, or a link protocol broken before admission. */
@@ -170,6 +170,12 @@ export interface InboundGateInit {
   refused: (err: Error) => void
   /** The peer refused us: a fatal fault instead of (or after) its hello. */
   refusedBy: (reason: string) => void
+  /**
+   * Stop and go on reading the stream: it is paused while the hello is checked, so what
+   * is held meanwhile is at most what had been read already.
+   */
+  pause?: () => void
+  resume?: () => void
 }
 
 /**
@@ -201,6 +207,7 @@ export class InboundGate {
           return
         }
         this.phase = 'checking'
+        this.init.pause?.()
         this.init.admission.admit(this.init.peer, frame.hello).then(() => {
           if (this.phase !== 'checking') return
           this.phase = 'open'
@@ -208,6 +215,7 @@ export class InboundGate {
           const rest = [{ ...frame, hello: undefined }, ...this.held]
           this.held = []
           for (const f of rest) { if (this.phase === 'open') this.pass(f) }
+          if (this.phase === 'open') this.init.resume?.()
         }, (err: Error) => {
           if (this.phase !== 'checking') return
           this.close()

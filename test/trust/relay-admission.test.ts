@@ -305,7 +305,8 @@ describe('relay admission', () => {
     const relays = await line(3)
     cleanup.push(...relays)
     const [r0, r1, r2] = relays as [Relay, Relay, Relay]
-    await r0.revoke(await issueRevocation(authority, { key: r2.peerId }))
+    // Every credential of r2's peer id issued up to now (r2 may have signed its own within this second).
+    await r0.revoke(await issueRevocation(authority, { key: r2.peerId, before: Math.floor(Date.now() / 1000) + 1 }))
     await waitFor(() => !r1.neighbours().includes(r2.peerId), 'r1 to cut r2', 5000)
     expect(refusals(r1, 'revoked')).toBeGreaterThanOrEqual(1)
     await waitFor(() => relayInternals(r0).table.distance(r2.peerId) === Infinity, 'r2\'s routes to go', 5000)
