@@ -237,6 +237,21 @@ describe('relay admission', () => {
     expect(relayInternals(m0).table.isKnown('acme/evil/service')).toBe(false)
   })
 
+  it('open mode needs no hello and ignores one; a relay with trust on refuses an open one (protocol)', async () => {
+    const open = await track(relay({ trust: 'open' }))
+    const node = await rawNode()
+    const link = await rawLink(node, open)
+    link.send({ hello: { credential: 'not even a JWT', mesh: 'whatever' } })
+    link.send(announcement(node.peerId.toString(), 'acme/open/service'))
+    await waitFor(() => relayInternals(open).table.isKnown('acme/open/service'), 'the open relay to take the announcement after an ignored hello')
+    expect(link.closed()).toBe(false)
+
+    const closed = await track(relay({ bootstrap: [open.multiaddrs[0] as string] }))
+    await waitFor(() => refusals(closed, 'protocol') >= 1, 'the relay with trust on to refuse the open one')
+    expect(closed.neighbours()).toEqual([])
+    expect(relayInternals(closed).table.distance(open.peerId)).toBe(Infinity)
+  })
+
   it('a linked relay whose credential runs out is cut, and its redials are refused', async () => {
     const m0 = await track(relay())
     const { authority } = await testMesh()
