@@ -2,6 +2,10 @@
  * One relay-to-relay link: runs `peerLinkMachine`. Each relay writes on the link
  * stream it opened itself and reads the one its peer opened, so every stream has one
  * writer and one reader and nobody has to agree who dialled whom.
+ *
+ * With trust on, the first frame on our stream is our hello (our relay credential), and
+ * the peer's stream passes through an `InboundGate` (../node/link-admission.ts): none of
+ * its frames reaches the relay core, and the link is not up, before its hello passed.
  */
 import { createActor, fromPromise } from 'xstate'
 import { stateName, transitionInspector } from '../machines/inspection.js'
@@ -13,6 +17,9 @@ import type { PeerLinkEvent } from '../machines/peer-link.machine.js'
 import { FrameStream } from '../p2p/frame-stream.js'
 import { decodeLinkFrame, encodeLinkFrame } from '../wire/codec.js'
 import { LINK_PROTOCOL } from '../wire/constants.js'
+import { ErrorCode } from '../wire/errors.js'
+import { InboundGate } from '../node/link-admission.js'
+import type { LinkAdmission } from '../node/link-admission.js'
 import type { LinkFrame, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
 import type { RelayCore } from '../relay/relay-core.js'
 import type { LinkKind } from '../relay/policy.js'
@@ -25,6 +32,9 @@ type Item = { announcement: RouteAnnouncement } | { routed: Routed }
 /** Frames held for a link whose stream is not open yet. */
 const EARLY_LIMIT = 4096
 
+/** Revocations per frame (the .proto allows 4096). */
+const REVOCATIONS_PER_FRAME = 1024
+
 export interface PeerLinkTimings { probeIntervalMs: number }
 
 export interface PeerLinkInit {
@@ -36,6 +46,12 @@ export interface PeerLinkInit {
   core: RelayCore
   clock: Clock
   timings: PeerLinkTimings
+  /** Who may link: the peer's hello is checked here before anything of the link flows. */
+  admission: LinkAdmission
+  /** Every revocation this relay holds, sent to the peer when the link comes up. */
+  revocations?: () => string[]
+  /** Revocations the (admitted) peer passed on. */
+  onRevocations?: (peer: string, revocations: string[]) => void
   onUp?: (peer: string) => void
   onTransition?: (actor: string, from: string, to: string, event: string) => void
   log: Logger
@@ -53,6 +69,10 @@ export class PeerLinkActor {
   private early: Item[] = []
   /** Failed attempts to open the link since it was last up (the first is logged, the rest at debug). */
   private failed = 0
+  /** The peer's streams to us, each read through its gate. */
+  private readonly readers = new Map<FrameStream<LinkFrame, Item>, InboundGate>()
+  /** Whether the peer refusing this relay was said at warn already. */
+  private refusalSaid = false
 
   constructor (init: PeerLinkInit) {
     this.init = init
@@ -76,18 +96,28 @@ export class PeerLinkActor {
         linkUp: () => {
           init.log.info({ peer: this.peer, ...(this.failed > 0 ? { failedAttempts: this.failed } : {}) }, 'link up')
           this.failed = 0
+          this.refusalSaid = false
           init.core.linkUp(this.peer, init.kind); init.onUp?.(this.peer)
+          this.sendRevocations(init.revocations?.() ?? [])
         },
         linkDown: ({ event }) => {
           init.log.info({ peer: this.peer, reason: downReason(event.type) }, 'link down')
           init.core.linkDown(this.peer)
         },
-        closeLink: () => { const out = this.out; this.out = undefined; if (out != null) void out.close() }
+        closeLink: () => { const out = this.out; this.out = undefined; if (out != null) void out.close() },
+        admissionFailed: (_, { reason }) => {
+          // A refusal was logged where it was decided; a stream closed before admission is
+          // most often the peer refusing this relay's credential.
+          if (reason === 'refused') return
+          const fields = { peer: this.peer, reason: reason === 'lost' ? 'the relay closed the link before it admitted this relay' : 'the relay showed no credential in time' }
+          if (this.failed++ === 0) init.log.warn(fields, 'link not admitted; retrying with backoff (is this relay\'s credential of the same mesh?)')
+          else init.log.debug(fields, 'link still not admitted')
+        }
       }
     })
     const sink = init.onTransition
     this.actor = createActor(machine, {
-      input: { peer: this.peer, dialable: true },
+      input: { peer: this.peer, dialable: true, needsAdmission: !init.admission.open },
       clock: init.clock as never,
       inspect: transitionInspector(sink == null ? undefined : (from, to, event) => { sink(`link:${this.peer}`, from, to, event) })
     })
@@ -112,6 +142,7 @@ export class PeerLinkActor {
   private async open (signal: AbortSignal): Promise<void> {
     const target = this.init.node.getConnections(this.init.peer).length > 0 || this.init.addrs.length === 0 ? this.init.peer : this.init.addrs
     const stream = await this.init.node.dialProtocol(target, LINK_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
+    if (signal.aborted) { stream.abort(new Error('link attempt given up')); throw new Error('link attempt given up') }
     this.out = new FrameStream<LinkFrame, Item>({
       stream,
       decode: decodeLinkFrame,
@@ -124,26 +155,68 @@ export class PeerLinkActor {
       onInvalid: (err) => { this.init.log('link %s wrote on our stream: %s', this.peer, err.message) },
       onClose: () => { if (this.out?.stream === stream) { this.out = undefined; this.tell({ type: 'link.lost' }) } }
     })
+    // The hello goes first: the peer reads nothing else of ours before it.
+    const hello = this.init.admission.hello
+    if (hello != null) this.out.sendFrame(encodeLinkFrame({ hello }))
     for (const item of this.early.splice(0)) this.out.enqueue(item)
   }
 
-  /** The peer opened its link stream to us: read it. */
+  /** The peer opened its link stream to us: read it, through the admission gate. */
   inbound (stream: Stream): void {
-    const reader = new FrameStream<LinkFrame, Item>({
+    const gate: InboundGate = new InboundGate({
+      peer: this.peer,
+      admission: this.init.admission,
+      deliver: (frame) => {
+        this.init.core.onLinkFrame(this.peer, frame)
+        if (frame.revocations.length > 0) this.init.onRevocations?.(this.peer, frame.revocations)
+      },
+      admitted: () => { this.tell({ type: 'link.admitted' }) },
+      refused: (err) => { this.refuse(err) },
+      refusedBy: (reason) => {
+        const fields = { peer: this.peer, reason }
+        if (!this.refusalSaid) { this.refusalSaid = true; this.init.log.warn(fields, 'the relay refused this relay\'s credential; retrying with backoff') } else this.init.log.debug(fields, 'refused again by the relay')
+        reader.abort(new Error(`refused by relay ${this.peer}: ${reason}`))
+        this.tell({ type: 'link.refused' })
+      },
+      pause: () => { reader.pauseReading() },
+      resume: () => { reader.resumeReading() }
+    })
+    const reader: FrameStream<LinkFrame, Item> = new FrameStream<LinkFrame, Item>({
       stream,
       decode: decodeLinkFrame,
       encodeBatch: () => new Uint8Array(0),
       sizeOf: () => 0,
-      onFrame: (frame) => { this.init.core.onLinkFrame(this.peer, frame) },
+      onFrame: (frame) => { gate.onFrame(frame) },
       onInvalid: (err) => {
         // A relay that breaks the link protocol is cut off; its routes go with it.
         this.init.log('link %s sent a bad frame, cutting it: %s', this.peer, err.message)
+        gate.close()
         reader.abort(err)
         this.tell({ type: 'link.lost' })
       },
-      onClose: () => {}
+      onClose: () => { gate.close(); this.readers.delete(reader) }
     })
+    this.readers.set(reader, gate)
     this.tell({ type: 'link.inbound' })
+  }
+
+  /**
+   * Refuses the peer (its credential failed, now or on a recheck): tells it why on our
+   * stream (a fatal fault, then our stream closes), aborts its streams to us with `err`,
+   * and the link goes to backoff.
+   */
+  refuse (err: Error): void {
+    this.out?.sendFrame(encodeLinkFrame({ fault: { code: ErrorCode.AUTH_FAILED, reason: err.message, fatal: true } }))
+    for (const [reader, gate] of [...this.readers]) { gate.close(); reader.abort(err) }
+    this.readers.clear()
+    this.tell({ type: 'link.refused' })
+  }
+
+  /** Passes revocations on to the peer (when the link is open; on link up it gets all of them). */
+  sendRevocations (revocations: string[]): void {
+    const out = this.out
+    if (out == null) return
+    for (let i = 0; i < revocations.length; i += REVOCATIONS_PER_FRAME) out.sendFrame(encodeLinkFrame({ revocations: revocations.slice(i, i + REVOCATIONS_PER_FRAME) }))
   }
 
   sendAnnouncement (announcement: RouteAnnouncement): void { this.send({ announcement }) }
@@ -163,6 +236,7 @@ export class PeerLinkActor {
 
   async close (): Promise<void> {
     this.early = []
+    for (const gate of this.readers.values()) gate.close()
     const out = this.out
     this.tell({ type: 'link.close' })
     this.actor.stop()
@@ -174,6 +248,7 @@ export class PeerLinkActor {
 function downReason (event: string): string {
   if (event === 'link.lost') return 'stream closed'
   if (event === 'link.close') return 'relay stopping'
+  if (event === 'link.refused') return 'credential refused (revoked or expired), or refused by the peer'
   if (event.startsWith('xstate.error.actor')) return 'peer stopped answering pings'
   return event
 }

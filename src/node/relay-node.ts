@@ -10,7 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
-import { createRelayLibp2p } from '../p2p/libp2p-node.js'
+import { createRelayLibp2p, rescoreGossipPeer } from '../p2p/libp2p-node.js'
 import { libp2pFrames } from '../p2p/frame-stream.js'
 import { PermissionDeniedError } from '../relay/errors.js'
 import type { RelayLibp2p, TransportName } from '../p2p/libp2p-node.js'
@@ -37,6 +37,8 @@ import type { TrustOptions } from '../trust/relay-trust.js'
 import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
 import type { AgentCredentials } from '../trust/credentials-file.js'
 import type { Revocation } from '../trust/revocations.js'
+import { LinkAdmission } from './link-admission.js'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 
 export interface RelayOptions {
   /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
@@ -165,8 +167,12 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
   const clock = systemClock
   let node: RelayLibp2p
+  // Who gossipsub meshes with: admitted relays only (made below, once trust is known).
+  let admission: LinkAdmission | undefined
   try {
-    node = await createRelayLibp2p(privateKey, listen, options.transports)
+    node = await createRelayLibp2p(privateKey, listen, options.transports, {
+      admission: options.trust === 'open' ? undefined : (id) => admission?.status(id) ?? 'pending'
+    })
   } catch (err) {
     await store.close()
     throw err
@@ -192,6 +198,12 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   if (trust == null) log.warn('OPEN MODE: this relay admits every agent that proves its key, with no credential, and lets it subscribe, serve and publish anywhere; use it for experiments on loopback only')
   else if (dev != null) log.warn({ mesh: trust.mesh, credentials: dev.credentialsPath ?? '(in memory)', created: dev.created }, 'running with a development authority: it admits only credentials it signs; give the relay trust settings for a real mesh')
   const links = new Map<string, PeerLinkActor>()
+  const linkAdmission = new LinkAdmission({ trust, log, onChange: (peer) => { rescoreGossipPeer(node, peer) } })
+  admission = linkAdmission
+  node.addEventListener('peer:disconnect', (evt) => { linkAdmission.forget(evt.detail.toString()) })
+  /** Gossip is heard only through admitted relays, and only from relays of the mesh (admitted here, or reached through admitted links). */
+  const gossipAllowed = (source: string, from: string): boolean =>
+    linkAdmission.isAdmitted(source) && (linkAdmission.isAdmitted(from) || core.table.distance(from) < Infinity)
   const sessions = new Map<string, RelaySessionActor>()
   const allSessions = new Set<RelaySessionActor>()
   const topics = new Set<string>()
@@ -235,8 +247,15 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       },
       setTopic: (name, on) => {
         const topic = MULTICAST_TOPIC_PREFIX + name
-        if (on && !topics.has(topic)) { topics.add(topic); node.services.pubsub.subscribe(topic) }
-        if (!on && topics.delete(topic)) node.services.pubsub.unsubscribe(topic)
+        const pubsub = node.services.pubsub
+        if (on && !topics.has(topic)) {
+          topics.add(topic)
+          // Checked before gossipsub delivers or forwards a message: one that came through
+          // a relay not admitted here is ignored (neither delivered nor passed on).
+          if (!linkAdmission.open) pubsub.topicValidators.set(topic, (source, msg) => msg.type === 'signed' && gossipAllowed(source.toString(), msg.from.toString()) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore)
+          pubsub.subscribe(topic)
+        }
+        if (!on && topics.delete(topic)) { pubsub.unsubscribe(topic); pubsub.topicValidators.delete(topic) }
       },
       addrs: () => node.getMultiaddrs().map(String)
     }
@@ -245,6 +264,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   node.services.pubsub.addEventListener('message', (evt) => {
     const msg = evt.detail
     if (!msg.topic.startsWith(MULTICAST_TOPIC_PREFIX) || msg.type !== 'signed') return
+    if (!linkAdmission.isAdmitted(msg.from.toString()) && !(core.table.distance(msg.from.toString()) < Infinity)) {
+      log('multicast batch from %s, not a relay of this mesh: ignored', msg.from.toString())
+      return
+    }
     try {
       core.onGossip(msg.from.toString(), decodeGossipBatch(msg.data))
     } catch (err) {
@@ -272,6 +295,9 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
         core,
         clock,
         timings,
+        admission: linkAdmission,
+        revocations: () => trust?.revocations() ?? [],
+        onRevocations: (p, list) => { void takeRevocations(p, list) },
         log,
         onTransition,
         onUp: (p) => {
@@ -307,6 +333,24 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
 
+  /** Revocations an admitted relay passed on: each is checked and kept (a known one stops there, so the flood ends). */
+  const takeRevocations = async (peer: string, list: string[]): Promise<void> => {
+    if (trust == null) return
+    // Every link that comes up brings all the revocations its peer holds: skip the known ones before checking signatures.
+    const held = new Set(trust.revocations())
+    for (const jwt of list) {
+      if (held.has(jwt)) continue
+      try { await trust.revoke(jwt) } catch (err) { log.warn({ peer, error: (err as Error).message }, 'a relay passed on a revocation that does not verify: ignored') }
+    }
+  }
+  // A new revocation goes to every linked relay; a relay whose own credential it revokes is cut.
+  trust?.onRevoked((r) => {
+    for (const [peer, link] of links) if (core.linkKind(peer) != null) link.sendRevocations([r.jwt])
+    linkAdmission.recheck((peer, err) => { links.get(peer)?.refuse(err) })
+  })
+  linkAdmission.start((peer, err) => { links.get(peer)?.refuse(err) })
+
+  // The peer id is the one the connection's Noise handshake authenticated; its hello is checked against it.
   await node.handle(LINK_PROTOCOL, (stream, connection) => {
     const link = linkTo(connection.remotePeer, [])
     if (link == null) { stream.abort(new PermissionDeniedError('this relay\'s policy does not admit a link from you', 'admitLink')); return }
@@ -390,6 +434,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       if (stopped) return
       stopped = true
       clearInterval(expiryTimer)
+      linkAdmission.stop()
       for (const s of allSessions) s.stop()
       await core.stop()
       await inspection?.stop()
@@ -400,7 +445,17 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     }
   }
   cores.set(relay, core)
+  admissions.set(relay, linkAdmission)
   return relay
+}
+
+const admissions = new WeakMap<Relay, LinkAdmission>()
+
+/** A relay's link admission (who it admitted, its refusals by check): for tests and tools in this repository. */
+export function relayAdmission (relay: Relay): LinkAdmission {
+  const a = admissions.get(relay)
+  if (a == null) throw new TypeError('not a relay made by createRelay')
+  return a
 }
 
 /** Each relay's logic, kept outside the object so it is not part of the public API. */

@@ -22,6 +22,30 @@ import { AddressInUseError, InvalidTransportsError, ListenError } from './errors
 
 export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, ping: Ping, identify: Identify }>
 
+/**
+ * Where a peer stands with this relay's gossipsub: an `admitted` relay (it showed a relay
+ * credential of the mesh on its link), `pending` (connected, not decided yet) or
+ * `refused` (refused, or silent for too long).
+ */
+export type GossipAdmission = 'admitted' | 'pending' | 'refused'
+
+export interface RelayGossipInit {
+  /** Whom gossipsub may mesh with, send to and hear from; none: everyone (open mode). */
+  admission?: (peerId: string) => GossipAdmission
+}
+
+/**
+ * Gossipsub's peer score thresholds (v1.1 spec, "Score Thresholds"), and the
+ * application-specific score (P5) each admission gives. An admitted relay scores 0. A
+ * pending peer scores below the gossip and publish thresholds, so it is never meshed
+ * (GRAFT needs a score of 0 or more), never sent our publishes, gossip or IWANT
+ * answers, but above the graylist: its subscriptions are still heard, so a relay
+ * admitted a moment after it connected is known on its topics. A refused peer is
+ * graylisted: every RPC of it is ignored.
+ */
+export const GOSSIP_THRESHOLDS = { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 } as const
+const APP_SCORE: Record<GossipAdmission, number> = { admitted: 0, pending: -60, refused: -10_000 }
+
 /** The transports a relay can listen and dial on. */
 export const TRANSPORTS = ['tcp', 'websockets'] as const
 export type TransportName = typeof TRANSPORTS[number]
@@ -61,11 +85,11 @@ export function transportOf (addr: string): TransportName | 'wss' | undefined {
  * libp2p's advice about `transportManager.faultTolerance` with a stack trace per address;
  * so does one whose transport is not in `transports`, with the fix (enable it) named.
  */
-export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS): Promise<RelayLibp2p> {
+export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}): Promise<RelayLibp2p> {
   const enabled = checkTransports(transports)
   for (const addr of listen) checkListenTransport(addr, enabled)
   try {
-    return await startRelayLibp2p(privateKey, listen, enabled)
+    return await startRelayLibp2p(privateKey, listen, enabled, gossip)
   } catch (err) {
     throw listenError(err) ?? err
   }
@@ -107,7 +131,18 @@ export function listenError (err: unknown): Error | undefined {
   return new ListenError(address, reason.replace(/\.$/, '').replace(/^./, c => c.toLowerCase()), { cause: err })
 }
 
-async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[]): Promise<RelayLibp2p> {
+/**
+ * Makes gossipsub score `peerId` afresh at its next look: scores are cached for a
+ * heartbeat, and a relay admitted (or refused) a moment ago must not wait for it. The
+ * cache is a public field of the GossipSub class, not of its interface; if a version
+ * drops it, scores are right within a heartbeat all the same.
+ */
+export function rescoreGossipPeer (node: RelayLibp2p, peerId: string): void {
+  (node.services.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peerId)
+}
+
+async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit): Promise<RelayLibp2p> {
+  const admission = gossip.admission
   return await createLibp2p({
     privateKey,
     addresses: { listen },
@@ -133,7 +168,20 @@ async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], trans
         // Frames carry batches of up to a few MiB.
         maxInboundDataLength: 8 * 1024 * 1024,
         fallbackToFloodsub: false,
-        heartbeatInterval: 500
+        heartbeatInterval: 500,
+        // Only admitted relays are meshed, sent to and heard (see GOSSIP_THRESHOLDS).
+        scoreParams: {
+          appSpecificScore: (peerId: string) => admission == null ? 0 : APP_SCORE[admission(peerId)],
+          appSpecificWeight: 1,
+          // Admission is by credential, and relays of one mesh may well share a host.
+          IPColocationFactorWeight: 0
+        },
+        scoreThresholds: GOSSIP_THRESHOLDS,
+        // A GRAFT that races a relay's admission is answered with a PRUNE; keep the
+        // backoff it sets short (the spec's minute is against strangers, who are
+        // graylisted here), and the flood cutoff within it.
+        pruneBackoff: 5_000,
+        graftFloodThreshold: 1_000
       })
     }
   })

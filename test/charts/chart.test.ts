@@ -23,7 +23,7 @@ describe('state charts', () => {
   it('labels delays, invoked results, guards and eventless transitions readably', () => {
     const link = toMermaid(peerLinkMachine)
     expect(link).toContain('backoff --> dialing : after BACKOFF [isDialable]')
-    expect(link).toContain('dialing --> connected : done')
+    expect(link).toContain('dialing --> admitting : done')
     expect(link).toContain('connected_probing --> connected_degraded : error')
     expect(link).toContain('connected_degraded --> backoff : always [isFailingTooOften]')
     expect(link).toContain('note right of closed : from any state, link.close')

@@ -17,11 +17,13 @@ interface Harness {
   /** Outcomes: reject the next dials / probes while these are set. */
   dialFails: boolean
   probeFails: boolean
+  /** Why admission failed, each time it did. */
+  admissionFailures: string[]
 }
 
-function start (opts: { dialable?: boolean, dialFails?: boolean } = {}): Harness {
+function start (opts: { dialable?: boolean, dialFails?: boolean, needsAdmission?: boolean } = {}): Harness {
   const clock = new SimulatedClock()
-  const h = { clock, dials: [], probes: [], linkUp: 0, linkDown: 0, closeLink: 0, dialFails: opts.dialFails ?? false, probeFails: false } as unknown as Harness
+  const h = { clock, dials: [], probes: [], linkUp: 0, linkDown: 0, closeLink: 0, dialFails: opts.dialFails ?? false, probeFails: false, admissionFailures: [] } as unknown as Harness
   const machine = peerLinkMachine.provide({
     actors: {
       openLink: fromPromise<void, { peer: string }>(async ({ input }) => {
@@ -37,10 +39,11 @@ function start (opts: { dialable?: boolean, dialFails?: boolean } = {}): Harness
     actions: {
       linkUp: () => { h.linkUp++ },
       linkDown: () => { h.linkDown++ },
-      closeLink: () => { h.closeLink++ }
+      closeLink: () => { h.closeLink++ },
+      admissionFailed: (_, params) => { h.admissionFailures.push(params.reason) }
     }
   })
-  h.actor = createActor(machine, { input: { peer: 'peerB', dialable: opts.dialable ?? true }, clock })
+  h.actor = createActor(machine, { input: { peer: 'peerB', dialable: opts.dialable ?? true, needsAdmission: opts.needsAdmission }, clock })
   h.actor.start()
   return h
 }
@@ -191,5 +194,85 @@ describe('peerLinkMachine', () => {
     expect(b.actor.getSnapshot().status).toBe('done')
     b.clock.increment(60_000)
     expect(b.dials).toEqual([0])
+  })
+
+  describe('admission (trust on)', () => {
+    it('waits in admitting after the dial until the peer\'s hello passes; only then is the link up', async () => {
+      const h = start({ needsAdmission: true })
+      await waitFor(h.actor, s => s.matches('admitting'), WAIT)
+      h.clock.increment(PROBE_INTERVAL)
+      expect(h.linkUp, 'no route or announcement may flow before the peer is admitted').toBe(0)
+      expect(h.probes).toEqual([])
+      h.actor.send({ type: 'link.admitted' })
+      expect(h.actor.getSnapshot().matches({ connected: 'healthy' })).toBe(true)
+      expect(h.linkUp).toBe(1)
+    })
+
+    it('goes straight to connected when the peer was admitted while we were still dialing', async () => {
+      const h = start({ needsAdmission: true })
+      h.actor.send({ type: 'link.admitted' })
+      await waitFor(h.actor, s => s.matches('connected'), WAIT)
+      expect(h.linkUp).toBe(1)
+    })
+
+    it('a new stream from the peer must show its own hello: link.inbound clears the admission', async () => {
+      const h = start({ needsAdmission: true, dialFails: true })
+      h.actor.send({ type: 'link.admitted' })
+      await waitFor(h.actor, s => s.matches('backoff'), WAIT)
+      h.dialFails = false
+      h.actor.send({ type: 'link.inbound' })
+      await waitFor(h.actor, s => s.matches('admitting'), WAIT)
+      expect(h.actor.getSnapshot().context.admitted).toBe(false)
+      expect(h.linkUp).toBe(0)
+    })
+
+    it('backs off on a refusal, closing our stream, and backs off longer on each refusal', async () => {
+      const h = start({ needsAdmission: true })
+      await waitFor(h.actor, s => s.matches('admitting'), WAIT)
+      h.actor.send({ type: 'link.refused' })
+      expect(h.actor.getSnapshot().value).toBe('backoff')
+      expect(h.closeLink).toBe(1)
+      expect(h.linkUp).toBe(0)
+      expect(h.linkDown, 'a link that never came up is not reported down').toBe(0)
+      expect(h.admissionFailures).toEqual(['refused'])
+      h.clock.increment(200)
+      await waitFor(h.actor, s => s.matches('admitting'), WAIT)
+      h.actor.send({ type: 'link.refused' })
+      const before = h.dials.length
+      h.clock.increment(399)
+      expect(h.dials.length, 'the second redial waits the doubled backoff').toBe(before)
+      h.clock.increment(1)
+      expect(h.dials.length).toBe(before + 1)
+    })
+
+    it('backs off when the peer closes our stream before admitting it, or shows no hello in time', async () => {
+      const h = start({ needsAdmission: true })
+      await waitFor(h.actor, s => s.matches('admitting'), WAIT)
+      h.actor.send({ type: 'link.lost' })
+      expect(h.actor.getSnapshot().value).toBe('backoff')
+      h.clock.increment(200)
+      await waitFor(h.actor, s => s.matches('admitting'), WAIT)
+      h.clock.increment(10_000)
+      expect(h.actor.getSnapshot().value).toBe('backoff')
+      expect(h.admissionFailures).toEqual(['lost', 'timeout'])
+      expect(h.linkUp).toBe(0)
+    })
+
+    it('drops a connected link whose peer is refused later (a revoked or expired credential)', async () => {
+      const h = start({ needsAdmission: true })
+      h.actor.send({ type: 'link.admitted' })
+      await waitFor(h.actor, s => s.matches('connected'), WAIT)
+      h.actor.send({ type: 'link.refused' })
+      expect(h.actor.getSnapshot().value).toBe('backoff')
+      expect(h.linkDown).toBe(1)
+      expect(h.closeLink).toBe(1)
+      expect(h.actor.getSnapshot().context.admitted).toBe(false)
+    })
+
+    it('needs no admission in open mode: connected as soon as our stream is open', async () => {
+      const h = start({ needsAdmission: false })
+      await waitFor(h.actor, s => s.matches('connected'), WAIT)
+      expect(h.linkUp).toBe(1)
+    })
   })
 })
