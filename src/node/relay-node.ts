@@ -313,7 +313,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
 
   /** Revocations an agent handed in: each taken is passed back to it (new ones reach every session anyway). */
-  const takeRevocations = (list: string[], from: RelaySessionActor): void => {
+  const takeAgentRevocations = (list: string[], from: RelaySessionActor): void => {
     void (async () => {
       for (const jwt of list.slice(0, 64)) {
         try {
@@ -328,7 +328,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
 
   await node.handle(SESSION_PROTOCOL, (stream) => {
-    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, revocations: () => trust?.revocations() ?? [], onRevocations: takeRevocations, onTransition, log })
+    const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, revocations: () => trust?.revocations() ?? [], onRevocations: takeAgentRevocations, onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
   }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served

@@ -252,13 +252,14 @@ function protectedHeader (jwt: string): Record<string, unknown> {
   }
 }
 
+/** Revocations do not expire (a revoked credential stays revoked); everything else must. */
 async function verifyJwt (jwt: string, key: CryptoKey | JWTVerifyGetKey, typ: string | undefined, issuer: string | undefined, now: () => number): Promise<JWTPayload> {
   try {
     const { payload } = await jwtVerify(jwt, key as CryptoKey, {
       algorithms: typ == null ? ['EdDSA', 'ES256', 'RS256'] : [ALG],
       ...(typ != null ? { typ } : {}),
       ...(issuer != null ? { issuer } : {}),
-      requiredClaims: ['exp', 'iat', 'jti'],
+      requiredClaims: typ === TYP.revocation ? ['iat', 'jti'] : ['exp', 'iat', 'jti'],
       currentDate: new Date(now() * 1000)
     })
     return payload

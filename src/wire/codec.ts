@@ -76,10 +76,10 @@ export function decodeSessionFrame (bytes: Bytes, options: { checkMessages?: boo
   let parts = 0
   for (const key of SINGULAR) if (frame[key] != null) parts++
   const batch = frame.messages.length + frame.acks.length
-  if (parts > 1 || (parts === 1 && batch > 0)) {
-    throw new MalformedFrameError('session frame mixes parts; a frame carries one control part, or a batch of messages and acks')
+  if (parts > 1 || (parts === 1 && batch > 0) || (frame.revocations.length > 0 && parts + batch > 0)) {
+    throw new MalformedFrameError('session frame mixes parts; a frame carries one control part, a batch of messages and acks, or revocations')
   }
-  if (parts === 0 && batch === 0) throw new MalformedFrameError('session frame is empty')
+  if (parts === 0 && batch === 0 && frame.revocations.length === 0) throw new MalformedFrameError('session frame is empty')
   if (options.checkMessages !== false) frame.messages.forEach((m, i) => { checkEnvelope(m, `message ${i}`) })
   return frame
 }
