@@ -24,6 +24,8 @@ export interface Channel {
   readonly suite: string
   /** RFC 9420 section 8.7: the same at every member in the same epoch. */
   readonly epochAuthenticator: Uint8Array
+  /** The last sequence number applied here. */
+  readonly seq: number
   /** The channel machine's state: active, committing, catchingUp, closed, left, removed. */
   readonly state: string
   /** Adds the holder of a key package (owner or admin); resolves once the commit is acked and applied and the Welcome is sent. */
