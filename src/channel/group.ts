@@ -408,6 +408,27 @@ export class MlsGroup {
     return await this.build('remove', proposals, { removed: list })
   }
 
+  /**
+   * With trust on, this member's own leaf credential must still pass before it commits:
+   * the others check it (an update path carries it), and a commit every other member
+   * refuses while this one adopts it would fork the channel. A credential carried in the
+   * tree is the one the member joined with (ts-mls 1.6.4 cannot put a fresh one in a
+   * commit), so one that expired or was revoked ends this member's commits here.
+   */
+  private async checkOwnLeaf (kind: CommitKind): Promise<void> {
+    if (this.auth.trust == null) return
+    const own = this.leaves().find(l => l.leaf === Number(this.state.privatePath.leafIndex))
+    const node = own != null ? this.state.ratchetTree[own.leaf * 2] : undefined
+    if (node?.nodeType !== 'leaf') return
+    try {
+      await this.auth.check(node.leaf.credential, node.leaf.signaturePublicKey)
+    } catch (err) {
+      throw new CredentialMismatchError(`cannot build the ${kind} commit: this member's own credential in ${this.groupId} no longer passes (${(err as Error).message})`, { cause: err, check: (err as CredentialMismatchError).check })
+    } finally {
+      this.auth.lastRefusal = undefined
+    }
+  }
+
   /** Builds a commit setting the roles (a GroupContextExtensions proposal; the other extensions stay). */
   async buildRoles (roles: ChannelRoles): Promise<PendingCommit> {
     this.checkActive()
@@ -423,6 +444,7 @@ export class MlsGroup {
   }
 
   private async build (kind: CommitKind, proposals: Proposal[], extra: { joiner?: string, added?: string[], removed?: string[], roles?: ChannelRoles }): Promise<PendingCommit> {
+    await this.checkOwnLeaf(kind)
     let r
     try {
       r = await createCommit({ state: this.state, cipherSuite: this.cs }, { extraProposals: proposals, ratchetTreeExtension: true })
