@@ -217,4 +217,30 @@ describe('channel trust and roles', () => {
     expect(ach.refusedCommits + bch.refusedCommits + dch.refusedCommits).toBe(0)
     void cch
   })
+
+  it('with the owner gone (it left: an admin removed it), the first admin still a member removes a revoked member', async () => {
+    const [r0, r1] = await line(2) as [Relay, Relay]
+    things.push(r0, r1)
+    const a = await agent(r0, 'acme/research/alice')
+    const b = await agent(r0, 'acme/research/bob')
+    const c = await agent(r1, 'acme/research/carol')
+    const d = await agent(r0, 'acme/research/dave')
+    things.push(a, b, c, d)
+    const [ach, bch, cch, dch] = await channelOf([a, b, c, d]) as [Channel, Channel, Channel, Channel]
+    await ach.grantAdmin(b.name)
+    await waitFor(() => [bch, cch, dch].every(ch => ch.epoch === 4), 'everyone at epoch 4')
+    // The owner leaves: it asks the admin, who removes it.
+    await ach.leave()
+    await waitFor(() => [bch, cch, dch].every(ch => ch.epoch === 5 && !ch.members.includes(a.name)), 'alice gone')
+    expect(dch.roles).toEqual({ owner: a.name, admins: [b.name] })
+    const seen = [bch, dch].map(ch => statuses(ch))
+
+    const credential = await (agentInternals(c).credential as () => Promise<string>)()
+    await revoke(r1, (await testMesh()).authority, String(decodeJwt(credential).jti), [b, d])
+    await waitFor(() => [bch, dch].every(ch => ch.epoch === 6 && !ch.members.includes(c.name)), 'carol removed by the admin')
+    expect([...bch.members].sort()).toEqual([b.name, d.name].sort())
+    sameAuthenticator([bch, dch])
+    expect(seen[0]?.filter(x => x.type === 'channel.commit.acked')).toMatchObject([{ kind: 'remove' }])
+    expect(seen[1]?.filter(x => x.type === 'channel.commit.acked' || x.type === 'channel.commit.rejected')).toHaveLength(0)
+  })
 })
