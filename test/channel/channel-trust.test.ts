@@ -243,4 +243,21 @@ describe('channel trust and roles', () => {
     expect(seen[0]?.filter(x => x.type === 'channel.commit.acked')).toMatchObject([{ kind: 'remove' }])
     expect(seen[1]?.filter(x => x.type === 'channel.commit.acked' || x.type === 'channel.commit.rejected')).toHaveLength(0)
   })
+
+  it('in open mode members carry bare names, roles hold the same way, and an agent credential is refused', async () => {
+    const r = await relay({ trust: 'open' })
+    things.push(r)
+    const a = await agent(r, 'acme/research/alice', { credentials: undefined })
+    const b = await agent(r, 'acme/research/bob', { credentials: undefined })
+    things.push(a, b)
+    expect(agentInternals(a).authority).toBeUndefined()
+    const ach = await a.createChannel(CH)
+    const bch = await addAndJoin(ach, b, CH)
+    expect(bch.members).toEqual([a.name, b.name])
+    expect(bch.roles).toEqual({ owner: a.name, admins: [] })
+    await expect(bch.close()).rejects.toMatchObject({ name: 'PermissionDeniedError', rule: 'channel.close' })
+    // A key package carrying an agent credential cannot be checked without an authority.
+    const { agents } = await meshOf(1)
+    await expect(ach.addMember(await (agents[0] as Agent).keyPackage())).rejects.toMatchObject({ name: 'CredentialMismatchError', check: 'untrusted-issuer' })
+  })
 })
