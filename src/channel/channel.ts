@@ -307,7 +307,7 @@ export class ChannelHandle {
     const { env, flight } = await this.locked(async () => {
       this.checkOpen()
       // Checked again as it is built: the roles may have changed while it was queued.
-      this.checkRole(request.kind === 'update' ? 'update' : request.kind)
+      this.checkRole(request.kind)
       const roles = this.group.roles
       const firstCommit = this.group.epoch === 0
       const pending = await build(this.group, request)

@@ -514,7 +514,7 @@ export class MlsGroup {
     }
     if (r.kind !== 'newState') throw new MessageRejectedError('an application message came as a commit')
     if (refused != null || r.actionTaken === 'reject') {
-      for (const c of r.consumed) zeroOutUint8Array(c)
+      // Nothing is adopted, so nothing is zeroed: the consumed secrets are still the current state's.
       throw new CommitRefusedError(`refused the commit of epoch ${pm.epoch} from ${refused?.committer ?? '?'}: ${refused?.reason ?? 'rejected'}`, refused?.committer ?? '?')
     }
     this.state = r.newState
