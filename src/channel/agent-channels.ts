@@ -9,9 +9,14 @@
  * Who may do what: the relay stamps every envelope's `source` with the name the sender
  * proved (src/relay/relay-core.ts), so a LeaveRequest or GroupClose is honoured only
  * when its source is a member in the MLS tree; a JoinReply's key package must carry a
- * credential for exactly the invited name, bound to that name's key.
+ * credential for exactly the invited name, bound to that name's key. The channel's roles
+ * (./roles.ts) say who may add, remove, close and change roles.
+ *
+ * With trust on (the agent has a mesh authority) members' credentials carry their
+ * signed agent credentials, checked against the authority and the revocations the relay
+ * passes on (./member-trust.ts); when a revocation arrives, each channel's owner (or
+ * first admin still a member) removes the members it revokes, in one commit.
  */
-import type { PrivateKey } from '@libp2p/interface'
 import { toString } from 'uint8arrays'
 import type { ChannelAgent } from './agent-port.js'
 import { parseServiceName } from '../names/names.js'
@@ -26,6 +31,8 @@ import type { Channel, InviteOptions, LeaveOptions } from './open-channel.js'
 import { decodeWelcome, DEFAULT_KEY_RETENTION, MlsGroup, welcomeRecipients } from './group.js'
 import type { KeyRetention } from './group.js'
 import { KeyPackages } from './key-packages.js'
+import { MemberTrust } from './member-trust.js'
+import type { LocalMember } from './group.js'
 import { channelSuite } from './suites.js'
 import { decodeRecord, recordKey } from './records.js'
 import type { ChannelStatus } from './status.js'
@@ -64,16 +71,34 @@ export class AgentChannels {
   private readonly joinWaiters = new Set<JoinWaiter>()
   private readonly replies = new ControlReplies()
   private readonly offControl: () => void
+  private readonly offRevocations: () => void
+  /** The mesh trust members are checked against (undefined: open mode). */
+  readonly trust?: MemberTrust
   private closed = false
 
   constructor (agent: ChannelAgent) {
     this.agent = agent
-    this.keyPackages = new KeyPackages(agent, this.persist)
+    this.trust = agent.authority != null ? new MemberTrust(agent.authority, agent.revocations()) : undefined
+    this.keyPackages = new KeyPackages(agent, this.persist, async () => await this.member())
     this.offControl = agent.onControl(env => { this.onControl(env) })
+    this.offRevocations = agent.onRevocations(list => { void this.onRevocations(list) })
   }
 
   private get persist (): boolean { return this.agent.storage instanceof LevelStore }
-  private get member (): { name: string, identity: PrivateKey } { return { name: this.agent.name, identity: this.agent.identity } }
+
+  /** This agent as a channel member: its name, key and (trust on) the agent credential its MLS credential carries. */
+  private async member (): Promise<LocalMember> {
+    const credential = this.trust != null && this.agent.credential != null ? await this.agent.credential() : undefined
+    return { name: this.agent.name, identity: this.agent.identity, credential }
+  }
+
+  /** Revocations the relay passed on: verified, then each open channel removes the members they revoke (if it is its duty). */
+  private async onRevocations (list: string[]): Promise<void> {
+    if (this.trust == null || this.closed) return
+    if (await this.trust.addRevocations(list) === 0) return
+    // A removal that fails (the channel ended, the commit was refused) is retried at the next revocation or restart.
+    for (const ch of [...this.open.values()]) await ch.removeRevoked().catch(() => {})
+  }
 
   /** A fresh key package (an encoded MLSMessage); its private part stays here until a Welcome uses it. */
   async keyPackage (options: { cipherSuite?: string } = {}): Promise<Uint8Array> {
@@ -89,7 +114,7 @@ export class AgentChannels {
         throw new ChannelExistsError(`${this.agent.name} is already a member of ${name} (saved in its data directory); use joinChannel to open it`)
       }
       const retention = { ...DEFAULT_KEY_RETENTION, ...options.keyRetention }
-      const group = await MlsGroup.create(name, this.member, suite, retention)
+      const group = await MlsGroup.create(name, await this.member(), suite, retention, this.trust)
       return await this.startChannel(name, group, 0, 0, false)
     } finally {
       this.opening.delete(name)
@@ -106,7 +131,7 @@ export class AgentChannels {
       const saved = await this.agent.storage.get(recordKey(name))
       if (saved != null) {
         const r = decodeRecord(saved, name)
-        const group = await MlsGroup.decode(r.state, channelSuite(r.suite), this.agent.name, r.retention)
+        const group = await MlsGroup.decode(r.state, channelSuite(r.suite), this.agent.name, r.retention, this.trust)
         if (!group.active) {
           await this.agent.storage.del(recordKey(name))
           throw new ChannelClosedError(`${this.agent.name} was removed from ${name}`, 'removed')
@@ -144,6 +169,8 @@ export class AgentChannels {
       throw err
     }
     this.open.set(name, ch)
+    // Revocations seen before this channel opened (a restart, a join): removed now if it is this member's duty.
+    if (this.trust != null) void ch.removeRevoked().catch(() => {})
     return ch
   }
 
@@ -194,7 +221,7 @@ export class AgentChannels {
       const hex = toString(ref, 'base16')
       const held = await this.keyPackages.get(hex)
       if (held == null) continue
-      const group = await MlsGroup.join(welcome, held.publicPackage, held.privatePackage, this.agent.name, retention)
+      const group = await MlsGroup.join(welcome, held.publicPackage, held.privatePackage, this.agent.name, retention, this.trust)
       if (group.groupId !== name) throw new JoinFailedError(`Welcome sent as ${name} is for group ${group.groupId}`)
       await this.keyPackages.drop(hex)
       const seq = Number(env.metadata.get('seq') ?? NaN)
@@ -273,6 +300,7 @@ export class AgentChannels {
     if (this.closed) return
     this.closed = true
     this.offControl()
+    this.offRevocations()
     for (const w of this.joinWaiters) w.wake()
     for (const ch of [...this.open.values()]) await ch.detach()
     this.open.clear()

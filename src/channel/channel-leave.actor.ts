@@ -1,6 +1,7 @@
 /**
  * Runs the leave machine (src/machines/channel-leave.machine.ts) with real effects: the
- * `LeaveRequest` / `LeaveReply` exchange with the other members in turn, and, for the
+ * `LeaveRequest` / `LeaveReply` exchange with the owner and the admins in turn (only
+ * they may commit a removal, src/channel/roles.ts), and, for the
  * last member, ending the channel and forgetting its saved state. A leave that no member
  * granted fails with ChannelClosedError (reason `left`), its last refusal as `cause`.
  */
@@ -10,7 +11,7 @@ import type { ChannelLeaveEvent, LeaveFailure, RequestRemovalInput } from '../ma
 import { MessageType } from '../wire/envelope.pb.js'
 import type { ChannelAgent } from './agent-port.js'
 import type { ControlReplies } from './control-replies.js'
-import { ChannelClosedError, InviteFailedError, messageOf } from './errors.js'
+import { ChannelClosedError, InviteFailedError, messageOf, PermissionDeniedError } from './errors.js'
 import { runProtocol } from './run-protocol.js'
 import type { ChannelStatus } from './status.js'
 
@@ -18,8 +19,10 @@ import type { ChannelStatus } from './status.js'
 export interface LeaveChannel {
   readonly name: string
   readonly ended: boolean
-  /** The other members, in tree order: the ones to ask. */
+  /** The other members, in tree order. */
   otherMembers: () => string[]
+  /** The members who may remove this one (owner, then admins): the ones to ask. */
+  removers: () => string[]
   /** Tells the channel machine the removal that follows is asked for. */
   markLeaving: () => void
   /** Ends the channel here with nobody told, and forgets its saved state. */
@@ -56,13 +59,15 @@ export async function runLeave ({ agent, channel, replies }: LeaveComponents, op
       announceLeaving: () => { channel.markLeaving() }
     }
   })
-  const actor = createActor(machine, { input: { channel: channel.name, others: channel.otherMembers(), timeoutMs: options.timeoutMs } })
+  const actor = createActor(machine, { input: { channel: channel.name, others: channel.removers(), alone: channel.otherMembers().length === 0, timeoutMs: options.timeoutMs } })
   const signal = options.signal
   await runProtocol(actor, channel, 'leave.cancel', signal)
   const { value, context } = actor.getSnapshot()
   if (value === 'left') return
   if (value === 'cancelled') throw signal?.reason as Error
-  const last = context.lastFailure != null ? refusal(context.lastFailure, agent.name) : context.error
+  const last = context.lastFailure != null
+    ? refusal(context.lastFailure, agent.name)
+    : context.error ?? (context.others.length === 0 ? new PermissionDeniedError(`no owner or admin of ${channel.name} is left to remove ${agent.name} (channel.remove)`, 'channel.remove') : undefined)
   throw new ChannelClosedError(`could not leave ${channel.name}: no member removed ${agent.name} (${last != null ? messageOf(last) : ''})`, 'left', { cause: last })
 }
 

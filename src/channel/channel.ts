@@ -14,7 +14,14 @@
  *
  * The sequencer counts epochs by the commits it accepted; this member counts the same
  * envelopes in the stream (`wireEpoch`), so even a commit that every member refuses
- * (forged, malformed) keeps the two counts equal and cannot wedge the channel.
+ * (forged, malformed, or without the role for what it does) keeps the two counts equal
+ * and cannot wedge the channel.
+ *
+ * Roles (./roles.ts): every commit and GroupClose of another member is checked against
+ * the roles in the group context before it is applied; one without the right is refused
+ * (`channel.commit.refused`) by every member alike, so nobody forks. Our own commits are
+ * checked before they are sent (PermissionDeniedError) and carry the `slim.*` metadata
+ * the sequencer checks.
  */
 import type { Envelope, Ack } from '../wire/envelope.pb.js'
 import { MessageType } from '../wire/envelope.pb.js'
@@ -23,8 +30,10 @@ import { idKey } from '../relay/dedup-window.js'
 import { ChannelActor } from './channel.actor.js'
 import type { CommitKind, CommitRequest, SubmitCommitInput, SubmitCommitOutput } from '../machines/channel.machine.js'
 import { AsyncQueue } from '../util/async-queue.js'
-import { ChannelClosedError, InvalidChannelMessageError, MemberNotFoundError } from './errors.js'
+import { ChannelClosedError, CommitRefusedError, InvalidChannelMessageError, MemberNotFoundError, PermissionDeniedError } from './errors.js'
 import type { MlsGroup, PendingCommit } from './group.js'
+import { commitRefusal, isManager, META_ADDS, META_REMOVES, META_ROLES, refusal, requireRole, rolesJson } from './roles.js'
+import type { ChannelRoles, RoleAction } from './roles.js'
 import { StatusFeed } from './status.js'
 import type { ChannelStatus } from './status.js'
 import { encodeRecord, recordKey } from './records.js'
@@ -59,15 +68,16 @@ export interface ChannelInit {
   onEnd?: () => void
 }
 
-const COMMIT_TYPES: Record<CommitKind, MessageType> = { add: MessageType.GROUP_ADD, remove: MessageType.GROUP_REMOVE, update: MessageType.GROUP_PROPOSAL }
+const COMMIT_TYPES: Record<CommitKind, MessageType> = { add: MessageType.GROUP_ADD, remove: MessageType.GROUP_REMOVE, update: MessageType.GROUP_PROPOSAL, roles: MessageType.GROUP_PROPOSAL }
 const IS_COMMIT = new Set<string>([MessageType.GROUP_ADD, MessageType.GROUP_REMOVE, MessageType.GROUP_PROPOSAL])
 const SAVE_DELAY_MS = 50
 
 async function build (group: MlsGroup, request: CommitRequest): Promise<PendingCommit> {
   switch (request.kind) {
     case 'add': return await group.buildAdd(request.keyPackage)
-    case 'remove': return await group.buildRemove(request.member)
+    case 'remove': return await group.buildRemove([request.member, ...(request.also ?? [])])
     case 'update': return await group.buildUpdate()
+    case 'roles': return await group.buildRoles(request.roles)
   }
 }
 
@@ -109,6 +119,7 @@ export class ChannelHandle {
   private readonly endWaiters: Array<() => void> = []
   private readonly onEnd?: () => void
   private loop?: Promise<void>
+  private refused = 0
 
   constructor (init: ChannelInit) {
     this.name = init.name
@@ -159,6 +170,14 @@ export class ChannelHandle {
   get state (): string { return this.actor.state }
   /** The last sequence number applied. */
   get seq (): number { return this.position }
+  /** The channel's roles, as the group context holds them (the same at every member of an epoch). */
+  get roles (): ChannelRoles | undefined {
+    const r = this.group.roles
+    return r != null ? { owner: r.owner, admins: [...r.admins] } : undefined
+  }
+
+  /** Commits and GroupCloses from other members refused here (no right, or metadata that does not match). */
+  get refusedCommits (): number { return this.refused }
 
   messages (): AsyncIterable<ChannelMessage> { return this.inbox }
 
@@ -188,7 +207,33 @@ export class ChannelHandle {
   }
 
   async removeMember (name: string): Promise<void> {
+    this.checkRole('remove')
     await this.commit({ kind: 'remove', member: name })
+  }
+
+  /** Sets the admins (owner only): one commit, which every member checks came from the owner. */
+  async setRoles (roles: { admins: string[] }): Promise<void> {
+    this.checkOpen()
+    const current = this.group.roles
+    if (current == null) throw new PermissionDeniedError(`${this.name} was made before channels had roles; its roles cannot be set`, 'channel.roles')
+    this.checkRole('roles')
+    const admins = [...new Set(roles.admins)]
+    for (const a of admins) this.requireMember(a)
+    await this.commit({ kind: 'roles', roles: { owner: current.owner, admins } })
+  }
+
+  /** Makes a member an admin (owner only). */
+  async grantAdmin (name: string): Promise<void> {
+    const admins = this.group.roles?.admins ?? []
+    if (admins.includes(name)) return
+    await this.setRoles({ admins: [...admins, name] })
+  }
+
+  /** Takes the admin role from a member (owner only). */
+  async revokeAdmin (name: string): Promise<void> {
+    const admins = this.group.roles?.admins ?? []
+    if (!admins.includes(name)) return
+    await this.setRoles({ admins: admins.filter(a => a !== name) })
   }
 
   /** A self-update: new leaf and path keys (post-compromise security). */
@@ -199,6 +244,7 @@ export class ChannelHandle {
   /** Closes the channel for every member (`GroupClose`, sequenced like any message). */
   async close (options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.ending != null) return
+    this.checkRole('close')
     const env = this.envelope(new Uint8Array(0), MessageType.GROUP_CLOSE)
     await this.agent.send(env, options.signal)
     await this.untilEnded(options.signal)
@@ -260,8 +306,17 @@ export class ChannelHandle {
   private async submitCommit ({ request }: SubmitCommitInput, signal: AbortSignal): Promise<SubmitCommitOutput> {
     const { env, flight } = await this.locked(async () => {
       this.checkOpen()
+      // Checked again as it is built: the roles may have changed while it was queued.
+      this.checkRole(request.kind)
+      const roles = this.group.roles
+      const firstCommit = this.group.epoch === 0
       const pending = await build(this.group, request)
       const env = this.envelope(pending.bytes, COMMIT_TYPES[request.kind])
+      // What the sequencer checks without reading MLS (./roles.ts); members check it matches.
+      const setsRoles = pending.roles ?? (firstCommit ? roles : undefined)
+      if (setsRoles != null) env.metadata.set(META_ROLES, rolesJson(setsRoles))
+      if (pending.added != null && pending.kind === 'add') env.metadata.set(META_ADDS, JSON.stringify(pending.added))
+      if (pending.removed != null && pending.kind === 'remove') env.metadata.set(META_REMOVES, JSON.stringify(pending.removed))
       const flight: InFlight = { id: idKey(env.messageId), pending, applied: deferred<void>(), done: false }
       this.inflight = flight
       return { env, flight }
@@ -317,13 +372,16 @@ export class ChannelHandle {
         urgentSave = true
         await this.receiveCommit(m)
       } else if (m.type === MessageType.GROUP_CLOSE) {
-        // The relay stamps the source; only a member may close the channel.
-        if (this.group.members.includes(m.source)) {
-          this.position = seq
-          this.actor.send({ type: 'channel.closed' })
+        // The relay stamps the source; only a member may close the channel, and only the owner or an admin.
+        if (!this.group.members.includes(m.source)) throw new InvalidChannelMessageError(`GroupClose from ${m.source}, who is not a member`)
+        const why = refusal(this.group.roles, m.source, 'close')
+        if (why != null) {
+          this.refuse(seq, new CommitRefusedError(`refused the GroupClose from ${m.source}: ${why}`, m.source))
           return
         }
-        throw new InvalidChannelMessageError(`GroupClose from ${m.source}, who is not a member`)
+        this.position = seq
+        this.actor.send({ type: 'channel.closed' })
+        return
       }
     } catch (err) {
       this.emit({ type: 'channel.message.rejected', seq, error: err as Error })
@@ -349,7 +407,13 @@ export class ChannelHandle {
       flight.done = true
       flight.applied.resolve()
     } else {
-      applied = await this.group.applyCommit(m.data)
+      const roles = this.group.roles
+      try {
+        applied = await this.group.applyCommit(m.data, c => commitRefusal(roles, { ...c, type: m.type, metadata: m.metadata }))
+      } catch (err) {
+        if (err instanceof CommitRefusedError) { this.refuse(Number(m.seq ?? 0), err); return }
+        throw err
+      }
     }
     this.emit({ type: 'channel.epoch.changed', epoch: applied.epoch, members: this.group.members })
     for (const member of applied.added) this.emit({ type: 'channel.member.added', member, epoch: applied.epoch })
@@ -369,6 +433,20 @@ export class ChannelHandle {
   }
 
   private emit (s: ChannelStatus): void { this.statusFeed.emit(s) }
+
+  /** A commit or GroupClose refused here: counted and reported; the channel stays at its epoch. */
+  private refuse (seq: number, error: CommitRefusedError): void {
+    this.refused++
+    this.emit({ type: 'channel.commit.refused', seq, committer: error.committer, error })
+  }
+
+  /** Throws PermissionDeniedError unless this member's role allows `action`. */
+  protected checkRole (action: RoleAction): void {
+    requireRole(this.group.roles, this.agent.name, action, this.name)
+  }
+
+  /** Whether this member may add, remove and close (owner or admin). */
+  get manager (): boolean { return isManager(this.group.roles, this.agent.name) }
 
   protected checkOpen (): void {
     if (this.ending != null) throw new ChannelClosedError(`channel ${this.name} is ${this.ending}`, this.ending)
@@ -425,9 +503,39 @@ export class ChannelHandle {
   }
 
 
-  /** For leave: the first other member, to ask for our removal. */
+  /** Every other member, in tree order. */
   otherMembers (): string[] {
     return this.group.members.filter(m => m !== this.agent.name)
+  }
+
+  /** For leave: the members who may remove this one (the owner, then the admins, in roles order), to ask in turn. */
+  removers (): string[] {
+    const roles = this.group.roles
+    const others = this.otherMembers()
+    if (roles == null) return others
+    return [...new Set([roles.owner, ...roles.admins])].filter(m => others.includes(m))
+  }
+
+  /**
+   * Removes every member whose agent credential is revoked, in one commit, if this
+   * member is the one whose duty that is: the owner, or, when the owner is no longer a
+   * member (or is revoked itself), the first admin in the roles list that still is. The
+   * others do nothing, so there is one commit and no fork. Resolves with who was removed.
+   */
+  async removeRevoked (): Promise<string[]> {
+    if (this.ending != null || !this.group.trusted) return []
+    const revoked = await this.group.membersFailing('revoked')
+    if (revoked.length === 0) return []
+    const roles = this.group.roles
+    const members = this.group.members
+    const duty = roles == null
+      ? members.find(m => !revoked.includes(m))
+      : [roles.owner, ...roles.admins].find(m => members.includes(m) && !revoked.includes(m))
+    if (duty !== this.agent.name) return []
+    const [first, ...also] = revoked.filter(m => m !== this.agent.name)
+    if (first == null) return []
+    await this.commit({ kind: 'remove', member: first, also })
+    return [first, ...also]
   }
 
   /** Throws MemberNotFoundError unless `name` is a member. */

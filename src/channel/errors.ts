@@ -3,17 +3,49 @@
  * so callers branch on `err.name`, and the underlying failure travels as `cause`.
  */
 
+import type { CredentialCheck } from '../trust/errors.js'
+
+export { PermissionDeniedError } from '../relay/errors.js'
+
 function named<T extends Error> (err: T, name: string): T {
   err.name = name
   return err
 }
 
 /**
- * A credential whose agent name does not match its signature key: the name's instance
- * must be the one the key gives (src/names/identity.ts), and the key an Ed25519 key.
+ * Which check a member's credential failed (`CredentialMismatchError.check`):
+ * - `name-key`: the name's instance is not the one its signature key gives, the key is
+ *   not Ed25519, or the identity is not an agent name / agent credential at all;
+ * - `plain-name`: a bare agent name (open mode) where the channel's mesh has trust on;
+ * - `credential-type`: not a basic credential;
+ * - the trust checks of the agent credential it carries (src/trust/errors.ts):
+ *   `untrusted-issuer`, `signature`, `expired`, `revoked`, `key-mismatch`, `malformed`, ...
+ */
+export type MemberCredentialCheck = CredentialCheck | 'name-key' | 'plain-name' | 'credential-type'
+
+/**
+ * A member credential that does not pass: its agent name does not match its signature
+ * key (the name's instance must be the one the key gives, src/names/identity.ts), or,
+ * with trust on, the agent credential it carries does not check out. `check` names the
+ * check it failed.
  */
 export class CredentialMismatchError extends Error {
-  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'CredentialMismatchError') }
+  readonly check: MemberCredentialCheck
+  constructor (message: string, options?: ErrorOptions & { check?: MemberCredentialCheck }) {
+    super(message, options)
+    named(this, 'CredentialMismatchError')
+    this.check = options?.check ?? 'name-key'
+  }
+}
+
+/**
+ * A commit (or GroupClose) from the channel that this member refused to apply: its
+ * committer lacks the role for what it does, or its `slim.*` metadata does not match its
+ * proposals (src/channel/roles.ts). The member stays at its epoch.
+ */
+export class CommitRefusedError extends Error {
+  readonly committer: string
+  constructor (message: string, committer: string, options?: ErrorOptions) { super(message, options); named(this, 'CommitRefusedError'); this.committer = committer }
 }
 
 /** Bytes handed to the channel that are not a valid MLS message, key package or Welcome for it. */
@@ -81,7 +113,8 @@ export class CorruptChannelStateError extends Error {
 export const CHANNEL_ERROR_NAMES = new Set([
   'CredentialMismatchError', 'InvalidChannelMessageError', 'MessageRejectedError', 'ChannelClosedError',
   'UnsupportedChannelSuiteError', 'MemberNotFoundError', 'AlreadyMemberError', 'CommitFailedError', 'InviteFailedError',
-  'JoinFailedError', 'NoMatchingKeyPackageError', 'ChannelExistsError', 'CorruptChannelStateError'
+  'JoinFailedError', 'NoMatchingKeyPackageError', 'ChannelExistsError', 'CorruptChannelStateError', 'CommitRefusedError',
+  'PermissionDeniedError'
 ])
 
 /** The message of a caught value that may not be an Error. */

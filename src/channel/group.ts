@@ -13,16 +13,19 @@ import {
   defaultLifetime, defaultLifetimeConfig, defaultPaddingConfig, encodeGroupState, encodeMlsMessage, generateKeyPackageWithKey,
   joinGroup, makePskIndex, processPrivateMessage, zeroOutUint8Array
 } from 'ts-mls'
-import type { CiphersuiteImpl, CiphersuiteName, ClientConfig, ClientState, KeyPackage, PrivateKeyPackage, Proposal, Welcome } from 'ts-mls'
+import type { CiphersuiteImpl, CiphersuiteName, ClientConfig, ClientState, Credential, Extension, IncomingMessageCallback, KeyPackage, PrivateKeyPackage, Proposal, Welcome } from 'ts-mls'
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js'
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
 import type { PrivateKey } from '@libp2p/interface'
 import { decodeExactly, decodeMlsMessageAs } from '../mls/decode.js'
-import { checkKeyPackageCredential, credentialFor, credentialName, NameKeyAuthenticationService, signatureKeyPair } from './credentials.js'
+import { checkKeyPackageCredential, credentialFor, credentialJwt, credentialName, jwtCredential, MemberAuthenticationService, signatureKeyPair } from './credentials.js'
 import {
-  AlreadyMemberError, ChannelClosedError, CommitFailedError, CorruptChannelStateError, CredentialMismatchError,
+  AlreadyMemberError, ChannelClosedError, CommitFailedError, CommitRefusedError, CorruptChannelStateError, CredentialMismatchError,
   InvalidChannelMessageError, MemberNotFoundError, MessageRejectedError, UnsupportedChannelSuiteError
 } from './errors.js'
+import type { MemberTrust } from './member-trust.js'
+import { decodeRoles, encodeRoles, ROLES_EXTENSION } from './roles.js'
+import type { ChannelRoles, CommitSummary } from './roles.js'
 import { suiteImpl } from './suites.js'
 
 /**
@@ -52,7 +55,7 @@ export interface Opened {
   epoch: number
 }
 
-export type CommitKind = 'add' | 'remove' | 'update'
+export type CommitKind = 'add' | 'remove' | 'update' | 'roles'
 
 /** A commit built on the current epoch, not yet applied: applied when the sequencer orders it. */
 export interface PendingCommit {
@@ -64,8 +67,11 @@ export interface PendingCommit {
   /** For adds: the encoded Welcome and the joiner's name. */
   welcome?: Uint8Array
   joiner?: string
-  /** For removes: who is removed. */
-  removed?: string
+  /** For adds and removes: who is added or removed. */
+  added?: string[]
+  removed?: string[]
+  /** For a roles change: the roles it sets. */
+  roles?: ChannelRoles
   newState: ClientState
   consumed: Uint8Array[]
 }
@@ -81,11 +87,16 @@ export interface CommitApplied {
 export interface LocalMember {
   name: string
   identity: PrivateKey
+  /** With trust on: the agent credential (JWT) its MLS credential carries instead of its bare name. */
+  credential?: string
 }
+
+/** What a member reads of a commit before applying it; its answer (a reason) refuses it. */
+export type CommitInspector = (c: Omit<CommitSummary, 'type' | 'metadata'>) => string | undefined
 
 const enc = new TextEncoder()
 
-function clientConfig (auth: NameKeyAuthenticationService, retention: KeyRetention): ClientConfig {
+function clientConfig (auth: MemberAuthenticationService, retention: KeyRetention): ClientConfig {
   return {
     keyRetentionConfig: {
       // ts-mls 1.6.4 keeps every epoch when asked for 0; the window is trimmed below instead.
@@ -118,10 +129,10 @@ function describe (err: unknown): string {
 }
 
 /** Turns whatever ts-mls threw into one of our errors, preferring the credential check's reason. */
-function mlsFailure (err: unknown, auth: NameKeyAuthenticationService, what: string, Kind: new (m: string, o?: ErrorOptions) => Error = MessageRejectedError): Error {
+function mlsFailure (err: unknown, auth: MemberAuthenticationService, what: string, Kind: new (m: string, o?: ErrorOptions) => Error = MessageRejectedError): Error {
   const refusal = auth.lastRefusal
   auth.lastRefusal = undefined
-  if (refusal != null) return new CredentialMismatchError(`${what}: ${refusal.message}`, { cause: err })
+  if (refusal != null) return new CredentialMismatchError(`${what}: ${refusal.message}`, { cause: err, check: refusal.check })
   if (err instanceof Error && ['CredentialMismatchError', 'InvalidChannelMessageError', 'MessageRejectedError'].includes(err.name)) return err
   return new Kind(`${what}: ${describe(err)}`, { cause: err })
 }
@@ -129,12 +140,23 @@ function mlsFailure (err: unknown, auth: NameKeyAuthenticationService, what: str
 /** A fresh key package for `member` on `suite`, and its private part. */
 export async function makeKeyPackage (member: LocalMember, suite: CiphersuiteName): Promise<{ bytes: Uint8Array, publicPackage: KeyPackage, privatePackage: PrivateKeyPackage, ref: Uint8Array }> {
   const cs = await suiteImpl(suite)
-  const kp = await generateKeyPackageWithKey(credentialFor(member.name), defaultCapabilities(), defaultLifetime, [], signatureKeyPair(member.identity), cs)
+  const credential: Credential = member.credential != null ? jwtCredential(member.credential) : credentialFor(member.name)
+  const kp = await generateKeyPackageWithKey(credential, capabilities(), defaultLifetime, [], signatureKeyPair(member.identity), cs)
   const bytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: kp.publicPackage })
   return { bytes, ...kp, ref: await makeKeyPackageRef(kp.publicPackage, cs.hash) }
 }
 
-/** Decodes an encoded key package (an MLSMessage of wire format mls_key_package) and checks its credential. */
+/** Leaf capabilities: the defaults, and the roles extension (every leaf must support the group context's extensions). */
+function capabilities (): ReturnType<typeof defaultCapabilities> {
+  const caps = defaultCapabilities()
+  return { ...caps, extensions: [...caps.extensions, ROLES_EXTENSION] }
+}
+
+function rolesExtension (roles: ChannelRoles): Extension {
+  return { extensionType: ROLES_EXTENSION, extensionData: encodeRoles(roles) }
+}
+
+/** Decodes an encoded key package (an MLSMessage of wire format mls_key_package) and checks its credential's form. */
 export function decodeKeyPackage (bytes: Uint8Array): { keyPackage: KeyPackage, name: string } {
   let keyPackage: KeyPackage
   try {
@@ -167,9 +189,9 @@ export class MlsGroup {
   readonly retention: KeyRetention
   private state: ClientState
   private readonly cs: CiphersuiteImpl
-  private readonly auth: NameKeyAuthenticationService
+  private readonly auth: MemberAuthenticationService
 
-  private constructor (state: ClientState, cs: CiphersuiteImpl, suite: CiphersuiteName, self: string, auth: NameKeyAuthenticationService, retention: KeyRetention) {
+  private constructor (state: ClientState, cs: CiphersuiteImpl, suite: CiphersuiteName, self: string, auth: MemberAuthenticationService, retention: KeyRetention) {
     this.state = state
     this.cs = cs
     this.suite = suite
@@ -178,21 +200,25 @@ export class MlsGroup {
     this.retention = retention
   }
 
-  /** A new group with `member` as its only member, epoch 0 (RFC 9420 section 11). */
-  static async create (groupId: string, member: LocalMember, suite: CiphersuiteName, retention: KeyRetention = DEFAULT_KEY_RETENTION): Promise<MlsGroup> {
+  /**
+   * A new group with `member` as its only member, epoch 0 (RFC 9420 section 11); its
+   * group context holds the roles, `member` as owner. With `trust`, every credential
+   * met is checked against the mesh authority.
+   */
+  static async create (groupId: string, member: LocalMember, suite: CiphersuiteName, retention: KeyRetention = DEFAULT_KEY_RETENTION, trust?: MemberTrust): Promise<MlsGroup> {
     const cs = await suiteImpl(suite)
-    const auth = new NameKeyAuthenticationService()
+    const auth = new MemberAuthenticationService(trust)
     const kp = await makeKeyPackage(member, suite)
-    const state = await createGroup(enc.encode(groupId), kp.publicPackage, kp.privatePackage, [], cs, clientConfig(auth, checkRetention(retention)))
+    const state = await createGroup(enc.encode(groupId), kp.publicPackage, kp.privatePackage, [rolesExtension({ owner: member.name, admins: [] })], cs, clientConfig(auth, checkRetention(retention)))
     return new MlsGroup(state, cs, suite, member.name, auth, retention)
   }
 
   /** Joins from a Welcome addressed to `keyPackage` (the tree comes in the Welcome's ratchet_tree extension). */
-  static async join (welcome: Welcome, keyPackage: KeyPackage, privatePackage: PrivateKeyPackage, self: string, retention: KeyRetention = DEFAULT_KEY_RETENTION): Promise<MlsGroup> {
+  static async join (welcome: Welcome, keyPackage: KeyPackage, privatePackage: PrivateKeyPackage, self: string, retention: KeyRetention = DEFAULT_KEY_RETENTION, trust?: MemberTrust): Promise<MlsGroup> {
     const suite = keyPackage.cipherSuite
     if (welcome.cipherSuite !== suite) throw new UnsupportedChannelSuiteError(`Welcome is for ${welcome.cipherSuite}, the key package for ${suite}`)
     const cs = await suiteImpl(suite)
-    const auth = new NameKeyAuthenticationService()
+    const auth = new MemberAuthenticationService(trust)
     let state: ClientState
     try {
       state = await joinGroup(welcome, keyPackage, privatePackage, makePskIndex(undefined, {}), cs, undefined, undefined, clientConfig(auth, checkRetention(retention)))
@@ -205,9 +231,9 @@ export class MlsGroup {
   }
 
   /** Restores a group saved with `encode()`. */
-  static async decode (bytes: Uint8Array, suite: CiphersuiteName, self: string, retention: KeyRetention = DEFAULT_KEY_RETENTION): Promise<MlsGroup> {
+  static async decode (bytes: Uint8Array, suite: CiphersuiteName, self: string, retention: KeyRetention = DEFAULT_KEY_RETENTION, trust?: MemberTrust): Promise<MlsGroup> {
     const cs = await suiteImpl(suite)
-    const auth = new NameKeyAuthenticationService()
+    const auth = new MemberAuthenticationService(trust)
     let gs
     try {
       // A copy: the decoded secrets are views into it, and used-up secrets are zeroed in place.
@@ -230,20 +256,44 @@ export class MlsGroup {
 
   /** The agent names in the tree, in leaf order. */
   get members (): string[] {
+    return this.leaves().map(l => l.name)
+  }
+
+  /** The roles in the group context (undefined for a group saved before channels had roles). */
+  get roles (): ChannelRoles | undefined {
+    const ext = this.state.groupContext.extensions.find(e => e.extensionType === ROLES_EXTENSION)
+    return ext != null ? decodeRoles(ext.extensionData) : undefined
+  }
+
+  /** Whether members are checked against a mesh authority (trust on). */
+  get trusted (): boolean { return this.auth.trust != null }
+
+  /** Every member leaf: its agent name, index, signature key and (trust on) agent credential. */
+  leaves (tree = this.state.ratchetTree): Array<{ name: string, leaf: number, publicKey: Uint8Array, jwt?: string }> {
+    const out = []
+    for (let i = 0; i < tree.length; i += 2) {
+      const node = tree[i]
+      if (node?.nodeType !== 'leaf') continue
+      const { credential, signaturePublicKey } = node.leaf
+      out.push({ name: credentialName(credential, signaturePublicKey) ?? '?', leaf: i / 2, publicKey: signaturePublicKey, jwt: credentialJwt(credential) })
+    }
+    return out
+  }
+
+  /** Members whose agent credential fails the trust check now for `check` (e.g. `revoked`). */
+  async membersFailing (check: string): Promise<string[]> {
+    const trust = this.auth.trust
+    if (trust == null) return []
     const out: string[] = []
-    for (const node of this.state.ratchetTree) {
-      if (node?.nodeType === 'leaf') out.push(credentialName(node.leaf.credential) ?? '?')
+    for (const l of this.leaves()) {
+      if (l.jwt == null) continue
+      try { await trust.verify(l.jwt, l.publicKey) } catch (err) { if ((err as { check?: string }).check === check) out.push(l.name) }
     }
     return out
   }
 
   private leafOf (name: string): number | undefined {
-    const tree = this.state.ratchetTree
-    for (let i = 0; i < tree.length; i += 2) {
-      const node = tree[i]
-      if (node?.nodeType === 'leaf' && credentialName(node.leaf.credential) === name) return i / 2
-    }
-    return undefined
+    return this.leaves().find(l => l.name === name)?.leaf
   }
 
   private checkActive (): void {
@@ -291,7 +341,7 @@ export class MlsGroup {
     if (content.contentType !== 'application') throw new MessageRejectedError(`a ${content.contentType} came as channel data`)
     if (content.sender.senderType !== 'member') throw new MessageRejectedError(`application message from a ${content.sender.senderType} sender`)
     const leaf = r.ratchetTree[content.sender.leafIndex * 2]
-    const sender = leaf?.nodeType === 'leaf' ? credentialName(leaf.leaf.credential) : undefined
+    const sender = leaf?.nodeType === 'leaf' ? credentialName(leaf.leaf.credential, leaf.leaf.signaturePublicKey) : undefined
     if (sender == null) throw new MessageRejectedError(`application message from leaf ${content.sender.leafIndex}, which holds no member`)
     if (options.keep !== false && this.state === state) {
       if (past != null) {
@@ -312,7 +362,19 @@ export class MlsGroup {
     const { keyPackage, name } = decodeKeyPackage(keyPackageBytes)
     if (keyPackage.cipherSuite !== this.suite) throw new UnsupportedChannelSuiteError(`key package of ${name} is for ${keyPackage.cipherSuite}; this channel uses ${this.suite}`)
     if (this.leafOf(name) !== undefined) throw new AlreadyMemberError(`${name} is already a member of ${this.groupId}`)
-    return await this.build('add', [{ proposalType: 'add', add: { keyPackage } }], { joiner: name })
+    await this.checkJoiner(keyPackage, name)
+    return await this.build('add', [{ proposalType: 'add', add: { keyPackage } }], { joiner: name, added: [name] })
+  }
+
+  /** The full credential check of a key package to add (trust on: its agent credential), before any commit is built. */
+  private async checkJoiner (keyPackage: KeyPackage, name: string): Promise<void> {
+    try {
+      await this.auth.check(keyPackage.leafNode.credential, keyPackage.leafNode.signaturePublicKey)
+    } catch (err) {
+      throw new CredentialMismatchError(`cannot add ${name} to ${this.groupId}: ${(err as Error).message}`, { cause: err, check: (err as CredentialMismatchError).check })
+    } finally {
+      this.auth.lastRefusal = undefined
+    }
   }
 
   /** Builds one commit adding several members (one Welcome for all of them). */
@@ -324,19 +386,55 @@ export class MlsGroup {
       const { keyPackage, name } = decodeKeyPackage(bytes)
       if (keyPackage.cipherSuite !== this.suite) throw new UnsupportedChannelSuiteError(`key package of ${name} is for ${keyPackage.cipherSuite}; this channel uses ${this.suite}`)
       if (this.leafOf(name) !== undefined || names.has(name)) throw new AlreadyMemberError(`${name} is already a member of ${this.groupId}, or named twice`)
+      await this.checkJoiner(keyPackage, name)
       names.add(name)
       proposals.push({ proposalType: 'add', add: { keyPackage } })
     }
-    return await this.build('add', proposals, {})
+    return await this.build('add', proposals, { added: [...names] })
   }
 
-  /** Builds a commit removing `name` (its leaf is blanked and every path key rotated). */
-  async buildRemove (name: string): Promise<PendingCommit> {
+  /** Builds one commit removing `names` (their leaves are blanked and every path key rotated). */
+  async buildRemove (names: string | string[]): Promise<PendingCommit> {
     this.checkActive()
-    const leaf = this.leafOf(name)
-    if (leaf === undefined) throw new MemberNotFoundError(`${name} is not a member of ${this.groupId}`)
-    if (name === this.self) throw new MemberNotFoundError(`a member cannot remove itself by commit (RFC 9420 section 12.2); use leave()`)
-    return await this.build('remove', [{ proposalType: 'remove', remove: { removed: leaf } }], { removed: name })
+    const list = [...new Set(typeof names === 'string' ? [names] : names)]
+    if (list.length === 0) throw new MemberNotFoundError(`a remove commit names at least one member of ${this.groupId}`)
+    const proposals: Proposal[] = []
+    for (const name of list) {
+      const leaf = this.leafOf(name)
+      if (leaf === undefined) throw new MemberNotFoundError(`${name} is not a member of ${this.groupId}`)
+      if (name === this.self) throw new MemberNotFoundError(`a member cannot remove itself by commit (RFC 9420 section 12.2); use leave()`)
+      proposals.push({ proposalType: 'remove', remove: { removed: leaf } })
+    }
+    return await this.build('remove', proposals, { removed: list })
+  }
+
+  /**
+   * With trust on, this member's own leaf credential must still pass before it commits:
+   * the others check it (an update path carries it), and a commit every other member
+   * refuses while this one adopts it would fork the channel. A credential carried in the
+   * tree is the one the member joined with (ts-mls 1.6.4 cannot put a fresh one in a
+   * commit), so one that expired or was revoked ends this member's commits here.
+   */
+  private async checkOwnLeaf (kind: CommitKind): Promise<void> {
+    if (this.auth.trust == null) return
+    const own = this.leaves().find(l => l.leaf === Number(this.state.privatePath.leafIndex))
+    const node = own != null ? this.state.ratchetTree[own.leaf * 2] : undefined
+    if (node?.nodeType !== 'leaf') return
+    try {
+      await this.auth.check(node.leaf.credential, node.leaf.signaturePublicKey)
+    } catch (err) {
+      throw new CredentialMismatchError(`cannot build the ${kind} commit: this member's own credential in ${this.groupId} no longer passes (${(err as Error).message})`, { cause: err, check: (err as CredentialMismatchError).check })
+    } finally {
+      this.auth.lastRefusal = undefined
+    }
+  }
+
+  /** Builds a commit setting the roles (a GroupContextExtensions proposal; the other extensions stay). */
+  async buildRoles (roles: ChannelRoles): Promise<PendingCommit> {
+    this.checkActive()
+    const others = this.state.groupContext.extensions.filter(e => e.extensionType !== ROLES_EXTENSION)
+    const proposal: Proposal = { proposalType: 'group_context_extensions', groupContextExtensions: { extensions: [...others, rolesExtension(roles)] } }
+    return await this.build('roles', [proposal], { roles })
   }
 
   /** Builds an empty commit with an update path: new leaf and path keys (post-compromise security, RFC 9420 section 12.4). */
@@ -345,7 +443,8 @@ export class MlsGroup {
     return await this.build('update', [], {})
   }
 
-  private async build (kind: CommitKind, proposals: Proposal[], extra: { joiner?: string, removed?: string }): Promise<PendingCommit> {
+  private async build (kind: CommitKind, proposals: Proposal[], extra: { joiner?: string, added?: string[], removed?: string[], roles?: ChannelRoles }): Promise<PendingCommit> {
+    await this.checkOwnLeaf(kind)
     let r
     try {
       r = await createCommit({ state: this.state, cipherSuite: this.cs }, { extraProposals: proposals, ratchetTreeExtension: true })
@@ -378,8 +477,13 @@ export class MlsGroup {
     return this.diff(before)
   }
 
-  /** Applies a commit another member made, as ordered by the sequencer. */
-  async applyCommit (bytes: Uint8Array): Promise<CommitApplied> {
+  /**
+   * Applies a commit another member made, as ordered by the sequencer. `inspect` is
+   * shown what the commit does (committer, adds, removes, roles) before anything is
+   * applied; a reason from it refuses the commit (CommitRefusedError) and the group
+   * stays at its epoch.
+   */
+  async applyCommit (bytes: Uint8Array, inspect?: CommitInspector): Promise<CommitApplied> {
     this.checkActive()
     let pm
     try {
@@ -391,13 +495,28 @@ export class MlsGroup {
     if (pm.contentType !== 'commit') throw new MessageRejectedError(`a ${pm.contentType} message came as a commit`)
     if (pm.epoch !== this.state.groupContext.epoch) throw new MessageRejectedError(`commit built on epoch ${pm.epoch}; this member is at epoch ${this.state.groupContext.epoch} (replayed or stale)`)
     const before = this.members
+    const tree = this.state.ratchetTree
+    const oldExtensions = this.state.groupContext.extensions
+    let refused: { reason: string, committer: string } | undefined
+    const callback: IncomingMessageCallback = (incoming) => {
+      if (inspect == null || incoming.kind !== 'commit') return 'accept'
+      const summary = summarize(incoming.senderLeafIndex, incoming.proposals.map(p => p.proposal), tree, oldExtensions, Number(pm.epoch), l => this.leaves(l))
+      const reason = inspect(summary)
+      if (reason == null) return 'accept'
+      refused = { reason, committer: summary.committer }
+      return 'reject'
+    }
     let r
     try {
-      r = await processPrivateMessage(this.state, pm, makePskIndex(this.state, {}), this.cs)
+      r = await processPrivateMessage(this.state, pm, makePskIndex(this.state, {}), this.cs, callback)
     } catch (err) {
       throw mlsFailure(err, this.auth, `cannot apply the commit of epoch ${pm.epoch}`)
     }
     if (r.kind !== 'newState') throw new MessageRejectedError('an application message came as a commit')
+    if (refused != null || r.actionTaken === 'reject') {
+      // Nothing is adopted, so nothing is zeroed: the consumed secrets are still the current state's.
+      throw new CommitRefusedError(`refused the commit of epoch ${pm.epoch} from ${refused?.committer ?? '?'}: ${refused?.reason ?? 'rejected'}`, refused?.committer ?? '?')
+    }
     this.state = r.newState
     this.trim()
     for (const c of r.consumed) zeroOutUint8Array(c)
@@ -426,4 +545,30 @@ export class MlsGroup {
     }
     this.state = { ...this.state, historicalReceiverData: next }
   }
+}
+
+/** What a commit does, read from its proposals and the tree it is applied to. */
+function summarize (senderLeaf: number | undefined, proposals: Proposal[], tree: ClientState['ratchetTree'], oldExtensions: Extension[], epoch: number, leavesOf: (t: ClientState['ratchetTree']) => Array<{ name: string, leaf: number }>): Omit<CommitSummary, 'type' | 'metadata'> {
+  const leaves = leavesOf(tree)
+  const nameAt = (i: number | undefined): string => leaves.find(l => l.leaf === i)?.name ?? '?'
+  const out: Omit<CommitSummary, 'type' | 'metadata'> = { epoch, committer: senderLeaf != null ? nameAt(senderLeaf) : '(not a member)', adds: [], removes: [], otherProposals: [] }
+  for (const p of proposals) {
+    switch (p.proposalType) {
+      case 'add': out.adds.push(credentialName(p.add.keyPackage.leafNode.credential, p.add.keyPackage.leafNode.signaturePublicKey) ?? '?'); break
+      case 'remove': out.removes.push(nameAt(p.remove.removed)); break
+      case 'group_context_extensions': {
+        const exts = p.groupContextExtensions.extensions
+        const roles = exts.filter(e => e.extensionType === ROLES_EXTENSION)
+        const others = exts.filter(e => e.extensionType !== ROLES_EXTENSION)
+        const oldOthers = oldExtensions.filter(e => e.extensionType !== ROLES_EXTENSION)
+        const decoded = roles.length === 1 ? decodeRoles(roles[0]?.extensionData ?? new Uint8Array(0)) : undefined
+        if (decoded == null) out.badExtensions = 'its GroupContextExtensions proposal carries no valid roles'
+        else if (others.length !== oldOthers.length || others.some((e, i) => e.extensionType !== oldOthers[i]?.extensionType || !equalBytes(e.extensionData, oldOthers[i]?.extensionData ?? new Uint8Array(0)))) out.badExtensions = 'its GroupContextExtensions proposal changes extensions other than the roles'
+        else out.newRoles = decoded
+        break
+      }
+      default: out.otherProposals.push(String(p.proposalType))
+    }
+  }
+  return out
 }

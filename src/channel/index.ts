@@ -6,8 +6,14 @@
  * by their senders), so every member applies the same commits in the same order and
  * reads the same messages in the same order. Relays see ciphertext only.
  *
- * - Identity: a basic credential naming the agent, signed with its Ed25519 identity key;
- *   every credential met is checked against the name's instance (./credentials.ts).
+ * - Identity: a basic credential signed with the agent's Ed25519 identity key, carrying
+ *   its signed agent credential (trust on: checked against the mesh authority and the
+ *   revocations the relay passed on, ./member-trust.ts) or its bare name (open mode:
+ *   checked against the name's instance) (./credentials.ts).
+ * - Roles: owner (the creator) and admins, in the group context; add, remove and close
+ *   take the owner or an admin, changing roles the owner; every member checks every
+ *   commit against them before applying it (./roles.ts). A revoked member is removed by
+ *   the owner (or the first admin still a member) in one commit.
  * - Suites: DEFAULT_SUITE (X25519, AES-128-GCM, Ed25519) or QUANTUM_SAFE_SUITE (X-Wing)
  *   per channel (./suites.ts).
  * - Forward secrecy: old epochs' receiving keys are kept for `keyRetention.epochs`
@@ -26,10 +32,12 @@
  * - Machines (src/machines/), each run by an actor here with the real effects:
  *   the channel and its one commit queue (./channel.actor.ts), adding a member
  *   (./channel-invite.actor.ts: JoinRequest, key package check, add commit, Welcome with
- *   retries) and leaving (./channel-leave.actor.ts: LeaveRequest to each other member in
+ *   retries) and leaving (./channel-leave.actor.ts: LeaveRequest to the owner and each admin in
  *   turn until one removes this one).
  * - ./control-replies.ts routes JoinReply and LeaveReply to the actor that asked;
  *   ./group.ts is the MLS group (ts-mls); ./errors.ts the typed errors.
+ * - ./roles.ts the roles and the check of every commit; ./member-trust.ts the mesh
+ *   trust (anchors, verified revocations) members are checked against.
  *
  * @example
  * ```ts
@@ -48,9 +56,13 @@ export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, Join
 export { MlsGroup, DEFAULT_KEY_RETENTION, makeKeyPackage, decodeKeyPackage, decodeWelcome } from './group.js'
 export type { KeyRetention, LocalMember, Opened, PendingCommit, CommitApplied } from './group.js'
 export { CHANNEL_SUITES, DEFAULT_SUITE, QUANTUM_SAFE_SUITE, channelSuite } from './suites.js'
-export { checkCredential, credentialFor, NameKeyAuthenticationService } from './credentials.js'
+export { checkCredential, credentialFor, jwtCredential, MemberAuthenticationService, NameKeyAuthenticationService } from './credentials.js'
+export { MemberTrust } from './member-trust.js'
+export { ROLES_EXTENSION, META_ROLES, META_ADDS, META_REMOVES, commitRefusal } from './roles.js'
+export type { ChannelRoles, CommitSummary } from './roles.js'
+export type { MemberCredentialCheck } from './errors.js'
 export {
-  CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
+  CommitRefusedError, PermissionDeniedError, CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
   MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
   ChannelExistsError, CorruptChannelStateError, CHANNEL_ERROR_NAMES
 } from './errors.js'

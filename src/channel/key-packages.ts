@@ -9,6 +9,7 @@ import type { KeyPackage, PrivateKeyPackage, CiphersuiteName } from 'ts-mls'
 import { decodeMlsMessageAs } from '../mls/decode.js'
 import type { ChannelAgent } from './agent-port.js'
 import { makeKeyPackage } from './group.js'
+import type { LocalMember } from './group.js'
 import { keyPackageKey } from './records.js'
 
 export interface HeldKeyPackage { suite: CiphersuiteName, publicPackage: KeyPackage, privatePackage: PrivateKeyPackage }
@@ -19,11 +20,11 @@ const dec = new TextDecoder()
 export class KeyPackages {
   private readonly held = new Map<string, HeldKeyPackage>()
 
-  constructor (private readonly agent: ChannelAgent, private readonly persist: boolean) {}
+  constructor (private readonly agent: ChannelAgent, private readonly persist: boolean, private readonly member: () => Promise<LocalMember>) {}
 
   /** A fresh key package (an encoded MLSMessage) for `suite`, held here until used. */
   async make (suite: CiphersuiteName): Promise<Uint8Array> {
-    const kp = await makeKeyPackage({ name: this.agent.name, identity: this.agent.identity }, suite)
+    const kp = await makeKeyPackage(await this.member(), suite)
     const ref = toString(kp.ref, 'base16')
     this.held.set(ref, { suite, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage })
     if (this.persist) {

@@ -24,14 +24,26 @@ export interface Channel {
   readonly suite: string
   /** RFC 9420 section 8.7: the same at every member in the same epoch. */
   readonly epochAuthenticator: Uint8Array
+  /** The last sequence number applied here. */
+  readonly seq: number
   /** The channel machine's state: active, committing, catchingUp, closed, left, removed. */
   readonly state: string
-  /** Adds the holder of a key package; resolves once the commit is acked and applied and the Welcome is sent. */
+  /** Adds the holder of a key package (owner or admin); resolves once the commit is acked and applied and the Welcome is sent. */
   addMember: (keyPackage: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void>
   /** Asks the named agent for a key package (JoinRequest / JoinReply), then adds it. */
   invite: (agentName: string, options?: InviteOptions) => Promise<void>
-  /** Removes a member; every path key is rotated so it cannot read what follows. */
+  /** Removes a member (owner or admin); every path key is rotated so it cannot read what follows. */
   removeMember: (agentName: string) => Promise<void>
+  /** The roles: `owner` (the creator) and `admins`; undefined for a channel saved before roles existed. */
+  readonly roles: { owner: string, admins: string[] } | undefined
+  /** Sets the admins (owner only; PermissionDeniedError otherwise). */
+  setRoles: (roles: { admins: string[] }) => Promise<void>
+  /** Makes a member an admin (owner only). */
+  grantAdmin: (agentName: string) => Promise<void>
+  /** Takes the admin role from a member (owner only). */
+  revokeAdmin: (agentName: string) => Promise<void>
+  /** Commits and GroupCloses of other members refused here (no right, or metadata that does not match). */
+  readonly refusedCommits: number
   /** Self-update: new leaf and path keys (post-compromise security). */
   update: () => Promise<void>
   /** Sends an encrypted message; resolves once the sequencer archived it. */
@@ -40,9 +52,9 @@ export interface Channel {
   messages: () => AsyncIterable<ChannelMessage>
   status: () => AsyncIterable<ChannelStatus>
   onStatus: (listener: (s: ChannelStatus) => void) => () => void
-  /** Asks another member to remove this one (LeaveRequest); resolves once removed. */
+  /** Asks the owner or an admin to remove this one (LeaveRequest); resolves once removed. */
   leave: (options?: LeaveOptions) => Promise<void>
-  /** Closes the channel for every member (GroupClose). */
+  /** Closes the channel for every member (GroupClose; owner or admin). */
   close: (options?: { signal?: AbortSignal }) => Promise<void>
   /** Trial-opens one MLS message with this member's keys, applying nothing (tools, tests). */
   open: (bytes: Uint8Array) => Promise<{ data: Uint8Array, sender: string, epoch: number }>
@@ -64,6 +76,7 @@ export class OpenChannel extends ChannelHandle implements Channel {
   async addMember (keyPackage: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
     options.signal?.throwIfAborted()
     this.checkOpen()
+    this.checkRole('add')
     await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { keyPackage, signal: options.signal })
   }
 
@@ -71,6 +84,7 @@ export class OpenChannel extends ChannelHandle implements Channel {
     parseAgentName(agentName)
     options.signal?.throwIfAborted()
     this.checkOpen()
+    this.checkRole('add')
     await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { invitee: agentName, timeoutMs: options.timeoutMs, signal: options.signal })
   }
 

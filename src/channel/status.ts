@@ -20,6 +20,8 @@ export type ChannelStatus =
   | { type: 'channel.commit.failed', kind: CommitKind, error: Error }
   /** A message or commit from the channel that was refused (malformed, forged, replayed, keys gone); the channel goes on. */
   | { type: 'channel.message.rejected', seq: number, error: Error }
+  /** Another member's commit or GroupClose refused here: its committer lacks the role, or its metadata does not match; the channel stays at its epoch. */
+  | { type: 'channel.commit.refused', seq: number, committer: string, error: Error }
   | { type: 'channel.closed' }
   | { type: 'channel.left' }
   | { type: 'channel.removed' }

@@ -1,17 +1,18 @@
 /**
  * Leaving a channel. A member cannot commit its own removal (RFC 9420 section 12.2: a
- * commit whose proposals remove the committer is invalid), so it asks another member to
- * remove it (src/channel/agent-channels.ts has the other end), and has left once that
- * removal is applied in its own stream.
+ * commit whose proposals remove the committer is invalid), so it asks a member who may
+ * remove it, the owner or an admin (src/channel/roles.ts; src/channel/agent-channels.ts
+ * has the other end), and has left once that removal is applied in its own stream.
  *
  *   starting -> asking -> awaitingRemoval -> left
  *            \     \-> nextMember -> asking (the next member) | failed
- *             \-> forgetting -> left                     (the last member)
+ *            |\-> forgetting -> left                     (the last member)
+ *             \-> failed                     (other members, but no owner or admin among them)
  *
  * starting: on the way to asking, tells the channel machine this member is leaving
  *   (`announceLeaving`), so the removal that follows ends the channel as `left`, not
  *   `removed`. (Forgetting needs no such word: it ends the channel as `left` itself.)
- * asking: a `LeaveRequest` goes to one other member, in tree order. It answers
+ * asking: a `LeaveRequest` goes to one owner or admin, in roles order. It answers
  *   `LeaveReply` with status `removed` once its removal commit is acked and applied, or
  *   refuses; no answer within LEAVE_TIMEOUT, a refusal or a failed send moves on to the
  *   next member. When every other member was asked, the leave fails.
@@ -35,14 +36,17 @@ export type LeaveFailure =
 
 export interface ChannelLeaveInput {
   channel: string
-  /** The other members, in the order to ask them. */
+  /** The members to ask (those who may remove this one), in order. */
   others: string[]
+  /** No other member at all (default: `others` is empty): leaving just forgets the channel. */
+  alone?: boolean
   timeoutMs?: number
 }
 
 export interface ChannelLeaveContext {
   channel: string
   others: string[]
+  alone: boolean
   /** The member being asked, as an index into `others`. */
   index: number
   timeoutMs: number
@@ -81,7 +85,8 @@ export const channelLeaveMachine = setup({
     forget: fromPromise<void>(async () => { throw new ActorNotProvidedError('forget', 'leave actor') })
   },
   guards: {
-    hasNoOtherMember: ({ context }) => context.others.length === 0,
+    hasNoOtherMember: ({ context }) => context.alone,
+    hasNobodyToAsk: ({ context }) => context.others.length === 0,
     isRemoved: ({ event }) => event.type === 'leave.replied' && event.removed,
     hasMemberLeftToAsk: ({ context }) => context.index + 1 < context.others.length
   },
@@ -97,6 +102,7 @@ export const channelLeaveMachine = setup({
   context: ({ input }) => ({
     channel: input.channel,
     others: input.others,
+    alone: input.alone ?? input.others.length === 0,
     index: 0,
     timeoutMs: input.timeoutMs ?? LEAVE_TIMEOUT_MS
   }),
@@ -107,7 +113,7 @@ export const channelLeaveMachine = setup({
   },
   states: {
     starting: {
-      always: [{ guard: 'hasNoOtherMember', target: 'forgetting' }, { target: 'asking', actions: 'announceLeaving' }]
+      always: [{ guard: 'hasNoOtherMember', target: 'forgetting' }, { guard: 'hasNobodyToAsk', target: 'failed' }, { target: 'asking', actions: 'announceLeaving' }]
     },
     asking: {
       invoke: {

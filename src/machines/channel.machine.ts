@@ -14,6 +14,7 @@
  * the new epoch, up to `maxAttempts` times (RFC 9420 section 14: the delivery service
  * orders commits, and a member whose commit lost rebuilds it). A queued commit can be
  * withdrawn until it is taken from the queue; one taken is sent and runs to its end.
+ * (A roles change is a commit like the others, queued the same way.)
  *
  * When this member is removed, the channel ends as `left` if it had asked for it
  * (`member.leaving`, from the leave machine) and as `removed` otherwise; every commit
@@ -25,13 +26,16 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate'
 import { ActorNotProvidedError } from './errors.js'
 
-export type CommitKind = 'add' | 'remove' | 'update'
+export type CommitKind = 'add' | 'remove' | 'update' | 'roles'
 
 /** What to commit: the data the commit is built from. */
 export type CommitRequest =
   | { kind: 'add', keyPackage: Uint8Array }
-  | { kind: 'remove', member: string }
+  /** Removes `member`, and `also` in the same commit. */
+  | { kind: 'remove', member: string, also?: string[] }
   | { kind: 'update' }
+  /** Sets the channel's roles (owner only). */
+  | { kind: 'roles', roles: { owner: string, admins: string[] } }
 
 export interface QueuedCommit { id: number, request: CommitRequest }
 

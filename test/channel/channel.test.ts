@@ -88,14 +88,16 @@ describe('channels on a 3-relay line', () => {
     const ach = await a.createChannel(CH)
     const bch = await addAndJoin(ach, b, CH)
     const cch = await addAndJoin(ach, c, CH)
-    await waitFor(() => bch.epoch === 2, 'bob at epoch 2')
+    // Bob may add members once the owner makes him an admin (epoch 3).
+    await ach.grantAdmin(b.name)
+    await waitFor(() => bch.epoch === 3 && bch.roles?.admins.includes(b.name) === true, 'bob an admin at epoch 3')
     const aStatus = statuses(ach)
     const bStatus = statuses(bch)
     const [kpDave, kpErin] = [await dave.keyPackage(), await erin.keyPackage()]
     const dj = dave.joinChannel(CH, { timeoutMs: 20_000 })
     const ej = erin.joinChannel(CH, { timeoutMs: 20_000 })
 
-    // Both built on epoch 2, sent at once.
+    // Both built on epoch 3, sent at once.
     await Promise.all([ach.addMember(kpDave), bch.addMember(kpErin)])
     const [dch, ech] = await Promise.all([dj, ej])
 
@@ -103,9 +105,9 @@ describe('channels on a 3-relay line', () => {
     const rejected = [...aStatus, ...bStatus].filter(s => s.type === 'channel.commit.rejected')
     expect(acked).toHaveLength(2)
     expect(rejected).toHaveLength(1)
-    expect(rejected[0]).toMatchObject({ epoch: 3 })
+    expect(rejected[0]).toMatchObject({ epoch: 4 })
     const all = [ach, bch, cch, dch, ech]
-    await waitFor(() => all.every(ch => ch.epoch === 4), 'every member at epoch 4', 15_000)
+    await waitFor(() => all.every(ch => ch.epoch === 5), 'every member at epoch 5', 15_000)
     for (const ch of all) {
       expect([...ch.members].sort()).toEqual([a.name, b.name, c.name, dave.name, erin.name].sort())
       expect(hex(ch.epochAuthenticator)).toBe(hex(ach.epochAuthenticator))

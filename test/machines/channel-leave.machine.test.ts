@@ -133,6 +133,14 @@ describe('channelLeaveMachine', () => {
     expect(h.actor.getSnapshot().value).toBe('left')
   })
 
+  it('fails at once, asking nobody and forgetting nothing, when other members remain but none may remove this one (no owner or admin)', () => {
+    const h = start({ others: [], alone: false })
+    expect(h.actor.getSnapshot().value).toBe('failed')
+    expect(h.asked).toEqual([])
+    expect(h.forgets).toBe(0)
+    expect(h.announced).toBe(0)
+  })
+
   it('fails when forgetting fails', async () => {
     const h = start({ others: [] })
     await waitFor(h.actor, () => h.forgets === 1, WAIT)
