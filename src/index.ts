@@ -3,8 +3,8 @@
  *
  * ```ts
  * import { createRelay, connectAgent } from 'slim-mesh'
- * const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'] })
- * const alice = await connectAgent({ relay: relay.multiaddrs[0], name: 'acme/research/alice' })
+ * const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'] }) // a development authority of its own
+ * const alice = await connectAgent({ relay: relay.multiaddrs[0], name: 'acme/research/alice', credentials: relay.devCredentials })
  * const sub = await alice.subscribe('acme/research/summarizer')
  * ```
  */
@@ -16,6 +16,11 @@ export type { RelayPeer } from './node/relay-node.js'
 export type { RelayPolicy, PolicyVerdict, LinkKind, SessionRequest, NameRequest, PublishRequest, RouteRequest } from './relay/policy.js'
 export type { Relay, RelayOptions, TransitionEvent } from './node/relay-node.js'
 export type { RelayConfig } from './relay/types.js'
+
+// Trust: the mesh authority, issuers, credentials, revocations (src/trust)
+export { createAuthority, delegateIssuer, issueAgentCredential, issueRelayCredential, issueRevocation, allGrants } from './trust/index.js'
+export { readCredentials, writeCredentials, parseCredentials, formatCredentials, TrustAnchors, CredentialError, TrustConfigError, InvalidPatternError } from './trust/index.js'
+export type { Authority, AuthorityPublic, SigningKey, Grants, AgentCredentials, CredentialsFile, TrustOptions, ExternalIssuer, AgentCredential, RelayCredential, Revocation, CredentialCheck, Lifetime, RelayRole } from './trust/index.js'
 
 // Logging: silent unless configured (or DEBUG names a component)
 export { configureLogging } from './logger.js'
@@ -33,7 +38,7 @@ export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, Join
 export type { KeyRetention } from './channel/index.js'
 export { DEFAULT_SUITE, QUANTUM_SAFE_SUITE, CHANNEL_SUITES, DEFAULT_KEY_RETENTION } from './channel/index.js'
 export {
-  CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
+  CredentialMismatchError, CommitRefusedError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
   MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
   ChannelExistsError, CorruptChannelStateError
 } from './channel/index.js'

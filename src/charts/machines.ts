@@ -26,5 +26,5 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'orderedStream', machine: orderedStreamMachine, summary: 'the ordered stream of one multicast name at a subscriber relay' },
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it, with its commit queue' },
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },
-  { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the other members in turn to remove this one' }
+  { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the owner, then the admins, in turn to remove this one' }
 ]
