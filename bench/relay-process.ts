@@ -6,9 +6,13 @@
 import '../src/polyfill.js'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createRelay } from '../src/node/relay-node.js'
+import { readCredentials } from '../src/trust/credentials-file.js'
 
-const bootstrap = process.argv.slice(2)
-const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap })
+// argv: the mesh authority's file (or `open`), then the relays to link to.
+const [trustArg = 'open', ...bootstrap] = process.argv.slice(2)
+const file = trustArg === 'open' ? undefined : await readCredentials(trustArg)
+if (file != null && file.kind !== 'slim-mesh/authority') throw new TypeError(`${trustArg} holds no authority`)
+const relay = await createRelay({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, trust: file != null ? { authority: file.authority } : 'open' })
 const h = monitorEventLoopDelay({ resolution: 1 })
 h.enable()
 process.send?.({ type: 'ready', multiaddrs: relay.multiaddrs, peerId: relay.peerId })

@@ -3,6 +3,7 @@ import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { until } from './stats.js'
+import { relayTrustArg } from './mesh.js'
 
 export interface RelayProcess { addr: string, peerId: string, child: ChildProcess }
 export interface LoopDelay { p99: number, max: number, mean: number }
@@ -12,7 +13,7 @@ const fromSource = here.endsWith('.ts')
 
 export async function startRelay (bootstrap: string[] = []): Promise<RelayProcess> {
   const script = here.replace(/relays\.(ts|js)$/, fromSource ? 'relay-process.ts' : 'relay-process.js')
-  const child = fork(script, bootstrap, { execArgv: [...(fromSource ? ['--import', 'tsx'] : []), ...(process.env.SLIM_BENCH_RELAY_ARGS ?? '').split(' ').filter(a => a !== '')], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const child = fork(script, [await relayTrustArg(), ...bootstrap], { execArgv: [...(fromSource ? ['--import', 'tsx'] : []), ...(process.env.SLIM_BENCH_RELAY_ARGS ?? '').split(' ').filter(a => a !== '')], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const ready = await new Promise<{ multiaddrs: string[], peerId: string }>((resolve, reject) => {
     child.once('error', reject)
     child.once('exit', code => { reject(new Error(`relay process exited with ${String(code)}`)) })

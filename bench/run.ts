@@ -3,11 +3,12 @@
  * floor (plain node:net, bare node:crypto) and the peer (nats-server with its Node
  * client; ts-mls's default provider for MLS), all measured in this run on this machine.
  */
+import { setTrust } from './mesh.js'
 import { cpus, totalmem, platform, release } from 'node:os'
 import { netEchoRoundTrip, netEchoThroughput } from './floor.js'
 import { ensureNatsServer, startNats, natsRequestReply, natsFanOut } from './nats-peer.js'
 import type { NatsPeer } from './nats-peer.js'
-import { oursRequestReply, oursOneToOne, oursFanOut } from './ours.js'
+import { oursRequestReply, oursOneToOne, oursFanOut, oursSessionSetup } from './ours.js'
 import { measureSealOpen, median } from './mls-crypto.js'
 
 export interface BenchResult {
@@ -29,7 +30,7 @@ export interface BenchReport {
   results: BenchResult[]
 }
 
-export const SCENARIOS = ['reqrep-1relay', 'reqrep-2relays', 'throughput-1to1', 'fanout-10', 'mls-seal-open', 'mls-add-member', 'relay-loop-delay'] as const
+export const SCENARIOS = ['reqrep-1relay', 'reqrep-2relays', 'throughput-1to1', 'fanout-10', 'mls-seal-open', 'mls-add-member', 'relay-loop-delay', 'trust-cost'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const r2 = (x: number): number => Math.round(x * 100) / 100
@@ -101,6 +102,24 @@ export async function runBench (options: { only?: string, log?: (s: string) => v
       const ours = total(m.node)
       const floor = total(m.floor)
       results.push(result('mls-seal-open', 'ms', ours, total(m.tsMlsDefault), floor, { goal: '<= 2x the node:crypto floor', met: ours / floor <= 2, note: `peer: ts-mls default provider; ${r2(ours / floor)}x the floor` }))
+    }
+    if (want('trust-cost')) {
+      // The same relays and agents in open mode and with credentials, alternated in one run.
+      log('trust: session setup in open mode, then with credentials ...')
+      setTrust('open')
+      const openSetup = await oursSessionSetup()
+      setTrust('credentials')
+      const credSetup = await oursSessionSetup()
+      log('trust: one-to-one and fan-out in open mode, then with credentials ...')
+      setTrust('open')
+      const openTp = await oursOneToOne(true)
+      const openFan = await oursFanOut(true)
+      setTrust('credentials')
+      const credTp = await oursOneToOne(true)
+      const credFan = await oursFanOut(true)
+      results.push(result('session-setup', 'ms p50', credSetup, openSetup, null, { note: 'peer: the same relay in open mode, same run; the difference is what admission costs per session (the agent signs its credential once, the relay checks it once)' }))
+      results.push(result('throughput-1to1-acked-credentials', 'msg/s', credTp.perSecond, openTp.perSecond, null, { note: 'peer: open mode, same run; per message only a cached grant lookup' }))
+      results.push(result('fanout-10-acked-credentials', 'deliveries/s', credFan.perSecond, openFan.perSecond, null, { note: 'peer: open mode, same run; the remote sequencer gets each publisher\'s credential once' }))
     }
     if (loopDelays.length > 0 && (options.only == null || options.only === 'relay-loop-delay')) {
       const worst = Math.max(...loopDelays)

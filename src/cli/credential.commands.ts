@@ -166,7 +166,9 @@ export function registerCredentialCommands (program: Command): void {
       if (o.out != null) { const { writeFile } = await import('node:fs/promises'); await writeFile(o.out, jwt + '\n') }
       if (o.relay == null) { console.log(jwt); return }
       const credentials = o.credentials ?? process.env.SLIM_MESH_CREDENTIALS
-      const agent = await connectAgent({ relay: o.relay, name: 'slim-mesh/cli/revoke', credentials })
+      const file = credentials != null ? await readCredentials(credentials) : undefined
+      if (file != null && file.kind !== 'slim-mesh/agent' && file.kind !== 'slim-mesh/issuer') throw new UsageError(`${credentials as string} is a ${file.kind} file; --credentials takes an agent's or an issuer's credentials`)
+      const agent = await connectAgent({ relay: o.relay, name: file?.kind === 'slim-mesh/agent' ? undefined : 'slim-mesh/cli/revoke', credentials: file })
       try {
         await agent.revoke(jwt)
         console.log(`revocation ${String(decodeJwt(jwt).jti)} taken by ${o.relay}`)
