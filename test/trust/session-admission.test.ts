@@ -197,4 +197,24 @@ describe('session admission: refused at the handshake with the reason; other ses
     expect(err.check).toBe('revoked')
     await undisturbed()
   })
+
+  it('an issuer\'s delegation revoked at the relay: its agent, admitted before, is cut and refused (revoked)', async () => {
+    const { authority } = await testMesh()
+    const issuer = await delegateIssuer(authority, { prefix: 'acme/**' })
+    const key = await generateKeyPair('Ed25519')
+    const credential = await issueAgentCredential(issuer, { name: 'acme/adm/delegated', publicKey: key.publicKey.raw, grants: allGrants('acme/**') })
+    const creds: AgentCredentials = { kind: 'slim-mesh/agent', authority: authority.authority, credential, key }
+    const admitted = await agent(r, 'acme/adm/delegated', { credentials: creds })
+    try {
+      expect(admitted.state).toBe('active')
+      expect(await r.revoke(await issueRevocation(authority, { credential: decodeJwt(issuer.delegation as string).jti as string }))).toBeDefined()
+      const cut = await waitFor(() => admitted.state !== 'active', 'the session of the revoked issuer\'s agent to be cut', 5000).then(() => true, () => false)
+      expect.soft(cut, 'the attached agent of a revoked issuer is cut').toBe(true)
+    } finally {
+      await admitted.close()
+    }
+    const err = await refused('acme/adm/delegated', creds)
+    expect(err.check).toBe('revoked')
+    await undisturbed()
+  })
 })
