@@ -90,7 +90,7 @@ export class AgentSessionActor {
           f?.abort(new SessionClosedError('session dropped'))
           this.waiter?.reject(new SessionClosedError('session dropped'))
         },
-        notifyStatus: (_, p) => { init.handlers.onStatus({ type: p.type, relay: this.relay, error: this.actor?.getSnapshot().context.error }) }
+        notifyStatus: ({ context }, p) => { init.handlers.onStatus({ type: p.type, relay: this.relay, error: context.error }) }
       }
     })
     const sink = init.handlers.onTransition

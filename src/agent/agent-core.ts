@@ -355,16 +355,20 @@ export class AgentCore<S extends CoreSubscription> {
     this.requests.clear()
   }
 
-  /** Saves the positions, ends every subscription and fails everything in flight. */
-  async close (): Promise<void> {
+  /**
+   * Saves the positions, ends every subscription and fails everything in flight; with
+   * `error` (the session ended for good: its credential was refused or revoked) they end
+   * and fail with that error, so a reader learns why.
+   */
+  async close (error?: Error): Promise<void> {
     if (this.isClosed) return
     this.isClosed = true
     if (this.positionTimer != null) this.clock.clearTimeout(this.positionTimer)
     if (this.deadlineTimer != null) this.clock.clearTimeout(this.deadlineTimer)
     await this.flushPositions()
-    for (const sub of this.subs.values()) this.handlers.end(sub)
+    for (const sub of this.subs.values()) this.handlers.end(sub, error)
     this.subs.clear()
-    this.abandon(new SessionClosedError(`agent ${this.name} closed`))
+    this.abandon(error ?? new SessionClosedError(`agent ${this.name} closed`))
     for (const w of this.activeWaiters.splice(0)) w()
   }
 

@@ -113,6 +113,8 @@ export class Agent {
   /** Signed revocations the relay passed on, and who listens for them. */
   private readonly revocations = new Set<string>()
   private readonly revocationListeners = new Set<(revocations: string[]) => void>()
+  /** The first connection succeeded (later failures end the agent's subscriptions instead of `connectAgent`). */
+  private established = false
   private readonly envelopes: EnvelopeFactory
 
   private constructor (name: AgentName, key: PrivateKey, node: Libp2p, store: Store, options: ConnectAgentOptions, trust?: AgentTrust) {
@@ -143,6 +145,8 @@ export class Agent {
         onStatus: (s) => {
           // Both follow the session's dropConnection (src/machines/agent-session.machine.ts).
           if (s.type === 'session.reconnecting' || s.type === 'session.closed') this.core.sessionDown()
+          // Closed for good by the relay (a refused or revoked credential): subscriptions end with the reason.
+          if (s.type === 'session.closed' && s.error != null && this.established) void this.core.close(namedError(s.error.name, s.error.message))
           options.onStatus?.(s)
         },
         onTransition: options.inspect == null ? undefined : (actor, from, to, event) => { options.inspect?.({ actor: `agent:${actor}`, from, to, event, at: Date.now() }) }
@@ -192,6 +196,7 @@ export class Agent {
 
   private async firstConnection (): Promise<void> {
     await Promise.race([this.core.whenActive(), this.session.done])
+    this.established = this.session.isActive
     if (!this.session.isActive) {
       const e = this.session.error
       await this.node.stop()

@@ -152,8 +152,9 @@ export function registerCredentialCommands (program: Command): void {
     .option('--before <time>', 'with --key: credentials issued before this ISO time (default now)')
     .option('--relay <addr>', 'hand the revocation to this relay, which passes it to every relay of the mesh')
     .option('--credentials <file>', 'with --relay: the credentials to connect with (also SLIM_MESH_CREDENTIALS)')
+    .option('--as <name>', 'with --relay and an issuer\'s credentials: the name to connect as (default slim-mesh/cli/revoke)')
     .option('--out <file>', 'also write the revocation (a JWT) to this file')
-    .action(async (o: { signer: string, id?: string, key?: string, before?: string, relay?: string, credentials?: string, out?: string }) => {
+    .action(async (o: { signer: string, id?: string, key?: string, before?: string, relay?: string, credentials?: string, as?: string, out?: string }) => {
       if ((o.id == null) === (o.key == null)) throw new UsageError('say what to revoke: exactly one of --id CREDENTIAL_ID or --key KEY')
       const { key } = await signer(o.signer)
       let before: number | undefined
@@ -168,7 +169,7 @@ export function registerCredentialCommands (program: Command): void {
       const credentials = o.credentials ?? process.env.SLIM_MESH_CREDENTIALS
       const file = credentials != null ? await readCredentials(credentials) : undefined
       if (file != null && file.kind !== 'slim-mesh/agent' && file.kind !== 'slim-mesh/issuer') throw new UsageError(`${credentials as string} is a ${file.kind} file; --credentials takes an agent's or an issuer's credentials`)
-      const agent = await connectAgent({ relay: o.relay, name: file?.kind === 'slim-mesh/agent' ? undefined : 'slim-mesh/cli/revoke', credentials: file })
+      const agent = await connectAgent({ relay: o.relay, name: o.as ?? (file?.kind === 'slim-mesh/agent' ? undefined : 'slim-mesh/cli/revoke'), credentials: file })
       try {
         await agent.revoke(jwt)
         console.log(`revocation ${String(decodeJwt(jwt).jti)} taken by ${o.relay}`)

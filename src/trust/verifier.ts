@@ -52,6 +52,8 @@ export interface AgentCredential extends Revocable {
   issuerInfo: IssuerInfo
   /** Seconds since the epoch. */
   expiresAt: number
+  /** The delegation of the issuer that signed it (checked again at every use: an issuer can be revoked). */
+  delegation?: Revocable & { expiresAt: number }
   jwt: string
 }
 
@@ -113,19 +115,22 @@ export class TrustAnchors {
       pending.catch(() => { this.agents.delete(jwt) })
     }
     const cred = await pending
-    this.checkValidity(cred.expiresAt, cred)
+    this.recheck(cred)
     if (!sameBytes(cred.publicKey, expect.publicKey)) throw new CredentialError('key-mismatch', `it is for another key than the one that signs this session (credential ${cred.id} of ${cred.name})`)
     if (expect.name != null && serviceOf(expect.name) !== cred.name) throw new CredentialError('name-not-granted', `the session asks for ${expect.name}, but the credential grants ${cred.name} only`)
     return cred
   }
 
-  /** Whether a credential checked earlier is still good now (expiry, revocation); throws if not. */
-  recheck (cred: Revocable & { expiresAt: number }): void { this.checkValidity(cred.expiresAt, cred) }
+  /** Whether a credential checked earlier is still good now (expiry, revocation, its issuer's too); throws if not. */
+  recheck (cred: Revocable & { expiresAt: number, delegation?: Revocable & { expiresAt: number } }): void {
+    if (cred.delegation != null) this.checkValidity(cred.delegation.expiresAt, cred.delegation, 'its issuer\'s delegation')
+    this.checkValidity(cred.expiresAt, cred)
+  }
 
-  private checkValidity (expiresAt: number, c: Revocable): void {
-    if (expiresAt <= this.now()) throw new CredentialError('expired', `credential ${c.id} expired at ${new Date(expiresAt * 1000).toISOString()}`)
+  private checkValidity (expiresAt: number, c: Revocable, what = 'credential'): void {
+    if (expiresAt <= this.now()) throw new CredentialError('expired', `${what} ${c.id} expired at ${new Date(expiresAt * 1000).toISOString()}`)
     const r = this.revocations.revoking(c)
-    if (r != null) throw new CredentialError('revoked', `credential ${c.id} was revoked (revocation ${r.id})`)
+    if (r != null) throw new CredentialError('revoked', `${what} ${c.id} was revoked (revocation ${r.id})`)
   }
 
   private async checkAgent (jwt: string): Promise<AgentCredential> {
@@ -156,9 +161,10 @@ export class TrustAnchors {
       issuerInfo: info,
       issuedAt: requireNumber(claims.iat, 'iat'),
       expiresAt: Math.min(requireNumber(claims.exp, 'exp'), delegation?.expiresAt ?? Infinity),
+      delegation,
       jwt
     }
-    if (delegation != null) this.checkValidity(delegation.expiresAt, delegation)
+    if (delegation != null) this.checkValidity(delegation.expiresAt, delegation, 'its issuer\'s delegation')
     return cred
   }
 
