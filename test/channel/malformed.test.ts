@@ -108,13 +108,19 @@ describe('malformed MLS input', () => {
       const rnd = prng(42)
       let injected = 0
       let sequencerEpoch = 1
+      // An add from a non-member (so neither owner nor admin) is refused by the sequencer: never numbered.
+      const add = agentInternals(eve).envelope(CH, mutate(seeds[0] as Uint8Array, rnd), { mode: 'multicast' })
+      add.type = MessageType.GROUP_ADD
+      add.epoch = sequencerEpoch
+      await expect(agentInternals(eve).send(add)).rejects.toMatchObject({ name: 'PermissionDeniedError', rule: 'channel.add' })
+      // A key update anyone may send: garbage ones are numbered, and refused by every member.
       for (let i = 0; i < 30; i++) {
-        const type = i % 3 === 0 ? MessageType.GROUP_ADD : MessageType.MSG
+        const type = i % 3 === 0 ? MessageType.GROUP_PROPOSAL : MessageType.MSG
         const env = agentInternals(eve).envelope(CH, mutate(seeds[i % seeds.length] as Uint8Array, rnd), { mode: 'multicast' })
         env.type = type
         env.epoch = sequencerEpoch
         await agentInternals(eve).send(env)
-        if (type === MessageType.GROUP_ADD) sequencerEpoch++ // the sequencer cannot tell garbage from a commit
+        if (type === MessageType.GROUP_PROPOSAL) sequencerEpoch++ // the sequencer cannot tell garbage from a commit
         injected++
       }
       await waitFor(() => bobStatus.filter(s => s.type === 'channel.message.rejected').length >= injected, 'bob to refuse every injected message')

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { relay, agent, stopAll, waitFor } from '../helpers.js'
+import { relay, agent, stopAll, testMesh, waitFor } from '../helpers.js'
 import { inspectRelay } from '../../src/p2p/inspect-client.js'
 import type { TransitionEvent } from '../../src/p2p/inspection-service.js'
 
@@ -8,7 +8,7 @@ describe('live inspection', () => {
     const r = await relay({ inspect: true })
     const seen: TransitionEvent[] = []
     const ac = new AbortController()
-    const reading = (async () => { for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal })) seen.push(e) })()
+    const reading = (async () => { for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal, credentials: (await testMesh()).adminFile })) seen.push(e) })()
     try {
       await waitFor(() => seen.some(e => e.actor === 'relay' && e.to === 'running'), 'the inspector to attach')
       const a = await agent(r, 'acme/inspect/visitor')
@@ -30,7 +30,7 @@ describe('live inspection', () => {
     const a = await agent(r, 'acme/inspect/early')
     const ac = new AbortController()
     try {
-      for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal })) {
+      for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal, credentials: (await testMesh()).adminFile })) {
         if (e.actor === `session:${a.name}`) {
           expect(e).toMatchObject({ from: '', to: 'active.live', event: 'snapshot' })
           break
@@ -49,7 +49,7 @@ describe('live inspection', () => {
     await waitFor(() => r.agents().length === 0, 'the agent to leave')
     const seen: TransitionEvent[] = []
     const ac = new AbortController()
-    const reading = (async () => { for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal })) seen.push(e) })()
+    const reading = (async () => { for await (const e of inspectRelay(r.multiaddrs[0] as string, { signal: ac.signal, credentials: (await testMesh()).adminFile })) seen.push(e) })()
     let b
     try {
       await waitFor(() => seen.some(e => e.actor === 'relay'), 'the inspector to attach')
@@ -70,7 +70,7 @@ describe('live inspection', () => {
   it('a relay without inspection refuses an inspector with a clear error', async () => {
     const r = await relay()
     try {
-      const it = inspectRelay(r.multiaddrs[0] as string)
+      const it = inspectRelay(r.multiaddrs[0] as string, { credentials: (await testMesh()).adminFile })
       await expect(it.next()).rejects.toMatchObject({ name: 'UnavailableError', message: expect.stringMatching(/start it with --inspect/) })
     } finally {
       await stopAll(r)
