@@ -37,7 +37,7 @@ import type { TrustOptions } from '../trust/relay-trust.js'
 import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
 import type { AgentCredentials } from '../trust/credentials-file.js'
 import type { Revocation } from '../trust/revocations.js'
-import { LinkAdmission } from './link-admission.js'
+import { LinkAdmission } from '../actors/link-admission.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 
 export interface RelayOptions {
