@@ -24,10 +24,13 @@ import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
 import { SequencerCredentials } from './sequencer-credentials.js'
+import { CredentialsSent } from './credentials-sent.js'
+import { publishRefusal } from './publish-check.js'
+import { WriteDeadlines } from './write-deadlines.js'
 import { ArchiveFetches } from './archive-fetch.js'
 import { RelayGate } from './relay-gate.js'
 import { RouteExchange } from './route-exchange.js'
-import type { LinkKind, RelayPolicy } from './policy.js'
+import type { LinkKind } from './policy.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
 import type { Store } from '../store/store.js'
@@ -40,42 +43,13 @@ import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
 import type { TrustAnchors } from '../trust/verifier.js'
-
-export interface AgentRecord {
-  name: AgentName
-  service: string
-  instance: string
-  port?: AgentPort
-  subs: Map<string, LocalSub>
-  /** The agent opened its inbox: unicast to its own name is for it to read. */
-  inbox: boolean
-  /** Anycast and unicast held while the agent is briefly away. */
-  away: Envelope[]
-  /**
-   * Requests delivered to it that expect a reply, by message id, with who asked: its
-   * reply to one of them is allowed without a publish grant (NATS's allow-responses).
-   */
-  asked: Map<string, string>
-}
-
-/** Requests remembered per agent for allow-responses (the oldest is forgotten past this). */
-const MAX_ASKED = 4096
-
-export interface RelayCoreInit {
-  peerId: string
-  store: Store
-  io: RelayIO
-  clock: Clock
-  config?: Partial<RelayConfig>
-  /** Admission and permission hooks (src/relay/policy.ts); none: everything is allowed, as before. */
-  policy?: RelayPolicy
-  /** The mesh's trust anchors: every agent's requests are checked against its credential's grants. None: open mode. */
-  trust?: TrustAnchors
-  log?: Logger
-  onTransition?: (actor: string, from: string, to: string, event: string) => void
-}
+import { rememberRequest } from './agent-record.js'
+import type { AgentRecord } from './agent-record.js'
+import type { RelayCoreInit } from './types.js'
 
 const COMMIT_TYPES = new Set<MessageType>([MessageType.GROUP_PROPOSAL, MessageType.GROUP_ADD, MessageType.GROUP_REMOVE])
+
+export type { AgentRecord, RelayCoreInit }
 
 export class RelayCore {
   readonly self: string
@@ -105,20 +79,14 @@ export class RelayCore {
   private readonly locations = new DedupWindow<string>(16_384)
   /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
   private readonly delivered = new DedupWindow(65_536)
-  private readonly deadlines = new Map<AgentPort, Promise<void>>()
+  private readonly deadlines: WriteDeadlines
   /**
    * With trust: the credentials of agents at other relays, as this relay's sequencers
    * check their submissions (src/relay/sequencer-credentials.ts).
    */
   readonly checks?: SequencerCredentials
-  /**
-   * Per sequencer relay, the credential (JWT) last sent along to it for each agent: a
-   * submission carries its publisher's credential only the first time (and when the
-   * credential changed, or the sequencer relay asked for it). Tracked per relay, so a
-   * name whose sequencer moves sends it to the new relay; forgotten when the route to a
-   * relay goes, so a relay that comes back is sent it again.
-   */
-  private readonly credentialsSent = new Map<string, Map<string, string>>()
+  /** The credentials sent along to each sequencer relay (src/relay/credentials-sent.ts). */
+  private readonly credentialsSent = new CredentialsSent(agent => this.trust == null ? undefined : this.gate.credentialOf(agent)?.jwt ?? this.checks?.known.jwtOf(agent))
 
   constructor (init: RelayCoreInit) {
     this.self = init.peerId
@@ -129,6 +97,7 @@ export class RelayCore {
     this.log = init.log ?? silentLogger
     this.table = new ForwardingTable(this.self)
     this.trust = init.trust
+    this.deadlines = new WriteDeadlines(this.clock, () => this.config.writeDeadlineMs)
     this.gate = new RelayGate(init.policy, init.trust != null)
     this.routes = new RouteExchange({
       self: this.self,
@@ -137,7 +106,7 @@ export class RelayCore {
       io: this.io,
       clock: this.clock,
       config: this.config,
-      routesChanged: () => { this.multicast.checkClaims(); this.forgetUnreachable() }
+      routesChanged: () => { this.multicast.checkClaims(); this.credentialsSent.forgetUnreachable(relay => this.table.distance(relay) < Infinity || this.routes.has(relay)) }
     })
     this.fetches = new ArchiveFetches({
       clock: this.clock,
@@ -170,9 +139,9 @@ export class RelayCore {
       ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) },
       forward: (relay, env, origin, handover) => {
         if (origin.relay === this.self) this.inflight.sent(env, origin, handover)
-        this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialFor(relay, env.source) })
+        this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialsSent.for(relay, env.source) })
       },
-      writable: async (port, agent) => { if (port.backlogged()) await this.writeDeadline(port, agent) },
+      writable: async (port, agent) => { if (port.backlogged()) await this.deadlines.wait(port, agent) },
       routesChanged: () => { this.routes.schedule() },
       onTransition: init.onTransition,
       log: this.log
@@ -217,7 +186,7 @@ export class RelayCore {
     if (port != null && rec.port != null && rec.port !== port) return // a newer session owns it
     this.agents.delete(name)
     this.gate.forget(name)
-    for (const sent of this.credentialsSent.values()) sent.delete(name)
+    this.credentialsSent.forgetAgent(name)
     this.byInstance.delete(rec.instance)
     this.table.removeAttached(rec.service, rec.instance)
     for (const sub of rec.subs.values()) this.dropSub(rec, sub)
@@ -287,14 +256,6 @@ export class RelayCore {
     this.dispatch(env, agent, port)
   }
 
-  /** Whether `env` answers a request its sender was delivered (a reply sent again after a reconnect still is). */
-  private isAnswer (env: Envelope): boolean {
-    if (env.correlationId.byteLength === 0) return false
-    const rec = this.agents.get(env.source)
-    if (rec == null) return false
-    return rec.asked.get(idKey(env.correlationId)) === env.destination
-  }
-
   /** Routes an agent's envelope by its type and mode. */
   private dispatch (env: Envelope, agent: AgentName, port: AgentPort): void {
     let dest
@@ -307,23 +268,9 @@ export class RelayCore {
     if (env.mode === DeliveryMode.DELIVERY_MODE_UNSPECIFIED) env.mode = isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST
     const origin = { relay: this.self, agent }
     const multicast = env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)
-    // A reply to a request it was sent is always allowed (NATS's allow-responses): once,
-    // to the agent that asked. Anything else is asked of the gate.
-    if (!this.isAnswer(env)) {
-      const allowed = this.gate.publish(agent, env.destination, multicast ? 'multicast' : env.mode === DeliveryMode.UNICAST ? 'unicast' : 'anycast', env.type)
-      if (allowed !== true) {
-        port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: `${agent} may not publish to ${env.destination} (${allowed.rule ?? 'allowPublish'}): ${allowed.deny}` })
-        return
-      }
-      if (multicast && env.epoch === 0 && COMMIT_TYPES.has(env.type)) {
-        // A commit at epoch 0 creates the channel: only with a grant to create it.
-        const create = this.gate.createChannel(agent, env.destination)
-        if (create !== true) {
-          port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: `${agent} may not create the channel ${env.destination} (${create.rule ?? 'grant.channels'}): ${create.deny}` })
-          return
-        }
-      }
-    }
+    const mode = multicast ? 'multicast' : env.mode === DeliveryMode.UNICAST ? 'unicast' : 'anycast'
+    const refused = publishRefusal(this.gate, agent, env, mode, multicast && env.epoch === 0 && COMMIT_TYPES.has(env.type), this.agents.get(agent)?.asked)
+    if (refused != null) { port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: refused }); return }
     if (multicast) {
       if (isAgentName(dest)) {
         port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: `multicast goes to a service or channel name, not to the agent "${dest}"` })
@@ -345,7 +292,7 @@ export class RelayCore {
       congested = this.multicast.backlog(env.destination)
     } else {
       if (origin.relay === this.self) this.inflight.sent(env, origin)
-      this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialFor(relay, origin.agent) })
+      this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialsSent.for(relay, origin.agent) })
       const hop = this.table.nextHop(relay) ?? relay
       congested = this.io.linkWritable?.(hop)
     }
@@ -361,32 +308,7 @@ export class RelayCore {
   private resubmit (env: Envelope, origin: SequencerOrigin, withCredential = false): void {
     const relay = this.multicast.sequencerOrClaim(env.destination)
     if (relay === this.self) this.multicast.submitLocal(env, origin)
-    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialFor(relay, env.source, withCredential) })
-  }
-
-  /**
-   * The credential to send along with a submission of `agent` to the sequencer relay
-   * `relay`: the agent's credential the first time (or when it changed, or `always`);
-   * undefined after that, so the hot path carries no credential bytes. An agent attached
-   * here has its credential at the gate; one this relay sequenced for from elsewhere (a
-   * handover) has the one it was checked with.
-   */
-  private credentialFor (relay: string, agent: string, always = false): string | undefined {
-    if (this.trust == null) return undefined
-    const jwt = this.gate.credentialOf(agent)?.jwt ?? this.checks?.known.jwtOf(agent)
-    if (jwt == null) return undefined
-    let sent = this.credentialsSent.get(relay)
-    if (sent == null) { sent = new Map(); this.credentialsSent.set(relay, sent) }
-    if (!always && sent.get(agent) === jwt) return undefined
-    sent.set(agent, jwt)
-    return jwt
-  }
-
-  /** Routes changed: relays no longer reachable are sent the credentials again once they are back. */
-  private forgetUnreachable (): void {
-    for (const relay of this.credentialsSent.keys()) {
-      if (this.table.distance(relay) === Infinity && !this.routes.has(relay)) this.credentialsSent.delete(relay)
-    }
+    else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialsSent.for(relay, env.source, withCredential) })
   }
 
   /**
@@ -396,7 +318,7 @@ export class RelayCore {
    * carries the credential.
    */
   private credentialRequired (agent: string, ack: SequencerAck, from?: string): void {
-    if (from != null) this.credentialsSent.get(from)?.delete(agent)
+    if (from != null) this.credentialsSent.asked(from, agent)
     const asked = this.inflight.credentialAsked(ack)
     if (asked === 'untracked') return
     const hasCredential = this.gate.credentialOf(agent) != null || this.checks?.known.jwtOf(agent) != null
@@ -468,15 +390,12 @@ export class RelayCore {
       if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
       return
     }
-    if (env.expectsReply && env.source !== '') {
-      if (rec.asked.size >= MAX_ASKED) rec.asked.delete(rec.asked.keys().next().value as string)
-      rec.asked.set(idKey(env.messageId), env.source)
-    }
+    rememberRequest(rec, env)
     if (rec.port != null) {
       rec.port.deliver(env)
       // A local sender outrunning a local receiver: stop reading the sender until the
       // receiver drains, so the backlog stays bounded and backpressure reaches the sender.
-      if (source != null && source !== rec.port && rec.port.backlogged()) source.pauseUntil?.(this.writeDeadline(rec.port, rec.name))
+      if (source != null && source !== rec.port && rec.port.backlogged()) source.pauseUntil?.(this.deadlines.wait(rec.port, rec.name))
     } else if (rec.away.length < this.config.awayBufferLimit) {
       rec.away.push(env)
     } else {
@@ -484,25 +403,6 @@ export class RelayCore {
       return
     }
     if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
-  }
-
-  /**
-   * Resolves when `port` can take more, or at the write deadline, when the agent behind
-   * it is cut as a slow consumer: a sender waits for a slow receiver, but not forever.
-   */
-  private writeDeadline (port: AgentPort, name: string): Promise<void> {
-    let deadline = this.deadlines.get(port)
-    if (deadline == null) {
-      deadline = new Promise<void>(resolve => {
-        const timer = this.clock.setTimeout(() => {
-          port.cut?.(`${name} read nothing for ${this.config.writeDeadlineMs} ms while messages waited for it`)
-          resolve()
-        }, this.config.writeDeadlineMs)
-        void port.whenWritable().then(() => { this.clock.clearTimeout(timer); resolve() })
-      }).finally(() => { this.deadlines.delete(port) })
-      this.deadlines.set(port, deadline)
-    }
-    return deadline
   }
 
   private ackOrigin (origin: SequencerOrigin, ack: SequencerAck): void {

@@ -1,5 +1,10 @@
 /** The faces the relay logic talks through: to the transport, and to each agent session. */
 import type { Ack, Envelope, GossipBatch, RouteAnnouncement, Routed } from '../wire/envelope.pb.js'
+import type { Store } from '../store/store.js'
+import type { Clock } from './clock.js'
+import type { RelayPolicy } from './policy.js'
+import type { TrustAnchors } from '../trust/verifier.js'
+import type { Logger } from '../logger.js'
 
 /** What the relay logic asks of its transport (libp2p in the real engine). */
 export interface RelayIO {
@@ -81,4 +86,19 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   writeDeadlineMs: 5_000,
   resendAfterMs: 2_000,
   sequencerWaitMs: 20_000
+}
+
+/** What a `RelayCore` is made with (src/relay/relay-core.ts). */
+export interface RelayCoreInit {
+  peerId: string
+  store: Store
+  io: RelayIO
+  clock: Clock
+  config?: Partial<RelayConfig>
+  /** Admission and permission hooks (src/relay/policy.ts); none: everything is allowed, as before. */
+  policy?: RelayPolicy
+  /** The mesh's trust anchors: every agent's requests are checked against its credential's grants. None: open mode. */
+  trust?: TrustAnchors
+  log?: Logger
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
 }
