@@ -12,7 +12,7 @@ import { MessageType } from '../wire/envelope.pb.js'
 import type { ChannelAgent } from './agent-port.js'
 import type { ControlReplies } from './control-replies.js'
 import { ChannelClosedError, CommitFailedError, CredentialMismatchError, InviteFailedError, messageOf } from './errors.js'
-import { decodeKeyPackage } from './group.js'
+import { decodeKeyPackage } from './mls-codec.js'
 import { runProtocol } from './run-protocol.js'
 import type { ChannelStatus } from './status.js'
 

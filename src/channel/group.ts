@@ -7,46 +7,38 @@
  * ./errors.ts (ts-mls throws its own MlsError subclasses and sometimes plain TypeErrors;
  * none of those escape). The key retention window (forward secrecy) is enforced here,
  * not left to ts-mls: see KeyRetention.
+ *
+ * Its configuration (LocalMember, KeyRetention) is in ./group-config.ts, key package and
+ * Welcome handling in ./mls-codec.ts, and the commit summary a member inspects in
+ * ./commit-summary.ts.
  */
 import {
-  createApplicationMessage, createCommit, createGroup, decodeGroupState, defaultCapabilities, defaultKeyPackageEqualityConfig,
-  defaultLifetime, defaultLifetimeConfig, defaultPaddingConfig, encodeGroupState, encodeMlsMessage, generateKeyPackageWithKey,
+  createApplicationMessage, createCommit, createGroup, decodeGroupState, encodeGroupState, encodeMlsMessage,
   joinGroup, makePskIndex, processPrivateMessage, zeroOutUint8Array
 } from 'ts-mls'
-import type { CiphersuiteImpl, CiphersuiteName, ClientConfig, ClientState, Credential, Extension, IncomingMessageCallback, KeyPackage, PrivateKeyPackage, Proposal, Welcome } from 'ts-mls'
+import type { CiphersuiteImpl, CiphersuiteName, ClientState, IncomingMessageCallback, KeyPackage, PrivateKeyPackage, Proposal, Welcome } from 'ts-mls'
 import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js'
-import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
-import type { PrivateKey } from '@libp2p/interface'
 import { decodeExactly, decodeMlsMessageAs } from '../mls/decode.js'
-import { checkKeyPackageCredential, credentialFor, credentialJwt, credentialName, jwtCredential, MemberAuthenticationService, signatureKeyPair } from './credentials.js'
+import { summarize } from './commit-summary.js'
+import type { CommitInspector } from './commit-summary.js'
+import { credentialJwt, credentialName, MemberAuthenticationService } from './credentials.js'
 import {
   AlreadyMemberError, ChannelClosedError, CommitFailedError, CommitRefusedError, CorruptChannelStateError, CredentialMismatchError,
   InvalidChannelMessageError, MemberNotFoundError, MessageRejectedError, UnsupportedChannelSuiteError
 } from './errors.js'
+import { checkRetention, clientConfig, DEFAULT_KEY_RETENTION } from './group-config.js'
+import type { KeyRetention, LocalMember } from './group-config.js'
 import type { MemberTrust } from './member-trust.js'
-import { decodeRoles, encodeRoles, ROLES_EXTENSION } from './roles.js'
-import type { ChannelRoles, CommitSummary } from './roles.js'
+import { decodeKeyPackage, describe, equalBytes, makeKeyPackage, mlsFailure, rolesExtension } from './mls-codec.js'
+import { decodeRoles, ROLES_EXTENSION } from './roles.js'
+import type { ChannelRoles } from './roles.js'
 import { suiteImpl } from './suites.js'
 
-/**
- * How long keys of the past are kept: the forward-secrecy trade-off (RFC 9420 section
- * 14, "the application can choose how long to keep old key material").
- *
- * - `epochs`: old epochs whose receiving keys are kept. A message sealed just before a
- *   commit is ordered after it by the sequencer and needs the previous epoch's keys, so
- *   the default is 1: exactly that race is tolerated, nothing older. 0 drops old keys
- *   at once (strict forward secrecy; such a message is then rejected).
- * - `generations`: skipped message keys kept per sender within an epoch (default 10).
- * - `maxForwardSteps`: the furthest a sender's ratchet is moved forward for one message
- *   (default 200), which bounds the work a forged generation can cause.
- */
-export interface KeyRetention {
-  epochs: number
-  generations: number
-  maxForwardSteps: number
-}
-
-export const DEFAULT_KEY_RETENTION: KeyRetention = { epochs: 1, generations: 10, maxForwardSteps: 200 }
+// Re-exported for the modules and tests that import them from here.
+export { DEFAULT_KEY_RETENTION } from './group-config.js'
+export type { KeyRetention, LocalMember } from './group-config.js'
+export { decodeKeyPackage, decodeWelcome, makeKeyPackage, makeKeyPackageRef, welcomeRecipients } from './mls-codec.js'
+export type { CommitInspector } from './commit-summary.js'
 
 export interface Opened {
   data: Uint8Array
@@ -84,104 +76,7 @@ export interface CommitApplied {
   selfRemoved: boolean
 }
 
-export interface LocalMember {
-  name: string
-  identity: PrivateKey
-  /** With trust on: the agent credential (JWT) its MLS credential carries instead of its bare name. */
-  credential?: string
-}
-
-/** What a member reads of a commit before applying it; its answer (a reason) refuses it. */
-export type CommitInspector = (c: Omit<CommitSummary, 'type' | 'metadata'>) => string | undefined
-
 const enc = new TextEncoder()
-
-function clientConfig (auth: MemberAuthenticationService, retention: KeyRetention): ClientConfig {
-  return {
-    keyRetentionConfig: {
-      // ts-mls 1.6.4 keeps every epoch when asked for 0; the window is trimmed below instead.
-      retainKeysForEpochs: Math.max(1, retention.epochs),
-      retainKeysForGenerations: retention.generations,
-      maximumForwardRatchetSteps: retention.maxForwardSteps
-    },
-    lifetimeConfig: defaultLifetimeConfig,
-    keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
-    paddingConfig: defaultPaddingConfig,
-    authService: auth
-  }
-}
-
-function checkRetention (r: KeyRetention): KeyRetention {
-  for (const [k, v] of Object.entries(r)) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`key retention ${k} must be a whole number >= 0, got ${String(v)}`)
-  }
-  return r
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-function describe (err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-}
-
-/** Turns whatever ts-mls threw into one of our errors, preferring the credential check's reason. */
-function mlsFailure (err: unknown, auth: MemberAuthenticationService, what: string, Kind: new (m: string, o?: ErrorOptions) => Error = MessageRejectedError): Error {
-  const refusal = auth.lastRefusal
-  auth.lastRefusal = undefined
-  if (refusal != null) return new CredentialMismatchError(`${what}: ${refusal.message}`, { cause: err, check: refusal.check })
-  if (err instanceof Error && ['CredentialMismatchError', 'InvalidChannelMessageError', 'MessageRejectedError'].includes(err.name)) return err
-  return new Kind(`${what}: ${describe(err)}`, { cause: err })
-}
-
-/** A fresh key package for `member` on `suite`, and its private part. */
-export async function makeKeyPackage (member: LocalMember, suite: CiphersuiteName): Promise<{ bytes: Uint8Array, publicPackage: KeyPackage, privatePackage: PrivateKeyPackage, ref: Uint8Array }> {
-  const cs = await suiteImpl(suite)
-  const credential: Credential = member.credential != null ? jwtCredential(member.credential) : credentialFor(member.name)
-  const kp = await generateKeyPackageWithKey(credential, capabilities(), defaultLifetime, [], signatureKeyPair(member.identity), cs)
-  const bytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: kp.publicPackage })
-  return { bytes, ...kp, ref: await makeKeyPackageRef(kp.publicPackage, cs.hash) }
-}
-
-/** Leaf capabilities: the defaults, and the roles extension (every leaf must support the group context's extensions). */
-function capabilities (): ReturnType<typeof defaultCapabilities> {
-  const caps = defaultCapabilities()
-  return { ...caps, extensions: [...caps.extensions, ROLES_EXTENSION] }
-}
-
-function rolesExtension (roles: ChannelRoles): Extension {
-  return { extensionType: ROLES_EXTENSION, extensionData: encodeRoles(roles) }
-}
-
-/** Decodes an encoded key package (an MLSMessage of wire format mls_key_package) and checks its credential's form. */
-export function decodeKeyPackage (bytes: Uint8Array): { keyPackage: KeyPackage, name: string } {
-  let keyPackage: KeyPackage
-  try {
-    keyPackage = decodeMlsMessageAs(bytes, 'mls_key_package').keyPackage
-  } catch (cause) {
-    throw new InvalidChannelMessageError(`not a key package: ${describe(cause)}`, { cause })
-  }
-  return { keyPackage, name: checkKeyPackageCredential(keyPackage) }
-}
-
-/** Decodes an encoded Welcome (an MLSMessage of wire format mls_welcome). */
-export function decodeWelcome (bytes: Uint8Array): Welcome {
-  try {
-    return decodeMlsMessageAs(bytes, 'mls_welcome').welcome
-  } catch (cause) {
-    throw new InvalidChannelMessageError(`not a Welcome: ${describe(cause)}`, { cause })
-  }
-}
-
-/** The KeyPackageRefs a Welcome is addressed to (RFC 9420 section 12.4.3.1). */
-export function welcomeRecipients (w: Welcome): Uint8Array[] {
-  return w.secrets.map(s => s.newMember)
-}
-
-export { makeKeyPackageRef }
 
 export class MlsGroup {
   readonly suite: CiphersuiteName
@@ -545,30 +440,4 @@ export class MlsGroup {
     }
     this.state = { ...this.state, historicalReceiverData: next }
   }
-}
-
-/** What a commit does, read from its proposals and the tree it is applied to. */
-function summarize (senderLeaf: number | undefined, proposals: Proposal[], tree: ClientState['ratchetTree'], oldExtensions: Extension[], epoch: number, leavesOf: (t: ClientState['ratchetTree']) => Array<{ name: string, leaf: number }>): Omit<CommitSummary, 'type' | 'metadata'> {
-  const leaves = leavesOf(tree)
-  const nameAt = (i: number | undefined): string => leaves.find(l => l.leaf === i)?.name ?? '?'
-  const out: Omit<CommitSummary, 'type' | 'metadata'> = { epoch, committer: senderLeaf != null ? nameAt(senderLeaf) : '(not a member)', adds: [], removes: [], otherProposals: [] }
-  for (const p of proposals) {
-    switch (p.proposalType) {
-      case 'add': out.adds.push(credentialName(p.add.keyPackage.leafNode.credential, p.add.keyPackage.leafNode.signaturePublicKey) ?? '?'); break
-      case 'remove': out.removes.push(nameAt(p.remove.removed)); break
-      case 'group_context_extensions': {
-        const exts = p.groupContextExtensions.extensions
-        const roles = exts.filter(e => e.extensionType === ROLES_EXTENSION)
-        const others = exts.filter(e => e.extensionType !== ROLES_EXTENSION)
-        const oldOthers = oldExtensions.filter(e => e.extensionType !== ROLES_EXTENSION)
-        const decoded = roles.length === 1 ? decodeRoles(roles[0]?.extensionData ?? new Uint8Array(0)) : undefined
-        if (decoded == null) out.badExtensions = 'its GroupContextExtensions proposal carries no valid roles'
-        else if (others.length !== oldOthers.length || others.some((e, i) => e.extensionType !== oldOthers[i]?.extensionType || !equalBytes(e.extensionData, oldOthers[i]?.extensionData ?? new Uint8Array(0)))) out.badExtensions = 'its GroupContextExtensions proposal changes extensions other than the roles'
-        else out.newRoles = decoded
-        break
-      }
-      default: out.otherProposals.push(String(p.proposalType))
-    }
-  }
-  return out
 }

@@ -8,8 +8,8 @@ import { fromString, toString } from 'uint8arrays'
 import type { KeyPackage, PrivateKeyPackage, CiphersuiteName } from 'ts-mls'
 import { decodeMlsMessageAs } from '../mls/decode.js'
 import type { ChannelAgent } from './agent-port.js'
-import { makeKeyPackage } from './group.js'
-import type { LocalMember } from './group.js'
+import type { LocalMember } from './group-config.js'
+import { makeKeyPackage } from './mls-codec.js'
 import { keyPackageKey } from './records.js'
 
 export interface HeldKeyPackage { suite: CiphersuiteName, publicPackage: KeyPackage, privatePackage: PrivateKeyPackage }

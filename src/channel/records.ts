@@ -6,7 +6,7 @@
  *                      Welcome uses it (the signature key is the identity key, not stored)
  */
 import { CorruptChannelStateError } from './errors.js'
-import type { KeyRetention } from './group.js'
+import type { KeyRetention } from './group-config.js'
 
 export interface ChannelRecord {
   suite: string
