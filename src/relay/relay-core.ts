@@ -24,7 +24,7 @@ import { DedupWindow, idKey } from './dedup-window.js'
 import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
 import { SequencerCredentials } from './sequencer-credentials.js'
-import { CredentialsSent } from './credentials-sent.js'
+import { CredentialsSent, credentialRequested } from './credentials-sent.js'
 import { publishRefusal } from './publish-check.js'
 import { WriteDeadlines } from './write-deadlines.js'
 import { ArchiveFetches } from './archive-fetch.js'
@@ -311,31 +311,15 @@ export class RelayCore {
     else this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance: '', credential: this.credentialsSent.for(relay, env.source, withCredential) })
   }
 
-  /**
-   * The sequencer relay `from` holds no credential for `agent` (it restarted, or forgot
-   * it): the submission goes again at once, with the credential; the publisher is not
-   * told. A submission nobody waits for (no ack asked) is not resent, but the next one
-   * carries the credential.
-   */
-  private credentialRequired (agent: string, ack: SequencerAck, from?: string): void {
-    if (from != null) this.credentialsSent.asked(from, agent)
-    const asked = this.inflight.credentialAsked(ack)
-    if (asked === 'untracked') return
-    const hasCredential = this.gate.credentialOf(agent) != null || this.checks?.known.jwtOf(agent) != null
-    if (asked === 'exhausted' || !hasCredential) {
-      this.ackLocal(agent, {
-        ...ack,
-        code: ErrorCode.PERMISSION_DENIED,
-        reason: `${agent} may not publish (credential): ${hasCredential ? `the sequencer relay ${from ?? '?'} keeps asking for its credential` : `the sequencer relay ${from ?? '?'} asks for its credential, which relay ${this.self} does not hold`} (${ack.reason})`
-      })
-      return
-    }
-    this.resubmit(asked.env, asked.origin, true)
-  }
-
   /** An answer for an agent attached here (`from`: the relay it came from, when routed). */
   private ackLocal (agent: string, ack: SequencerAck, from?: string): void {
-    if (ack.code === ErrorCode.CREDENTIAL_REQUIRED) { this.credentialRequired(agent, ack, from); return }
+    if (ack.code === ErrorCode.CREDENTIAL_REQUIRED) {
+      // Sent again at once with the credential (the publisher is not told), or refused (src/relay/credentials-sent.ts).
+      const answer = credentialRequested(this.credentialsSent, this.inflight, agent, ack, from, this.self)
+      if (answer.resend != null) this.resubmit(answer.resend.env, answer.resend.origin, true)
+      else if (answer.refuse != null) this.ackLocal(agent, answer.refuse)
+      return
+    }
     if (!this.inflight.answered(ack)) return // a resend failed to route: tried again shortly
     this.multicast.answered(ack)
     this.agents.get(agent)?.port?.ack(ack)
