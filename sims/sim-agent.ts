@@ -37,10 +37,11 @@ export class SimAgent implements EngineAgent {
   private readonly core: AgentCore<Sub>
   private counter = 0
 
-  constructor (spec: AgentSpec, host: SimAgentHost) {
+  /** `name`: the agent's full name (its instance from its key, with trust); by default `<service>/a<index>`. */
+  constructor (spec: AgentSpec, host: SimAgentHost, name = `${spec.service}/a${spec.index}`) {
     this.spec = spec
     this.host = host
-    this.name = `${spec.service}/a${spec.index}`
+    this.name = name
     this.session = new SimSession<Sub>(this.name, spec.relay, spec.slowMs, host)
     this.core = new AgentCore<Sub>({ name: this.name, port: this.session, clock: host.clock, publishTimeoutMs: host.publishTimeoutMs, handlers: HANDLERS })
     this.session.attach(this.core)

@@ -20,6 +20,7 @@ import type { RelayCore } from '../src/relay/relay-core.js'
 import type { AgentPort } from '../src/relay/types.js'
 import type { AgentName } from '../src/names/names.js'
 import type { EventScheduler } from './scheduler.js'
+import type { AgentCredential } from '../src/trust/verifier.js'
 
 export interface SimAgentHost {
   scheduler: EventScheduler
@@ -32,6 +33,8 @@ export interface SimAgentHost {
   agentLatencyMs: number
   reconnectMs: number
   publishTimeoutMs: number
+  /** With trust: the credential an agent's session is admitted with (checked before the run). */
+  credentialOf?: (agent: string) => AgentCredential | undefined
 }
 
 /** Queued messages at which the session reports itself backlogged. */
@@ -113,6 +116,9 @@ export class SimSession<S extends CoreSubscription> implements SessionPort {
     const port = this.makePort()
     this.port = port
     this.attempts = 0
+    // The session's admission: the relay holds the agent's credential, its grants checked from here on.
+    const credential = this.host.credentialOf?.(this.name)
+    if (credential != null) core.gate.admit(this.name, credential)
     core.attachAgent(this.name, port)
     this.agent?.sessionActive()
   }

@@ -14,6 +14,8 @@
  *   sessions; a restart builds a new `RelayCore` on the same store and links it again.
  */
 import { RelayCore } from '../src/relay/relay-core.js'
+import { simTrust } from './sim-trust.js'
+import type { SimTrust } from './sim-trust.js'
 import type { RelayConfig } from '../src/relay/types.js'
 import type { Clock } from '../src/relay/clock.js'
 import { MemoryStore } from '../src/store/memory-store.js'
@@ -40,6 +42,12 @@ export interface SimulatedEngineOptions {
   /** How long an agent waits for an ack (ms); default 5000. */
   publishTimeoutMs?: number
   config?: Partial<RelayConfig>
+  /**
+   * Credentials on (default): every agent has a key, the name it gives and a credential
+   * of one mesh, and every relay checks grants at sessions and at sequencers, as a real
+   * mesh does (./sim-trust.ts). `false`: open mode.
+   */
+  trust?: boolean
 }
 
 interface SimLink {
@@ -72,6 +80,7 @@ export class SimulatedEngine implements Engine {
   private readonly start0 = this.scheduler.now()
   private readonly opts: Required<Omit<SimulatedEngineOptions, 'config'>> & { config: Partial<RelayConfig> }
   private readonly rng: Rng
+  private trust?: SimTrust
   private relays: SimRelay[] = []
   private readonly ids = new Map<string, number>()
   private links: SimLink[] = []
@@ -89,7 +98,8 @@ export class SimulatedEngine implements Engine {
       reconnectMs: 100,
       publishTimeoutMs: 5000,
       ...options,
-      config: options.config ?? {}
+      config: options.config ?? {},
+      trust: options.trust ?? true
     }
     this.rng = createRng(`${options.seed}:network`)
   }
@@ -112,6 +122,7 @@ export class SimulatedEngine implements Engine {
 
   async start (options: EngineStartOptions): Promise<EngineAgent[]> {
     const { topology, agents } = options
+    this.trust = this.opts.trust === false ? undefined : await simTrust(this.opts.seed, agents)
     const width = String(Math.max(1, topology.relays - 1)).length
     for (let i = 0; i < topology.relays; i++) {
       const owner: TimerOwner = { alive: true }
@@ -132,11 +143,13 @@ export class SimulatedEngine implements Engine {
       now: () => this.now(),
       agentLatencyMs: this.opts.agentLatencyMs,
       reconnectMs: this.opts.reconnectMs,
-      publishTimeoutMs: this.opts.publishTimeoutMs
+      publishTimeoutMs: this.opts.publishTimeoutMs,
+      credentialOf: (name: string) => credentials.get(name)
     }
+    const credentials = new Map([...(this.trust?.agents.values() ?? [])].map(a => [a.name, a.credential]))
     const out: SimAgent[] = []
     for (const spec of agents) {
-      const a = new SimAgent(spec, host)
+      const a = new SimAgent(spec, host, this.trust?.agents.get(spec.index)?.name)
       this.relays[spec.relay]?.agents.push(a)
       a.connect()
       out.push(a)
@@ -164,6 +177,7 @@ export class SimulatedEngine implements Engine {
       store: r.store,
       clock: r.clock,
       config: this.opts.config,
+      trust: this.trust?.anchors,
       io: {
         sendAnnouncement: (peer, ann) => {
           if (!owner.alive) return

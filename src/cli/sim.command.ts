@@ -27,6 +27,7 @@ export interface SimCommandOptions {
   duration?: number
   crashTarget?: 'member' | 'sequencer'
   degree?: number
+  open?: boolean
 }
 
 function positiveInt (what: string) {
@@ -58,6 +59,7 @@ export function registerSimCommand (program: Command): void {
     .option('--out <dir>', 'where metrics.json and plot.svg are written', './sim-out')
     .option('--duration <time>', 'traffic time, like 10s or 2500ms (default 10s simulated, 4s real)', parseDuration)
     .option('--degree <n>', 'links per relay in the random topology (default 4)', positiveInt('--degree'))
+    .option('--open', 'simulated engine: run without credentials (open mode), to compare with the default, credentials on')
     .action(async (topology: TopologyKind, opts: SimCommandOptions) => {
       const metrics = await runSim(topology, opts)
       console.log(formatTable(metrics))
@@ -81,6 +83,7 @@ export async function runSim (topology: TopologyKind, opts: SimCommandOptions): 
       durationMs: opts.duration,
       crashTarget: opts.crashTarget,
       degree: opts.degree,
+      ...(opts.open === true ? { simulated: { trust: false } } : {}),
       onProgress: (fraction, phase) => { bar?.update(Math.round(fraction * 1000), { phase }) }
     })
   } finally {
