@@ -87,7 +87,8 @@ export class RelayGate {
   link (peer: string, kind: LinkKind): PolicyVerdict { return this.ask('admitLink', this.policy.admitLink, { peer, kind }) }
 
   subscribe (agent: string, name: string): PolicyVerdict & { rule?: PolicyRule } {
-    const refused = this.grant(agent, name, 'subscribe', g => g.maySubscribe(name))
+    // Serving a name is receiving it as one of its instances: a serve grant lets it subscribe too.
+    const refused = this.grant(agent, name, 'subscribe', g => g.maySubscribe(name) || g.mayServe(name))
     if (refused != null) return refused
     const v = this.ask('allowSubscribe', this.policy.allowSubscribe, { agent, name }, agent, name)
     return v === true ? v : { ...v, rule: 'allowSubscribe' }

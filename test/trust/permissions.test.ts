@@ -112,6 +112,16 @@ describe('per-name policy from grants, two organisations', () => {
     expect(denials(r0, listener.name, SUMMARIZER)).toBe(0)
   })
 
+  it('a serve grant alone lets an agent subscribe to that name as one of its instances, and to nothing else', async () => {
+    const server = await member(r0, acme, 'acme/research/indexer', { serve: ['acme/research/indexer'] })
+    const served = await serve(server, 'acme/research/indexer', 'indexed')
+    await expect(server.subscribe('acme/research/other')).rejects.toMatchObject({ name: 'PermissionDeniedError', rule: 'grant.subscribe' })
+    const client = await plain(r1, 'acme/research/client2')
+    await routed(relays, 'acme/research/indexer')
+    expect(str((await client.request('acme/research/indexer', 'q')).data)).toBe('indexed')
+    expect(served).toHaveLength(1)
+  })
+
   it('100 requests to a service all reach the real instances while an agent of another organisation tries to serve the same name', async () => {
     const serveIt: Grants = { subscribe: [SUMMARIZER], serve: [SUMMARIZER] }
     const realA = await member(r0, acme, SUMMARIZER, serveIt)
