@@ -1,10 +1,10 @@
 /**
  * The relay's policy seam, in the style of libp2p's connection gater: a set of optional
  * hooks, each asked at one place in the relay (`RelayGate`), each answering `true` to
- * allow or `{ deny: reason }` to refuse. With no hooks the relay does what it always
- * did: it admits every agent that proves its key, every relay that links, and lets every
- * agent subscribe, serve and publish anywhere; links inside the mesh export and import
- * every route. The trust issue's credentials and grants plug in here.
+ * allow or `{ deny: reason }` to refuse. With trust on, the gate asks an agent's
+ * credential's grants first and the hooks can only refuse more; with no hooks the grants
+ * decide. In open mode (no trust) and with no hooks, everything is allowed. Links inside
+ * the mesh export and import every route.
  *
  * ```ts
  * const relay = await createRelay({
