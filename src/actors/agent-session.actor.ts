@@ -47,6 +47,11 @@ export interface AgentSessionInit {
   name: string
   /** The credential to present in Hello (asked at every handshake: it may be renewed). */
   credential?: () => Promise<string>
+  /**
+   * The agent signs itself a fresh credential at each handshake (an issuer's credentials):
+   * a session cut because its credential expired is then reconnected, not ended.
+   */
+  renewable?: boolean
   relays: string[]
   keepaliveMs: number
   handshakeTimeoutMs: number
@@ -186,7 +191,8 @@ export class AgentSessionActor {
     if (this.waiter != null) { this.waiter.resolve(f); return }
     if (f.fault != null) {
       const err = faultError(f.fault.code, f.fault.reason)
-      this.tell({ type: 'session.faulted', fatal: f.fault.fatal, error: { name: err.name, message: err.message } })
+      const renew = this.init.renewable === true && (err as { check?: string }).check === 'expired'
+      this.tell({ type: 'session.faulted', fatal: f.fault.fatal && !renew, error: { name: err.name, message: err.message } })
       return
     }
     for (const env of f.messages) {

@@ -66,6 +66,12 @@ export interface ConnectAgentOptions {
    * which only a relay in open mode admits.
    */
   credentials?: AgentCredentials | string
+  /**
+   * With an issuer's credentials: how long each credential the agent signs itself lives,
+   * in seconds (default 12 hours). When one expires, the relay cuts the session and the
+   * agent reconnects with a fresh one; subscriptions resume, nothing acknowledged is lost.
+   */
+  credentialLifetime?: number
   /** Keeps the identity key and subscription positions across restarts. */
   dataDir?: string
   /** The identity key; by default loaded from `dataDir` or generated. */
@@ -129,6 +135,7 @@ export class Agent {
       privateKey: key,
       name,
       credential: trust?.credential,
+      renewable: trust?.renewable,
       relays: [options.relay, ...(options.relays ?? [])],
       keepaliveMs: options.keepaliveMs ?? 10_000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
@@ -176,7 +183,7 @@ export class Agent {
       const creds = typeof options.credentials === 'string' ? await readAgentCredentials(options.credentials) : options.credentials
       const trust = creds == null
         ? undefined
-        : await agentTrust(creds, { name: options.name, key: creds.kind === 'slim-mesh/agent' && creds.key != null ? undefined : options.identity ?? await loadOrCreateIdentity(store) })
+        : await agentTrust(creds, { name: options.name, lifetimeSeconds: options.credentialLifetime, key: creds.kind === 'slim-mesh/agent' && creds.key != null ? undefined : options.identity ?? await loadOrCreateIdentity(store) })
       const key = trust?.key ?? options.identity ?? await loadOrCreateIdentity(store)
       const base = trust?.name ?? options.name
       if (base == null) throw new InvalidNameError('the agent needs a name (org/namespace/service), or credentials that grant one')

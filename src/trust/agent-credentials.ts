@@ -22,12 +22,15 @@ export interface AgentTrust {
   authority: AuthorityPublic
   /** The credential to present now (signed afresh when the last one runs low). */
   credential: () => Promise<string>
+  /** Whether `credential` signs new ones (an issuer's credentials): an expired one is replaced. */
+  renewable: boolean
 }
 
 const SELF_ISSUED_SECONDS = 12 * 3600
 const RENEW_BEFORE_SECONDS = 600
 
-export async function agentTrust (creds: AgentCredentials, options: { name?: string, key?: PrivateKey }): Promise<AgentTrust> {
+/** `lifetimeSeconds`: how long each credential an issuer's credentials sign lives (default 12 h). */
+export async function agentTrust (creds: AgentCredentials, options: { name?: string, key?: PrivateKey, lifetimeSeconds?: number }): Promise<AgentTrust> {
   if (creds.kind === 'slim-mesh/agent') {
     let claims
     try { claims = decodeJwt(creds.credential) } catch (err) { throw new TrustConfigError(`the agent credential is not a JWT: ${(err as Error).message}`) }
@@ -38,22 +41,27 @@ export async function agentTrust (creds: AgentCredentials, options: { name?: str
     const bound = (claims.cnf as { jwk?: { x?: string } } | undefined)?.jwk?.x
     if (key.type !== 'Ed25519' || bound !== ed25519Jwk(key.publicKey.raw).x) throw new TrustConfigError(`the credential for ${granted} is bound to another key than this agent's`)
     const jwt = creds.credential
-    return { key, name: granted, authority: creds.authority, credential: async () => jwt }
+    return { key, name: granted, authority: creds.authority, credential: async () => jwt, renewable: false }
   }
   if (options.name == null) throw new TrustConfigError('an issuer\'s credentials need the agent\'s name (org/namespace/service) to sign a credential for')
   const name = serviceOf(parseName(options.name))
   const key = options.key ?? await generateKeyPair('Ed25519')
   let current: { jwt: string, exp: number } | undefined
   const issuer = creds.issuer
+  const lifetime = options.lifetimeSeconds ?? SELF_ISSUED_SECONDS
+  if (!Number.isSafeInteger(lifetime) || lifetime < 1) throw new TrustConfigError(`a credential lifetime is a whole number of seconds >= 1, not ${lifetime}`)
+  // Signed afresh once it has less than a quarter of its life (at most 10 minutes) left.
+  const renewBefore = Math.min(RENEW_BEFORE_SECONDS, Math.floor(lifetime / 4))
   return {
     key,
     name,
     authority: creds.authority,
+    renewable: true,
     credential: async () => {
       const now = Math.floor(Date.now() / 1000)
-      if (current == null || current.exp - now < RENEW_BEFORE_SECONDS) {
-        const jwt = await issueAgentCredential(issuer, { name, publicKey: key.publicKey.raw, grants: allGrants(issuer.prefix), lifetime: SELF_ISSUED_SECONDS })
-        current = { jwt, exp: now + SELF_ISSUED_SECONDS }
+      if (current == null || current.exp - now <= renewBefore) {
+        const jwt = await issueAgentCredential(issuer, { name, publicKey: key.publicKey.raw, grants: allGrants(issuer.prefix), lifetime })
+        current = { jwt, exp: now + lifetime }
       }
       return current.jwt
     }
