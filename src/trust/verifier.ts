@@ -73,6 +73,8 @@ export interface TrustAnchorsInit {
 }
 
 const CACHE = 10_000
+/** How far ahead of this clock a token's issue time may be (the issuer's clock may run a little fast). */
+const CLOCK_SKEW_SECONDS = 300
 
 export class TrustAnchors {
   readonly authority: AuthorityPublic
@@ -268,6 +270,9 @@ async function verifyJwt (jwt: string, key: CryptoKey | JWTVerifyGetKey, typ: st
       requiredClaims: typ === TYP.revocation ? ['iat', 'jti'] : ['exp', 'iat', 'jti'],
       currentDate: new Date(now() * 1000)
     })
+    if (typeof payload.iat === 'number' && payload.iat > now() + CLOCK_SKEW_SECONDS) {
+      throw new CredentialError('not-yet-valid', `it says it was issued at ${new Date(payload.iat * 1000).toISOString()}, more than ${CLOCK_SKEW_SECONDS} s ahead of this relay's clock`)
+    }
     return payload
   } catch (err) {
     throw new CredentialError(checkOf(err), joseReason(err), { cause: err })

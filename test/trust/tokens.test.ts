@@ -239,6 +239,18 @@ describe('TrustAnchors', () => {
     expect(await checkOf(anchorsAt(authority, { now: t + 301 }).verifyAgent(jwt, { publicKey: key.publicKey.raw }))).toBe('ok')
   })
 
+  it('a credential issued ahead of the clock (past the allowed skew) is refused as not yet valid', async () => {
+    const authority = await createAuthority()
+    const key = await generateKeyPair('Ed25519')
+    const t = nowS()
+    const jwt = await new SignJWT({ sub: 'acme/x/y', aud: authority.authority.mesh, cnf: { jwk: ed25519Jwk(key.publicKey.raw) }, grants: {} })
+      .setProtectedHeader({ alg: 'EdDSA', typ: TYP.agent, kid: authority.kid })
+      .setIssuer(authority.kid).setIssuedAt(t + 3600).setJti(randomBytes(16).toString('base64url')).setExpirationTime(t + 7200)
+      .sign(authority.privateKey)
+    expect(await checkOf(anchorsAt(authority, { now: t }).verifyAgent(jwt, { publicKey: key.publicKey.raw }))).toBe('not-yet-valid')
+    expect(await checkOf(anchorsAt(authority, { now: t + 3600 - 200 }).verifyAgent(jwt, { publicKey: key.publicKey.raw }))).toBe('ok')
+  })
+
   it('refuses: no credential, not a JWT, another key, another name, another mesh, another authority, a forged signature', async () => {
     const authority = await createAuthority()
     const other = await createAuthority()
