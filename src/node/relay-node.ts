@@ -6,7 +6,7 @@
  * restarts), the archive and channel metadata, and the addresses of the relays it has
  * linked to (dialled again on start).
  */
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
@@ -39,6 +39,9 @@ import type { AgentCredentials } from '../trust/credentials-file.js'
 import type { Revocation } from '../trust/revocations.js'
 import { LinkAdmission } from '../actors/link-admission.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { ControlClient } from '../control/control-client.js'
+import type { ControlOptions } from '../control/control-client.js'
+import { controlledRelay } from './controlled-relay.js'
 
 export interface RelayOptions {
   /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
@@ -75,6 +78,13 @@ export interface RelayOptions {
    * proves its key, with no credential: for experiments on loopback, and said loudly.
    */
   trust?: TrustOptions | 'open'
+  /**
+   * Run by a controller (src/control): register with a join token on first start (the
+   * relay's credential and the mesh's desired state come from it), then apply each new
+   * generation, heartbeat, and keep running on the last applied state when the
+   * controller is away. Goes instead of `trust` and `bootstrap`.
+   */
+  control?: ControlOptions
 }
 
 export type { TransitionEvent, TrustOptions }
@@ -125,6 +135,8 @@ export interface Relay {
    * Resolves with it, or undefined if it was known already; a bad one is a `CredentialError`.
    */
   revoke: (revocation: string) => Promise<Revocation | undefined>
+  /** With a controller: the registration actor's state, the generation applied, and each item's status. */
+  readonly control?: { readonly status: string, readonly generation: number, items: () => Array<{ id: string, status: string, reason?: string }> }
   /** Refusals so far, by agent and name (what the control plane and anomaly detection read). */
   denials: () => Map<string, Map<string, number>>
   stop: () => Promise<void>
@@ -166,6 +178,18 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const privateKey = await loadOrCreateIdentity(store)
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
   const clock = systemClock
+  let control: ControlClient | undefined
+  if (options.control != null) {
+    if (options.trust != null) { await store.close(); throw new TrustConfigError('a relay run by a controller gets its trust from it: give `control` or `trust`, not both') }
+    const id = peerIdFromPrivateKey(privateKey).toString()
+    try {
+      control = await ControlClient.start({ ...options.control, store, key: privateKey, peerId: id, log: createLogger(`slim:control:${id.slice(-6)}`), onTransition: (actor, from, to, event) => { onTransitionRef.fn?.(actor, from, to, event) } })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+  }
+  const onTransitionRef: { fn?: (actor: string, from: string, to: string, event: string) => void } = {}
   let node: RelayLibp2p
   // Who gossipsub meshes with: admitted relays only (made below, once trust is known).
   let admission: LinkAdmission | undefined
@@ -184,6 +208,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   try {
     if (options.trust !== 'open') {
       let t = options.trust
+      if (control != null) t = { authority: control.authority, credential: control.credential, external: control.state?.state.issuers }
       if (t == null) {
         dev = await loadOrCreateDevAuthority(options.dataDir)
         t = { authority: dev.authority }
@@ -216,7 +241,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       ], trust?.anchors)
     : undefined
   const sink = typeof options.inspect === 'function' ? options.inspect : undefined
-  const onTransition = options.inspect == null || options.inspect === false
+  const onTransition = (options.inspect == null || options.inspect === false) && control == null
     ? undefined
     : (actor: string, from: string, to: string, event: string) => {
         const e = { actor, from, to, event, at: Date.now() }
@@ -227,6 +252,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
         inspection?.publish(e)
       }
 
+  onTransitionRef.fn = onTransition
   const core = new RelayCore({
     peerId: self,
     store,
@@ -430,9 +456,11 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       return await trust.revoke(revocation)
     },
     denials: () => core.gate.denialsByAgent,
+    ...(control != null ? { control: { get status () { return control.status }, get generation () { return control.generation }, items: () => control.items() } } : {}),
     stop: async () => {
       if (stopped) return
       stopped = true
+      control?.stop()
       clearInterval(expiryTimer)
       linkAdmission.stop()
       for (const s of allSessions) s.stop()
@@ -446,6 +474,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
   cores.set(relay, core)
   admissions.set(relay, linkAdmission)
+  control?.attach(controlledRelay(relay, core, { actors: () => [...current].map(([actor, state]) => ({ actor, state })), setExternalIssuers: (list) => { trust?.anchors.setExternal(list) } }), options.policy)
   return relay
 }
 

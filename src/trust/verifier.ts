@@ -79,7 +79,7 @@ const CLOCK_SKEW_SECONDS = 300
 export class TrustAnchors {
   readonly authority: AuthorityPublic
   readonly revocations: RevocationList
-  private readonly external: Array<ExternalIssuer & { keys: JWTVerifyGetKey }>
+  private external: Array<ExternalIssuer & { keys: JWTVerifyGetKey }>
   private readonly now: () => number
   private authorityKey?: Promise<CryptoKey>
   private readonly agents = new Map<string, Promise<AgentCredential>>()
@@ -89,11 +89,24 @@ export class TrustAnchors {
     this.authority = init.authority
     this.revocations = init.revocations ?? new RevocationList()
     this.now = init.now ?? (() => Math.floor(Date.now() / 1000))
-    this.external = (init.external ?? []).map(e => {
+    this.external = TrustAnchors.externalOf(init.external ?? [])
+  }
+
+  private static externalOf (list: ExternalIssuer[]): Array<ExternalIssuer & { keys: JWTVerifyGetKey }> {
+    return list.map(e => {
       parsePattern(e.prefix)
       if (!Array.isArray(e.jwks?.keys)) throw new TrustConfigError(`the JWKS of the external issuer for "${e.prefix}" has no keys array`)
       return { ...e, keys: createLocalJWKSet(e.jwks) }
     })
+  }
+
+  /**
+   * Trusts these external issuers from now on (the controller's desired state): a
+   * credential already checked is checked again at its next use.
+   */
+  setExternal (list: ExternalIssuer[]): void {
+    this.external = TrustAnchors.externalOf(list)
+    this.agents.clear()
   }
 
   get mesh (): string { return this.authority.mesh }

@@ -1,0 +1,270 @@
+/**
+ * The controller's logic, apart from HTTP: the roster and each relay's membership actor,
+ * the operator's intent, the desired state it computes (planned by the topology manager,
+ * signed, versioned, kept in the store) and the notices that tell relays a new
+ * generation is out. It reconciles every interval: a relay that runs an old generation
+ * or reports an item not applied is noticed again, for as long as it takes; an expired
+ * alert action is dropped from the state.
+ */
+import { createActor } from 'xstate'
+import type { Actor } from 'xstate'
+import type { Store } from '../store/store.js'
+import type { Authority } from '../trust/keys.js'
+import { TrustAnchors } from '../trust/verifier.js'
+import { issueRelayCredential } from '../trust/tokens.js'
+import { relayMembershipMachine } from '../machines/relay-membership.machine.js'
+import { stateName } from '../machines/inspection.js'
+import type { Logger } from '../logger.js'
+import { sameContent, signState, verifyState } from './desired-state.js'
+import type { DesiredState, SignedState } from './desired-state.js'
+import { JoinTokens } from './join-tokens.js'
+import { Roster } from './roster.js'
+import type { Heartbeat, RelayRecord } from './roster.js'
+import { loadIntent, saveIntent } from './mesh-intent.js'
+import type { MeshIntent } from './mesh-intent.js'
+import { planLinks } from './topology.js'
+import type { LinkPair, TopologySpec } from './types.js'
+import { ControllerError } from './errors.js'
+
+const STATE_KEY = 'ctl/state'
+
+export interface ControllerTimings {
+  /** How often relays heartbeat (told to them in the desired state). */
+  heartbeatMs: number
+  /** No heartbeat for this long: the relay is down. */
+  downAfterMs: number
+  /** How often the controller reconciles. */
+  reconcileMs: number
+}
+
+export const DEFAULT_CONTROLLER_TIMINGS: ControllerTimings = { heartbeatMs: 2_000, downAfterMs: 6_000, reconcileMs: 5_000 }
+
+type Membership = Actor<typeof relayMembershipMachine>
+
+export interface ControllerCoreInit {
+  store: Store
+  authority: Authority
+  timings: ControllerTimings
+  log: Logger
+  initialIntent?: Partial<MeshIntent>
+  /** Called with every transition of a membership actor. */
+  onTransition?: (actor: string, from: string, to: string, event: string) => void
+}
+
+export class ControllerCore {
+  readonly store: Store
+  readonly authority: Authority
+  readonly anchors: TrustAnchors
+  readonly tokens: JoinTokens
+  readonly timings: ControllerTimings
+  private readonly log: Logger
+  roster!: Roster
+  intent!: MeshIntent
+  private current?: SignedState
+  private readonly members = new Map<string, Membership>()
+  private readonly watchers = new Set<(generation: number, hash: string) => void>()
+  private readonly changeListeners: Array<(s: SignedState) => void> = []
+  private readonly downListeners: Array<(peerId: string, down: boolean) => void> = []
+  private publishing: Promise<void> = Promise.resolve()
+  private publishQueued = false
+  private timer?: NodeJS.Timeout
+  private readonly onTransition?: ControllerCoreInit['onTransition']
+
+  constructor (init: ControllerCoreInit) {
+    this.store = init.store
+    this.authority = init.authority
+    this.anchors = new TrustAnchors({ authority: init.authority.authority })
+    this.tokens = new JoinTokens(init.store, init.authority.authority.mesh)
+    this.timings = init.timings
+    this.log = init.log
+    this.onTransition = init.onTransition
+    this.initialIntent = init.initialIntent
+  }
+
+  private readonly initialIntent?: Partial<MeshIntent>
+
+  get mesh (): string { return this.authority.authority.mesh }
+
+  async start (): Promise<void> {
+    this.roster = await Roster.load(this.store)
+    this.intent = await loadIntent(this.store, this.initialIntent)
+    for (const jwt of this.intent.revocations) {
+      try { this.anchors.revocations.add(await this.anchors.verifyRevocation(jwt)) } catch {}
+    }
+    const kept = await this.store.get(STATE_KEY)
+    if (kept != null) {
+      try { this.current = await verifyState(new TextDecoder().decode(kept), this.authority.authority) } catch (err) { this.log.warn({ error: (err as Error).message }, 'the kept desired state does not verify: starting a new one') }
+    }
+    // Every relay starts as registered: one that does not heartbeat within the interval is down.
+    for (const r of this.roster.active()) this.member(r.peerId)
+    await this.publish()
+    this.timer = setInterval(() => { void this.reconcile() }, this.timings.reconcileMs)
+    this.timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    for (const m of this.members.values()) m.stop()
+    this.members.clear()
+    await this.publishing
+  }
+
+  /** The document relays run now. */
+  get state (): SignedState {
+    if (this.current == null) throw new ControllerError(503, 'state.none', 'the controller has not published a desired state yet')
+    return this.current
+  }
+
+  onStateChange (fn: (s: SignedState) => void): void { this.changeListeners.push(fn) }
+  /** Called when a relay goes down (`true`) or comes back (`false`). */
+  onRelayDown (fn: (peerId: string, down: boolean) => void): void { this.downListeners.push(fn) }
+
+  /** A notice per new generation, until the returned function is called. */
+  watch (fn: (generation: number, hash: string) => void): () => void {
+    this.watchers.add(fn)
+    return () => { this.watchers.delete(fn) }
+  }
+
+  private member (peerId: string): Membership {
+    let m = this.members.get(peerId)
+    if (m != null) return m
+    const machine = relayMembershipMachine.provide({
+      delays: { DOWN_AFTER: this.timings.downAfterMs },
+      actions: {
+        relayDown: () => { this.log.warn({ relay: peerId }, 'relay down: no heartbeat'); for (const fn of this.downListeners) fn(peerId, true); this.schedulePublish() },
+        relayUp: () => { this.log.info({ relay: peerId }, 'relay back'); for (const fn of this.downListeners) fn(peerId, false); this.schedulePublish() }
+      }
+    })
+    m = createActor(machine, { input: { peerId, desired: this.current?.state.generation ?? 0 } })
+    let last = 'registered'
+    m.subscribe((snap) => {
+      const to = stateName(snap.value)
+      if (to !== last) { this.onTransition?.(`relay:${peerId}`, last, to, 'update'); last = to }
+    })
+    m.start()
+    this.members.set(peerId, m)
+    return m
+  }
+
+  /** A relay's state as the controller sees it: `registered`, `live.inSync`, `live.behind`, `down`. */
+  membership (peerId: string): string { const m = this.members.get(peerId); return m == null ? 'unknown' : stateName(m.getSnapshot().value) }
+  isUp (peerId: string): boolean { return this.membership(peerId) !== 'down' && this.members.has(peerId) }
+
+  /** Registration: a valid join token and a proof of the relay's key give it its credential and the state. */
+  async register (peerId: string, token: string, role: RelayRecord['role'] = 'member'): Promise<{ credential: string, state: SignedState }> {
+    const known = this.roster.get(peerId)
+    if (known?.removed === true) throw new ControllerError(403, 'relay.removed', `relay ${peerId} was removed from this mesh; it cannot join again`)
+    await this.tokens.consume(token, peerId)
+    await this.roster.add(peerId, token, role)
+    const credential = await issueRelayCredential(this.authority, { peerId, role })
+    this.member(peerId)
+    this.log.info({ relay: peerId }, 'relay registered')
+    await this.publish()
+    return { credential, state: this.state }
+  }
+
+  async heartbeat (peerId: string, hb: Heartbeat): Promise<{ generation: number, hash: string }> {
+    const rec = this.roster.get(peerId)
+    if (rec == null || rec.removed === true) throw new ControllerError(403, 'relay.unknown', `relay ${peerId} is not on this mesh's roster`)
+    this.roster.live.set(peerId, { lastSeen: Date.now(), heartbeat: hb })
+    const unapplied = hb.items.filter(i => i.status !== 'applied').length
+    this.member(peerId).send({ type: 'heartbeat.received', generation: hb.generation, unapplied })
+    if (await this.roster.setAddrs(peerId, hb.addrs)) this.schedulePublish()
+    for (const i of hb.items) if (i.status === 'failed') this.log('relay %s: %s failed: %s', peerId, i.id, i.reason ?? '')
+    return { generation: this.state.state.generation, hash: this.state.hash }
+  }
+
+  /** Changes the intent (and so the state): `fn` edits a copy; it is kept before relays hear of it. */
+  async change (fn: (intent: MeshIntent) => void): Promise<SignedState> {
+    const next: MeshIntent = structuredClone(this.intent)
+    fn(next)
+    for (const jwt of next.revocations) {
+      if (this.intent.revocations.includes(jwt)) continue
+      this.anchors.revocations.add(await this.anchors.verifyRevocation(jwt))
+    }
+    await saveIntent(this.store, next)
+    this.intent = next
+    await this.publish()
+    return this.state
+  }
+
+  async removeRelay (peerId: string): Promise<RelayRecord | undefined> {
+    const rec = await this.roster.remove(peerId)
+    this.members.get(peerId)?.send({ type: 'relay.remove' })
+    this.members.delete(peerId)
+    await this.publish()
+    return rec
+  }
+
+  /** The state as the intent and roster give it now (without generation and time). */
+  private compute (): Omit<DesiredState, 'generation' | 'issuedAt'> {
+    const now = Date.now()
+    const active = this.roster.active()
+    const relays = active.map(r => ({ peerId: r.peerId, addrs: r.addrs, role: r.role, up: this.isUp(r.peerId) }))
+    const links: LinkPair[] = planLinks(active.map(r => ({ peerId: r.peerId, up: this.isUp(r.peerId), order: r.order })), this.intent.topology, {
+      health: this.roster.health(),
+      current: this.current?.state.links
+    })
+    return {
+      mesh: this.mesh,
+      relays,
+      topology: this.intent.topology,
+      links,
+      issuers: this.intent.issuers,
+      revocations: this.intent.revocations,
+      policies: this.intent.policies.filter(p => p.until == null || p.until > now),
+      relayConfig: this.intent.relayConfig,
+      heartbeatMs: this.timings.heartbeatMs
+    }
+  }
+
+  /** Publishes a new generation if the content changed; one at a time, coalescing requests. */
+  async publish (): Promise<void> {
+    const run = this.publishing.then(async () => {
+      const next = this.compute()
+      if (this.current != null && sameContent(this.current.state, next)) return
+      const state: DesiredState = { ...next, generation: (this.current?.state.generation ?? 0) + 1, issuedAt: Date.now() }
+      const signed = await signState(this.authority, state)
+      await this.store.put(STATE_KEY, new TextEncoder().encode(signed.jws))
+      this.current = signed
+      this.log.info({ generation: state.generation, links: state.links.length, relays: state.relays.length, policies: state.policies.length }, 'desired state published')
+      for (const m of this.members.values()) m.send({ type: 'state.published', generation: state.generation })
+      for (const fn of this.changeListeners) fn(signed)
+      this.notifyAll()
+    })
+    this.publishing = run.catch(err => { this.log.error({ error: (err as Error).message }, 'publishing the desired state failed') })
+    await run
+  }
+
+  schedulePublish (): void {
+    if (this.publishQueued) return
+    this.publishQueued = true
+    setTimeout(() => { this.publishQueued = false; void this.publish().catch(() => {}) }, 10)
+  }
+
+  private notifyAll (): void {
+    if (this.current == null) return
+    for (const w of this.watchers) { try { w(this.current.state.generation, this.current.hash) } catch {} }
+  }
+
+  /** Republishes what changed (expired policies), and notices relays that lag again. */
+  async reconcile (): Promise<void> {
+    try {
+      await this.publish()
+      const behind = [...this.members.entries()].filter(([, m]) => m.getSnapshot().matches({ live: 'behind' })).map(([id]) => id)
+      if (behind.length > 0) {
+        this.log('reconcile: %d relays behind generation %d, noticed again', behind.length, this.current?.state.generation ?? 0)
+        this.notifyAll()
+      }
+    } catch (err) {
+      this.log.warn({ error: (err as Error).message }, 'reconciliation failed; next interval')
+    }
+  }
+
+  /** Whether a topology spec names only relays of the roster. */
+  checkTopology (spec: TopologySpec): void {
+    const known = new Set(this.roster.active().map(r => r.peerId))
+    const named = spec.kind === 'star' && spec.hub != null ? [spec.hub] : spec.kind === 'pairs' ? spec.pairs.flat() : []
+    for (const p of named) if (!known.has(p)) throw new ControllerError(400, 'topology.unknown-relay', `relay ${p} is not on the roster`)
+  }
+}

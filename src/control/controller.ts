@@ -1,0 +1,131 @@
+/**
+ * `createController`: the control plane's controller. It holds the mesh authority (its
+ * own, made in its data directory on first start, or one it is given), so it is where
+ * relays get their credentials (by join token) and operators get agents' credentials;
+ * it keeps the roster, the operator's intent and the signed desired state in its
+ * embedded store (LevelDB, like relays), serves the HTTP API relays and operators use,
+ * and runs the anomaly detectors over what relays report.
+ *
+ * ```ts
+ * const controller = await createController({ dataDir: './ctl', listen: '127.0.0.1:7460' })
+ * const { token } = await controller.createJoinToken()
+ * const relay = await createRelay({ control: { url: controller.url, joinToken: token } })
+ * ```
+ */
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { openStore } from '../store/level-store.js'
+import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
+import type { Authority, AuthorityPublic } from '../trust/keys.js'
+import type { AgentCredentials } from '../trust/credentials-file.js'
+import { createLogger } from '../logger.js'
+import type { Logger } from '../logger.js'
+import { ControllerCore, DEFAULT_CONTROLLER_TIMINGS } from './controller-core.js'
+import type { ControllerTimings } from './controller-core.js'
+import { ControllerAuth } from './controller-auth.js'
+import { controllerRoutes } from './controller-api.js'
+import type { AlertSource } from './controller-api.js'
+import type { MeshIntent } from './mesh-intent.js'
+import type { SignedState } from './desired-state.js'
+import type { JoinTokenRecord } from './join-tokens.js'
+import type { Alert, TopologySpec } from './types.js'
+import { ControlRequestError } from './errors.js'
+import { hostPort } from './host-port.js'
+
+export const DEFAULT_CONTROLLER_LISTEN = '127.0.0.1:7460'
+
+export interface ControllerOptions {
+  /** Where the store and the authority's files live; in memory without one. */
+  dataDir?: string
+  /** `host:port` for the HTTP API and dashboard; default 127.0.0.1:7460 (port 0: any). */
+  listen?: string
+  /** The mesh authority; without it the controller makes one in its data directory. */
+  authority?: Authority
+  /** The topology of a new mesh (kept afterwards; change it with `ctl policy topology`). */
+  topology?: TopologySpec
+  /** Heartbeat, down-after and reconciliation intervals. */
+  timings?: Partial<ControllerTimings>
+  /** The rest of a new mesh's intent (policies, alert actions). */
+  intent?: Partial<MeshIntent>
+}
+
+export interface Controller {
+  readonly url: string
+  readonly mesh: string
+  readonly authority: AuthorityPublic
+  /** An admin credential for `slim-mesh ctl` (and where it is kept, with a data directory). */
+  readonly adminCredentials: AgentCredentials
+  readonly adminCredentialsPath?: string
+  /** An issuer for every name (development), and its file. */
+  readonly issuerCredentials?: AgentCredentials
+  readonly issuerCredentialsPath?: string
+  createJoinToken: (options?: { ttlSeconds?: number, note?: string }) => Promise<{ token: string, record: JoinTokenRecord }>
+  /** The desired state now. */
+  state: () => SignedState
+  /** A relay's state as the controller sees it (`registered`, `live.inSync`, `live.behind`, `down`). */
+  relayState: (peerId: string) => string
+  alerts: () => Alert[]
+  stop: () => Promise<void>
+}
+
+export async function createController (options: ControllerOptions = {}): Promise<Controller> {
+  const log: Logger = createLogger('slim:controller')
+  const { host, port } = hostPort(options.listen ?? DEFAULT_CONTROLLER_LISTEN, 'controller listen address')
+  const store = await openStore(options.dataDir)
+  let authority = options.authority
+  let dev: Awaited<ReturnType<typeof loadOrCreateDevAuthority>> | undefined
+  try {
+    if (authority == null) {
+      dev = await loadOrCreateDevAuthority(options.dataDir)
+      authority = dev.authority
+    } else {
+      dev = undefined
+    }
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  if (dev == null) throw new ControlRequestError('an external authority needs an admin credential file too: not supported yet; let the controller keep the authority in its data directory')
+  const timings: ControllerTimings = { ...DEFAULT_CONTROLLER_TIMINGS, ...options.timings }
+  if (options.timings?.downAfterMs == null) timings.downAfterMs = timings.heartbeatMs * 3
+  const core = new ControllerCore({ store, authority, timings, log, initialIntent: { ...options.intent, ...(options.topology != null ? { topology: options.topology } : {}) } })
+  await core.start()
+  const auth = new ControllerAuth(core.anchors, (peerId) => { const r = core.roster.get(peerId); return r != null && r.removed !== true })
+  const alerts: AlertSource = { active: () => [], history: () => [] }
+  let base = ''
+  const router = controllerRoutes({ core, auth, store, alerts, dashboardPage: () => '<!doctype html><title>slim-mesh</title>', url: () => base })
+  const server: Server = createServer((req, res) => { void router.handle(req, res) })
+  server.keepAliveTimeout = 65_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => { server.off('error', reject); resolve() })
+  }).catch(async (err) => { await core.stop(); await store.close(); throw err })
+  const addr = server.address() as AddressInfo
+  base = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+  log.info({ url: base, mesh: core.mesh, dataDir: options.dataDir ?? null }, 'controller started')
+
+  let stopped = false
+  return {
+    url: base,
+    mesh: core.mesh,
+    authority: authority.authority,
+    adminCredentials: dev.admin,
+    adminCredentialsPath: dev.adminPath,
+    issuerCredentials: dev.credentials,
+    issuerCredentialsPath: dev.credentialsPath,
+    createJoinToken: async (o) => await core.tokens.create(o),
+    state: () => core.state,
+    relayState: (peerId) => core.membership(peerId),
+    alerts: () => alerts.active(),
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      server.closeAllConnections()
+      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+      await core.stop()
+      await store.close()
+      log.info('controller stopped')
+    }
+  }
+}

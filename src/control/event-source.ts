@@ -1,0 +1,30 @@
+/**
+ * Reads a server-sent event stream (the controller's `/v1/watch`) with fetch: calls `on`
+ * for each event and resolves when the stream ends. No EventSource in Node 20, and ours
+ * needs request headers (credential, proof), which EventSource cannot send anyway.
+ */
+export async function watchEvents (url: string, headers: Record<string, string>, signal: AbortSignal, on: (event: string, data: unknown) => void): Promise<void> {
+  const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal })
+  if (!res.ok || res.body == null) throw new Error(`watch refused: ${res.status} ${await res.text()}`)
+  const decoder = new TextDecoder()
+  let buffer = ''
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true })
+    if (buffer.length > 1024 * 1024) throw new Error('an event longer than 1 MiB')
+    let end: number
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      let event = 'message'
+      const data: string[] = []
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim()
+        else if (line.startsWith('data:')) data.push(line.slice(5).trim())
+      }
+      if (data.length === 0) continue
+      let parsed: unknown
+      try { parsed = JSON.parse(data.join('\n')) } catch { continue }
+      on(event, parsed)
+    }
+  }
+}

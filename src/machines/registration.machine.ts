@@ -1,0 +1,123 @@
+/**
+ * A relay's registration with its controller, and its life on the desired state after.
+ *
+ * starting: with a registration kept from an earlier run, the relay goes straight to
+ *   `applying` its last applied state (the data plane never waits on the controller);
+ *   without one it is `joining`.
+ * joining: registers with its one-time join token and receives its relay credential and
+ *   the desired state; a failure waits a jittered, growing backoff (`joinBackoff`) and
+ *   tries again, forever: a relay never gives up on its controller.
+ * applying: checks the document's signature and applies it idempotently (links, policies,
+ *   revocations, issuers, settings). Items that fail are reported, not fatal.
+ * inSync: watches the controller for notices of a new generation (`state.changed`) and
+ *   heartbeats every interval with its generation, per-item status and a summary.
+ * heartbeating / fetching: one heartbeat (its answer says the current generation; a
+ *   newer one is fetched) and one fetch of the document.
+ * degraded: the controller is unreachable: the relay runs on its last applied state and
+ *   retries after a jittered backoff, forever.
+ */
+import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import { ActorNotProvidedError } from './errors.js'
+
+export interface RegistrationContext {
+  /** The generation applied last (0: none yet). */
+  generation: number
+  /** Failed attempts in a row (joining, or reaching the controller). */
+  failures: number
+  /** Kept from an earlier run: skip joining. */
+  registered: boolean
+}
+
+export interface RegistrationInput { registered: boolean, generation?: number }
+
+export type RegistrationEvent =
+  | { type: 'state.changed', generation: number }
+  | { type: 'controller.lost' }
+
+export const registrationMachine = setup({
+  types: {
+    context: {} as RegistrationContext,
+    events: {} as RegistrationEvent,
+    input: {} as RegistrationInput
+  },
+  delays: {
+    HEARTBEAT: 2_000,
+    /** Exponential, capped at 30 s; the actor adds jitter so relays do not retry in step. */
+    BACKOFF: ({ context }) => Math.min(250 * 2 ** Math.min(context.failures, 10), 30_000)
+  },
+  actors: {
+    register: fromPromise<{ generation: number }>(async () => { throw new ActorNotProvidedError('register', 'control client') }),
+    apply: fromPromise<{ generation: number }>(async () => { throw new ActorNotProvidedError('apply', 'control client') }),
+    heartbeat: fromPromise<{ generation: number }>(async () => { throw new ActorNotProvidedError('heartbeat', 'control client') }),
+    fetch: fromPromise<{ generation: number }>(async () => { throw new ActorNotProvidedError('fetch', 'control client') }),
+    watch: fromCallback<RegistrationEvent>(() => { throw new ActorNotProvidedError('watch', 'control client') })
+  },
+  guards: {
+    isRegistered: ({ context }) => context.registered,
+    isBehind: ({ context }, params: { generation: number }) => params.generation > context.generation
+  },
+  actions: {
+    countFailure: assign(({ context }) => ({ failures: context.failures + 1 })),
+    resetFailures: assign({ failures: 0 }),
+    markRegistered: assign({ registered: true }),
+    recordGeneration: assign((_, params: { generation: number }) => ({ generation: params.generation })),
+    // Effects, given by the control client:
+    controllerLost: () => {},
+    controllerBack: () => {}
+  }
+}).createMachine({
+  id: 'registration',
+  context: ({ input }) => ({ generation: input.generation ?? 0, failures: 0, registered: input.registered }),
+  initial: 'starting',
+  states: {
+    starting: {
+      always: [{ guard: 'isRegistered', target: 'applying' }, { target: 'joining' }]
+    },
+    joining: {
+      invoke: {
+        src: 'register',
+        onDone: { target: 'applying', actions: ['markRegistered', 'resetFailures'] },
+        onError: { target: 'joinBackoff', actions: 'countFailure' }
+      }
+    },
+    joinBackoff: {
+      after: { BACKOFF: 'joining' }
+    },
+    applying: {
+      invoke: {
+        src: 'apply',
+        onDone: { target: 'inSync', actions: { type: 'recordGeneration', params: ({ event }) => event.output } },
+        // A document that does not verify is not applied; the relay stays on what it runs.
+        onError: 'inSync'
+      }
+    },
+    inSync: {
+      invoke: { src: 'watch' },
+      after: { HEARTBEAT: 'heartbeating' },
+      on: {
+        'state.changed': { guard: { type: 'isBehind', params: ({ event }) => event }, target: 'fetching' },
+        'controller.lost': { target: 'degraded', actions: ['countFailure', 'controllerLost'] }
+      }
+    },
+    heartbeating: {
+      invoke: {
+        src: 'heartbeat',
+        onDone: [
+          { guard: { type: 'isBehind', params: ({ event }) => event.output }, target: 'fetching', actions: ['resetFailures', 'controllerBack'] },
+          { target: 'inSync', actions: ['resetFailures', 'controllerBack'] }
+        ],
+        onError: { target: 'degraded', actions: ['countFailure', 'controllerLost'] }
+      }
+    },
+    fetching: {
+      invoke: {
+        src: 'fetch',
+        onDone: 'applying',
+        onError: { target: 'degraded', actions: ['countFailure', 'controllerLost'] }
+      }
+    },
+    degraded: {
+      after: { BACKOFF: 'heartbeating' }
+    }
+  }
+})
