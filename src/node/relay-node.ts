@@ -39,6 +39,11 @@ import type { AgentCredentials } from '../trust/credentials-file.js'
 import type { Revocation } from '../trust/revocations.js'
 import { LinkAdmission } from '../actors/link-admission.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { RelayStats } from './relay-stats.js'
+import { relayMetrics } from '../control/relay-metrics.js'
+import { startMonitorServer } from '../control/monitor-server.js'
+import type { MonitorServer } from '../control/monitor-server.js'
+import type { RelaySummary } from '../control/types.js'
 
 export interface RelayOptions {
   /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
@@ -75,6 +80,11 @@ export interface RelayOptions {
    * proves its key, with no credential: for experiments on loopback, and said loudly.
    */
   trust?: TrustOptions | 'open'
+  /**
+   * Serves `/metrics` (Prometheus), `/healthz` and `/readyz` over HTTP on `listen`
+   * (`host:port`, port 0 for a free one). Loopback unless the address says otherwise.
+   */
+  metrics?: { listen: string }
 }
 
 export type { TransitionEvent, TrustOptions }
@@ -127,6 +137,14 @@ export interface Relay {
   revoke: (revocation: string) => Promise<Revocation | undefined>
   /** Refusals so far, by agent and name (what the control plane and anomaly detection read). */
   denials: () => Map<string, Map<string, number>>
+  /**
+   * What the relay reports to the control plane: its counters since it started, sessions,
+   * sequencer heads and lags, links with their round-trip times, queued bytes and the
+   * event-loop delay (p99 since the previous call).
+   */
+  summary: () => RelaySummary
+  /** Where its Prometheus metrics are served (`http://127.0.0.1:PORT/metrics`), with `metrics` set. */
+  readonly metricsUrl?: string
   stop: () => Promise<void>
 }
 
@@ -392,9 +410,9 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     if (id !== self) linkTo(peerIdFromString(id), [ma], dialOptions.kind)
   }
   for (const addr of bootstrap) dial(addr)
-  log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null }, 'relay started')
-
   let stopped = false
+  const stats = new RelayStats({ peerId: self, mesh: trust?.mesh, core, sessions: () => allSessions, links: () => links, startedAt: Date.now() })
+  let monitor: MonitorServer | undefined
   const relay: Relay = {
     peerId: self,
     get multiaddrs () { return node.getMultiaddrs().map(String) },
@@ -430,9 +448,13 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       return await trust.revoke(revocation)
     },
     denials: () => core.gate.denialsByAgent,
+    summary: () => stats.summary(),
+    get metricsUrl () { return monitor != null ? `${monitor.url}/metrics` : undefined },
     stop: async () => {
       if (stopped) return
       stopped = true
+      await monitor?.close()
+      stats.stop()
       clearInterval(expiryTimer)
       linkAdmission.stop()
       for (const s of allSessions) s.stop()
@@ -444,6 +466,15 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       log.info('relay stopped')
     }
   }
+  if (options.metrics != null) {
+    try {
+      monitor = await startMonitorServer({ listen: options.metrics.listen, registry: relayMetrics(stats.source), health: () => ({ peerId: self }), ready: () => stats.readiness(!stopped), log })
+    } catch (err) {
+      await relay.stop()
+      throw err
+    }
+  }
+  log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null, ...(monitor != null ? { metrics: relay.metricsUrl } : {}) }, 'relay started')
   cores.set(relay, core)
   admissions.set(relay, linkAdmission)
   return relay
