@@ -7,7 +7,8 @@
  * where the traffic went. `/readyz` turns 503 when the relay loses its only link.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { agent, collect, line, routed, stopAll, text, waitFor } from '../helpers.js'
+import { agent, collect, line, relay, routed, stopAll, text, waitFor } from '../helpers.js'
+import { rawSession } from '../relay/raw-session.js'
 import type { Relay } from '../../src/node/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
 import { createAuthority } from '../../src/trust/keys.js'
@@ -152,5 +153,26 @@ describe('relay metrics', () => {
     expect(m0.value('slim_link_flaps_total', { peer: r1.peerId })).toBe(1)
     // Still healthy: the process serves, only the mesh is gone.
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
+  }, 30_000)
+})
+
+describe('slow consumers', () => {
+  it('a session cut because its agent stopped reading is counted once, in the summary and in /metrics', async () => {
+    const r = await relay({ config: { writeDeadlineMs: 300 }, metrics: { listen: '127.0.0.1:0' } })
+    others.push(r)
+    const s = await rawSession(r.multiaddrs[0] as string)
+    others.push(s)
+    const name = await s.handshake('acme/metrics/sloth')
+    s.send({ subscribe: { requestId: 1, name: 'acme/metrics/sloth', fromSeq: undefined } })
+    await s.next()
+    expect(r.summary().slowConsumersCut).toBe(0)
+    s.stream.pause() // stops reading: the relay's writes to it back up
+    const pub = await agent(r, 'acme/metrics/firehose')
+    others.push(pub)
+    const chunk = new Uint8Array(256 * 1024)
+    for (let i = 0; i < 120 && r.summary().slowConsumersCut === 0; i++) await pub.publish(name, chunk).catch(() => {})
+    await waitFor(() => r.summary().slowConsumersCut > 0, 'the slow consumer to be cut')
+    expect(r.summary().slowConsumersCut).toBe(1)
+    expect((await scrape(r.metricsUrl as string)).value('slim_slow_consumers_cut_total')).toBe(1)
   }, 30_000)
 })
