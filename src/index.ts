@@ -17,6 +17,11 @@ export type { RelayPolicy, PolicyVerdict, LinkKind, SessionRequest, NameRequest,
 export type { Relay, RelayOptions, TransitionEvent } from './node/relay-node.js'
 export type { RelayConfig } from './relay/types.js'
 
+// Monitoring: a relay's summary, and the /metrics /healthz /readyz server (createRelay's `metrics` option uses it)
+export { startMonitorServer } from './control/monitor-server.js'
+export type { MonitorServer, MonitorServerInit, Readiness } from './control/monitor-server.js'
+export type { RelaySummary } from './control/types.js'
+
 // Trust: the mesh authority, issuers, credentials, revocations (src/trust)
 export { createAuthority, delegateIssuer, issueAgentCredential, issueRelayCredential, issueRevocation, allGrants } from './trust/index.js'
 export { readCredentials, writeCredentials, parseCredentials, formatCredentials, TrustAnchors, CredentialError, TrustConfigError, InvalidPatternError } from './trust/index.js'

@@ -73,6 +73,8 @@ export class PeerLinkActor {
   private readonly readers = new Map<FrameStream<LinkFrame, Item>, InboundGate>()
   /** Whether the peer refusing this relay was said at warn already. */
   private refusalSaid = false
+  /** The round-trip time of the last answered probe (libp2p ping), ms. */
+  rttMs?: number
 
   constructor (init: PeerLinkInit) {
     this.init = init
@@ -89,7 +91,7 @@ export class PeerLinkActor {
           }
         }),
         probe: fromPromise(async ({ signal }) => {
-          await init.node.services.ping.ping(init.peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(init.timings.probeIntervalMs)]) })
+          this.rttMs = await init.node.services.ping.ping(init.peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(init.timings.probeIntervalMs)]) })
         })
       },
       actions: {
@@ -102,6 +104,8 @@ export class PeerLinkActor {
         },
         linkDown: ({ event }) => {
           init.log.info({ peer: this.peer, reason: downReason(event.type) }, 'link down')
+          // Closed by this relay (stopping, or the operator dropping it) is no flap.
+          if (event.type !== 'link.close') init.core.counters.linkFlapped(this.peer)
           init.core.linkDown(this.peer)
         },
         closeLink: () => { const out = this.out; this.out = undefined; if (out != null) void out.close() },
@@ -227,6 +231,9 @@ export class PeerLinkActor {
     if (this.early.length < EARLY_LIMIT) this.early.push(item)
     else this.init.log('link %s not open yet: dropped a frame (%d waiting)', this.peer, EARLY_LIMIT)
   }
+
+  /** Bytes queued for the peer on our stream to it. */
+  get queuedBytes (): number { return this.out?.queuedBytes ?? 0 }
 
   /** Undefined while the link takes more; else a promise of its draining. */
   writable (): Promise<void> | undefined {

@@ -21,6 +21,7 @@ import { parseName } from '../names/names.js'
 import type { AgentName } from '../names/names.js'
 import { sessionProofPayload } from './session-proof.js'
 import type { RelayCore } from '../relay/relay-core.js'
+import { deliveryModeOf } from '../relay/delivery-mode.js'
 import type { AgentPort } from '../relay/types.js'
 import type { Clock } from '../relay/clock.js'
 import { AuthenticationError, SessionClosedError, SessionFaultError } from '../relay/errors.js'
@@ -83,7 +84,11 @@ export class RelaySessionActor implements AgentPort {
     }, {
       onFrame: (f) => { this.onFrame(f) },
       onInvalid: (err) => { this.tell({ type: 'frame.invalid', code: codeOf(err), reason: err.message }) },
-      onClose: () => { this.tell({ type: 'stream.closed' }) }
+      onClose: (err) => {
+        // Cut by `cut` below, or by the stream itself when its write queue overflowed.
+        if (err?.name === 'SlowConsumerError') init.core.counters.slowConsumersCut++
+        this.tell({ type: 'stream.closed' })
+      }
     })
 
     const t = init.timings
@@ -94,7 +99,14 @@ export class RelaySessionActor implements AgentPort {
         GRACE_PERIOD: t.gracePeriodMs
       },
       actors: {
-        verifyAuth: fromPromise(async () => await this.verify())
+        verifyAuth: fromPromise(async () => {
+          try {
+            return await this.verify()
+          } catch (err) {
+            init.core.counters.authFailures++
+            throw err
+          }
+        })
       },
       actions: {
         sendChallenge: () => {
@@ -191,6 +203,7 @@ export class RelaySessionActor implements AgentPort {
     try {
       this.key = publicKeyFromProtobuf(keyBytes)
     } catch (err) {
+      this.init.core.counters.authFailures++
       this.tell({ type: 'frame.invalid', code: ErrorCode.AUTH_FAILED, reason: `Hello carries no valid public key: ${(err as Error).message}` })
       return
     }
@@ -198,7 +211,9 @@ export class RelaySessionActor implements AgentPort {
       this.name = agentNameForKey(requested, this.key)
     } catch (err) {
       const e = err as Error
-      this.tell({ type: 'frame.invalid', code: e.name === 'InvalidNameError' && requested.split('/').length === 4 ? ErrorCode.AUTH_FAILED : ErrorCode.INVALID_NAME, reason: e.message })
+      const code = e.name === 'InvalidNameError' && requested.split('/').length === 4 ? ErrorCode.AUTH_FAILED : ErrorCode.INVALID_NAME
+      if (code === ErrorCode.AUTH_FAILED) this.init.core.counters.authFailures++
+      this.tell({ type: 'frame.invalid', code, reason: e.message })
       return
     }
     // From here on its transitions go by the agent's name: the label it had until now
@@ -270,9 +285,20 @@ export class RelaySessionActor implements AgentPort {
 
   // ---- AgentPort ----
 
-  deliver (envelope: Envelope): void { this.frames.enqueue({ message: envelope }) }
-  ack (ack: Partial<Ack>): void { this.frames.enqueue({ ack }) }
+  deliver (envelope: Envelope): void {
+    // A PONG is the relay's own answer to a keepalive, not a message sent on.
+    if (envelope.type !== MessageType.PONG) this.init.core.counters.messagesOut[deliveryModeOf(envelope)]++
+    this.frames.enqueue({ message: envelope })
+  }
+
+  ack (ack: Partial<Ack>): void {
+    if ((ack.code ?? 0) === 0) this.init.core.counters.acks++
+    this.frames.enqueue({ ack })
+  }
+
   backlogged (): boolean { return this.frames.backlogged }
+  /** Bytes queued to the agent. */
+  get queuedBytes (): number { return this.frames.queuedBytes }
   async whenWritable (): Promise<void> { await this.frames.whenWritable() }
   cut (reason: string): void {
     this.init.log.info({ agent: this.name, session: this.id, reason }, 'slow consumer cut')

@@ -15,6 +15,7 @@
  * log: { level: info, format: json }
  * relay: { writeDeadlineMs: 10000 }
  * timings: { gracePeriodMs: 60000 }
+ * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
  * trust:
  *   authority: /etc/slim-mesh/authority.pub.json   # the mesh authority (public key file)
  *   credentials: /etc/slim-mesh/relay.creds        # this relay's credential
@@ -40,6 +41,7 @@ import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
 import { DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
 import type { TransportName } from '../p2p/libp2p-node.js'
+import { parseListen } from '../control/monitor-server.js'
 
 export type NodeTimings = RelaySessionTimings & PeerLinkTimings
 
@@ -59,6 +61,8 @@ export interface NodeSettings {
   /** Only the fields that were set; the relay fills in the rest. */
   relay: Partial<RelayConfig>
   timings: Partial<NodeTimings>
+  /** Where to serve Prometheus metrics and health checks over HTTP (`host:port`); none: not served. */
+  metrics?: string
 }
 
 /** What one source (file, environment or flags) sets. */
@@ -74,6 +78,7 @@ export interface PartialNodeSettings {
   open?: boolean
   relay?: Partial<RelayConfig>
   timings?: Partial<NodeTimings>
+  metrics?: string
 }
 
 /** Whom the relay trusts, as files (read when the relay starts). */
@@ -169,6 +174,10 @@ const transports: z.ZodType<TransportName[]> = z
 
 const boolean = z.boolean({ error: 'must be true or false' })
 
+const monitorAddress = z.string({ error: 'must be host:port' }).superRefine((a, ctx) => {
+  try { parseListen(a) } catch (err) { ctx.addIssue({ code: 'custom', message: (err as Error).message, params: { whole: true } }) }
+})
+
 const schema = z.strictObject({
   listen: addresses('listen address', false),
   transports,
@@ -187,7 +196,8 @@ const schema = z.strictObject({
   }, { error: 'must be a mapping with authority, credentials and external' }).partial(),
   open: boolean,
   relay: z.strictObject(relayFields, { error: 'must be a mapping of relay settings' }).partial(),
-  timings: z.strictObject(timingFields, { error: 'must be a mapping of timings' }).partial()
+  timings: z.strictObject(timingFields, { error: 'must be a mapping of timings' }).partial(),
+  metrics: monitorAddress
 }, { error: 'must be a mapping of settings' }).partial()
 
 // ---- the environment ----
@@ -210,6 +220,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_AUTHORITY', path: ['trust', 'authority'], kind: 'string' },
   { name: 'SLIM_MESH_RELAY_CREDENTIALS', path: ['trust', 'credentials'], kind: 'string' },
   { name: 'SLIM_MESH_OPEN', path: ['open'], kind: 'boolean' },
+  { name: 'SLIM_MESH_METRICS', path: ['metrics'], kind: 'string' },
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
   ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const }))
 ]

@@ -40,6 +40,7 @@ interface NodeFlags {
   authority?: string
   credentials?: string
   open?: boolean
+  metrics?: string
 }
 
 export function registerNodeCommand (program: Command): void {
@@ -61,6 +62,7 @@ export function registerNodeCommand (program: Command): void {
     .option('--authority <file>', 'the mesh authority\'s file (slim-mesh authority init); without it the relay makes a development authority in its data directory (also SLIM_MESH_AUTHORITY)')
     .option('--credentials <file>', 'this relay\'s credential (slim-mesh credential issue --relay PEER_ID); not needed with the authority\'s private key (also SLIM_MESH_RELAY_CREDENTIALS)')
     .option('--open', 'OPEN MODE: admit agents without any credential, for experiments on loopback only (also SLIM_MESH_OPEN)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics, and /healthz and /readyz, over HTTP on this address (port 0: a free one; keep it on loopback unless scrapers elsewhere need it) (also SLIM_MESH_METRICS)')
     .option('--print-config', 'print the settings the relay would run with (all sources merged) and exit')
     .action(async (opts: NodeFlags) => {
       const flags: PartialNodeSettings = {
@@ -71,6 +73,7 @@ export function registerNodeCommand (program: Command): void {
         ...(opts.inMemory === true ? { inMemory: true } : {}),
         ...(opts.inspect === true ? { inspect: true } : {}),
         ...(opts.open === true ? { open: true } : {}),
+        ...(opts.metrics != null ? { metrics: opts.metrics } : {}),
         trust: { ...(opts.authority != null ? { authority: opts.authority } : {}), ...(opts.credentials != null ? { credentials: opts.credentials } : {}) },
         log: { ...(opts.logLevel != null ? { level: opts.logLevel } : {}), ...(opts.logFormat != null ? { format: opts.logFormat } : {}) }
       }
@@ -91,7 +94,8 @@ export function registerNodeCommand (program: Command): void {
         dataDir: settings.inMemory ? undefined : settings.dataDir,
         config: settings.relay,
         timings: settings.timings,
-        inspect: settings.inspect
+        inspect: settings.inspect,
+        ...(settings.metrics != null ? { metrics: { listen: settings.metrics } } : {})
       })
       for (const addr of relay.multiaddrs) console.log(`listening on ${addr}`)
       console.log(`peer id ${relay.peerId}${settings.inMemory ? ' (in memory)' : `, data in ${settings.dataDir}`}`)
@@ -103,6 +107,7 @@ export function registerNodeCommand (program: Command): void {
       console.log('connect an agent on this machine, for example:')
       console.log(`  npx slim-mesh sub --relay ${addr}${creds} acme/demo/echo --echo`)
       console.log(`  npx slim-mesh request --relay ${addr}${creds} acme/demo/echo hello`)
+      if (relay.metricsUrl != null) console.log(`metrics on ${relay.metricsUrl} (health: /healthz, readiness: /readyz)`)
       if (settings.inspect) console.log(`inspection on: npx slim-mesh inspect --relay ${addr}${dev != null ? ` --credentials ${dev.admin}` : relay.mesh != null ? ' --credentials ADMIN.creds' : ''}`)
       let stopping = false
       const stop = (signal: string): void => {

@@ -42,6 +42,11 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { ControlClient } from '../control/control-client.js'
 import type { ControlOptions } from '../control/control-client.js'
 import { controlledRelay } from './controlled-relay.js'
+import { RelayStats } from './relay-stats.js'
+import { relayMetrics } from '../control/relay-metrics.js'
+import { startMonitorServer } from '../control/monitor-server.js'
+import type { MonitorServer } from '../control/monitor-server.js'
+import type { RelaySummary } from '../control/types.js'
 
 export interface RelayOptions {
   /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
@@ -85,6 +90,11 @@ export interface RelayOptions {
    * controller is away. Goes instead of `trust` and `bootstrap`.
    */
   control?: ControlOptions
+  /**
+   * Serves `/metrics` (Prometheus), `/healthz` and `/readyz` over HTTP on `listen`
+   * (`host:port`, port 0 for a free one). Loopback unless the address says otherwise.
+   */
+  metrics?: { listen: string }
 }
 
 export type { TransitionEvent, TrustOptions }
@@ -139,6 +149,14 @@ export interface Relay {
   readonly control?: { readonly status: string, readonly generation: number, items: () => Array<{ id: string, status: string, reason?: string }> }
   /** Refusals so far, by agent and name (what the control plane and anomaly detection read). */
   denials: () => Map<string, Map<string, number>>
+  /**
+   * What the relay reports to the control plane: its counters since it started, sessions,
+   * sequencer heads and lags, links with their round-trip times, queued bytes and the
+   * event-loop delay (p99 since the previous call).
+   */
+  summary: () => RelaySummary
+  /** Where its Prometheus metrics are served (`http://127.0.0.1:PORT/metrics`), with `metrics` set. */
+  readonly metricsUrl?: string
   stop: () => Promise<void>
 }
 
@@ -418,9 +436,9 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     if (id !== self) linkTo(peerIdFromString(id), [ma], dialOptions.kind)
   }
   for (const addr of bootstrap) dial(addr)
-  log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null }, 'relay started')
-
   let stopped = false
+  const stats = new RelayStats({ peerId: self, mesh: trust?.mesh, core, sessions: () => allSessions, links: () => links, startedAt: Date.now() })
+  let monitor: MonitorServer | undefined
   const relay: Relay = {
     peerId: self,
     get multiaddrs () { return node.getMultiaddrs().map(String) },
@@ -457,10 +475,14 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     },
     denials: () => core.gate.denialsByAgent,
     ...(control != null ? { control: { get status () { return control.status }, get generation () { return control.generation }, items: () => control.items() } } : {}),
+    summary: () => stats.summary(),
+    get metricsUrl () { return monitor != null ? `${monitor.url}/metrics` : undefined },
     stop: async () => {
       if (stopped) return
       stopped = true
       control?.stop()
+      await monitor?.close()
+      stats.stop()
       clearInterval(expiryTimer)
       linkAdmission.stop()
       for (const s of allSessions) s.stop()
@@ -472,9 +494,18 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       log.info('relay stopped')
     }
   }
+  if (options.metrics != null) {
+    try {
+      monitor = await startMonitorServer({ listen: options.metrics.listen, registry: relayMetrics(stats.source), health: () => ({ peerId: self }), ready: () => stats.readiness(!stopped), log })
+    } catch (err) {
+      await relay.stop()
+      throw err
+    }
+  }
+  log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null, ...(monitor != null ? { metrics: relay.metricsUrl } : {}) }, 'relay started')
   cores.set(relay, core)
   admissions.set(relay, linkAdmission)
-  control?.attach(controlledRelay(relay, core, { actors: () => [...current].map(([actor, state]) => ({ actor, state })), setExternalIssuers: (list) => { trust?.anchors.setExternal(list) } }), options.policy)
+  control?.attach(controlledRelay(relay, { actors: () => [...current].map(([actor, state]) => ({ actor, state })), setExternalIssuers: (list) => { trust?.anchors.setExternal(list) } }), options.policy)
   return relay
 }
 

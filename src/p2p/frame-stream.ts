@@ -53,7 +53,7 @@ export class FrameStream<In, Item> implements FrameTransport<Item> {
   /** Parts waiting to be written, from `head` on (an index, not shift(): O(1) per part under backlog). */
   private queue: Array<Part<Item>> = []
   private head = 0
-  private queuedBytes = 0
+  private queued = 0
   private flushScheduled = false
   /** When the last flush ran (performance.now()). */
   private lastFlush = -Infinity
@@ -73,16 +73,19 @@ export class FrameStream<In, Item> implements FrameTransport<Item> {
       for (const w of this.writableWaiters.splice(0)) w()
       this.queue = []
       this.head = 0
-      this.queuedBytes = 0
+      this.queued = 0
       this.init.onClose(evt.error)
     })
   }
 
   get isOpen (): boolean { return !this.closed && this.stream.status === 'open' }
 
+  /** Bytes waiting: queued here (items by their estimated size) and in the stream's write buffer. */
+  get queuedBytes (): number { return this.closed ? 0 : this.queued + this.stream.writeBufferLength }
+
   /** True while more than the high-water mark waits here or the transport asks for a drain. */
   get backlogged (): boolean {
-    return !this.closed && (this.queuedBytes > HIGH_WATER_BYTES || this.stream.writableNeedsDrain)
+    return !this.closed && (this.queued > HIGH_WATER_BYTES || this.stream.writableNeedsDrain)
   }
 
   /** Resolves once this writer is below its high-water mark again (or closed). */
@@ -135,9 +138,9 @@ export class FrameStream<In, Item> implements FrameTransport<Item> {
   private push (part: Part<Item>, size: number): void {
     if (this.closed) return
     this.queue.push(part)
-    this.queuedBytes += size
-    if (this.queuedBytes + this.stream.writeBufferLength > this.maxQueuedBytes) {
-      this.abort(new SlowConsumerError(`the peer is not reading: ${this.queuedBytes} bytes queued, over ${this.maxQueuedBytes}`))
+    this.queued += size
+    if (this.queued + this.stream.writeBufferLength > this.maxQueuedBytes) {
+      this.abort(new SlowConsumerError(`the peer is not reading: ${this.queued} bytes queued, over ${this.maxQueuedBytes}`))
       return
     }
     if (!this.flushScheduled) {
@@ -166,7 +169,7 @@ export class FrameStream<In, Item> implements FrameTransport<Item> {
       let bytes: Uint8Array
       if ('frame' in first) {
         this.head++
-        this.queuedBytes -= first.frame.byteLength
+        this.queued -= first.frame.byteLength
         bytes = first.frame
       } else {
         const items: Item[] = []
@@ -179,7 +182,7 @@ export class FrameStream<In, Item> implements FrameTransport<Item> {
           items.push(next.item)
           size += next.size
         }
-        this.queuedBytes -= size
+        this.queued -= size
         bytes = this.init.encodeBatch(items)
       }
       written += bytes.byteLength
@@ -220,7 +223,7 @@ export class FrameStream<In, Item> implements FrameTransport<Item> {
     for (const w of this.writableWaiters.splice(0)) w()
     this.queue = []
     this.head = 0
-    this.queuedBytes = 0
+    this.queued = 0
     this.stream.abort(err)
   }
 }

@@ -10,6 +10,7 @@ import type { Clock } from './clock.js'
 import type { Store } from '../store/store.js'
 import type { AgentPort, RelayConfig, RelayIO } from './types.js'
 import type { Logger } from '../logger.js'
+import type { RelayCounters } from './counters.js'
 
 /** One agent's subscription to a name, at this relay. */
 export interface LocalSub {
@@ -40,5 +41,7 @@ export interface MulticastHost {
   writable: (port: AgentPort, agent: string) => Promise<void>
   routesChanged: () => void
   onTransition?: (actor: string, from: string, to: string, event: string) => void
+  /** What the relay counts (deliveries to local subscribers, here). */
+  counters?: RelayCounters
   log: Logger
 }

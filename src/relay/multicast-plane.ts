@@ -35,6 +35,23 @@ export class MulticastPlane {
   /** The relay that sequences `name`; this relay claims it when nobody has (announcing the claim). */
   sequencerOrClaim (name: string): string { return this.registry.sequencerOrClaim(name) }
 
+  /**
+   * Per name this relay sequences or follows: the head it knows and how far its local
+   * delivery (the last number in order here) is behind it. A sequencer's head is the last
+   * number it assigned; its lag is what is assigned but not yet in its own local stream.
+   */
+  sequencerHeads (): Array<{ name: string, head: number, lag: number, sequencer: boolean }> {
+    const local = new Map(this.streams.heads().map(h => [h.name, h]))
+    const out: Array<{ name: string, head: number, lag: number, sequencer: boolean }> = []
+    for (const { name, head } of this.registry.heads()) {
+      const stream = local.get(name)
+      local.delete(name)
+      out.push({ name, head, lag: stream == null ? 0 : Math.max(0, head - stream.head), sequencer: true })
+    }
+    for (const h of local.values()) out.push({ name: h.name, head: h.known, lag: Math.max(0, h.known - h.head), sequencer: false })
+    return out
+  }
+
   /** Undefined while the name's sequencer keeps up; else a promise of its catching up. */
   backlog (name: string): Promise<void> | undefined { return this.registry.backlog(name) }
 

@@ -68,6 +68,8 @@ export class OrderedStreamActor {
   private readonly onOpen: (stream: OrderedStreamActor) => void
   private readonly actor: Actor<typeof orderedStreamMachine>
   private reorder = new ReorderBuffer<Envelope>(1)
+  /** The highest sequence number heard of (a message, or the sequencer's head), for the lag. */
+  private heard = 0
   /** Held since this relay started keeping the name: from here on, the store has every message. */
   private localFrom = 1
   /** In order but perhaps not yet durable here; and the latest ones, for quick replays. */
@@ -127,6 +129,7 @@ export class OrderedStreamActor {
     this.sequencer = loaded.sequencer
     this.reorder = new ReorderBuffer(loaded.next)
     this.localFrom = loaded.localFrom
+    this.hear(loaded.remoteHead)
     this.onOpen(this)
     this.settle.resolve()
   }
@@ -136,6 +139,11 @@ export class OrderedStreamActor {
 
   /** The last sequence number in order here. */
   get head (): number { return this.reorder.next - 1 }
+
+  /** The sequencer's head as far as this relay knows (at least `head`). */
+  get knownHead (): number { return Math.max(this.heard, this.reorder.next - 1) }
+
+  private hear (head: number): void { if (head > this.heard) this.heard = head }
 
   private tell (event: OrderedStreamEvent): void {
     if (this.actor.getSnapshot().status === 'active') this.actor.send(event)
@@ -176,6 +184,7 @@ export class OrderedStreamActor {
   private async fetchHead (sequencer: string): Promise<HeadSeen> {
     const reply = await this.host.fetch(sequencer, this.name, 0, 0)
     if (reply.code !== 0) throw new UnavailableError(`the sequencer ${sequencer} of ${this.name} did not give its head: ${reply.reason}`)
+    this.hear(reply.head)
     return { head: reply.head, next: this.reorder.next }
   }
 
@@ -216,6 +225,7 @@ export class OrderedStreamActor {
     }
     this.host.fetch(sequencer, this.name, 0, 0).then(reply => {
       if (reply.code !== 0) { again(reply.reason); return }
+      this.hear(reply.head)
       if (reply.head >= this.reorder.next) this.tell({ type: 'head.behind', sequencer, head: reply.head })
     }, err => { again(errorMessage(err)) })
   }
@@ -231,6 +241,7 @@ export class OrderedStreamActor {
       this.ingest(reply.messages, false)
       if (this.reorder.next === from) break
       upTo = Math.max(upTo, reply.head)
+      this.hear(reply.head)
     }
     return { gapRemains: this.reorder.gap() != null }
   }
@@ -241,6 +252,7 @@ export class OrderedStreamActor {
     if (from === this.host.self && to !== this.host.self) {
       // Our numbering is void: take the winner's from the start; subscribers follow it.
       this.reorder = new ReorderBuffer(1)
+      this.heard = 0
       this.recent.clear()
       this.localFrom = 1
       for (const sub of this.subs) sub.nextSeq = 1
@@ -256,6 +268,7 @@ export class OrderedStreamActor {
     const reorder = this.reorder
     const inOrder: Envelope[] = []
     for (const env of envs) {
+      if (env.seq > this.heard) this.heard = env.seq
       for (const e of reorder.push(env.seq, env)) inOrder.push(e)
     }
     if (inOrder.length > 0) {
@@ -300,6 +313,7 @@ export class OrderedStreamActor {
   }
 
   private deliverLive (env: Envelope): void {
+    const counters = this.host.counters
     for (const sub of this.subs) {
       if (sub.replaying || sub.closed) continue
       if (sub.nextSeq === env.seq) {
@@ -310,6 +324,7 @@ export class OrderedStreamActor {
         if (port.backlogged()) { void this.replay(sub); continue }
         port.deliver(env)
         sub.nextSeq++
+        if (counters != null) counters.deliveries++
       } else if (sub.nextSeq < env.seq && sub.port() != null) {
         void this.replay(sub)
       }
@@ -340,6 +355,7 @@ export class OrderedStreamActor {
           if (env.seq !== sub.nextSeq || sub.closed || sub.port() !== port || port.backlogged()) break
           port.deliver(env)
           sub.nextSeq++
+          if (this.host.counters != null) this.host.counters.deliveries++
         }
       }
     } catch (err) {

@@ -32,6 +32,11 @@ export class OrderedStreams {
 
   names (): string[] { return [...this.streams.keys()] }
 
+  /** Each loaded stream: the sequencer's head as this relay knows it, and the last number in order here. */
+  heads (): Array<{ name: string, known: number, head: number }> {
+    return [...this.streams.values()].map(s => ({ name: s.name, known: s.knownHead, head: s.head }))
+  }
+
   /** The phase of the name's stream (`live`, `gapWait`, `filling`, ...), if it has one. */
   state (name: string): string | undefined { return (this.streams.get(name) ?? this.opening.get(name))?.state }
 

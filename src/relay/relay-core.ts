@@ -21,6 +21,8 @@ import { isAgentName, parseName, serviceOf, instanceOf } from '../names/names.js
 import type { AgentName } from '../names/names.js'
 import { ForwardingTable } from './forwarding-table.js'
 import { DedupWindow, idKey } from './dedup-window.js'
+import { COMMIT_TYPES, deliveryModeOf, nack } from './delivery-mode.js'
+import { RelayCounters } from './counters.js'
 import { MulticastPlane } from './multicast-plane.js'
 import { SubmissionsInFlight } from './submissions-in-flight.js'
 import { SequencerCredentials } from './sequencer-credentials.js'
@@ -47,8 +49,6 @@ import { rememberRequest } from './agent-record.js'
 import type { AgentRecord } from './agent-record.js'
 import type { RelayCoreInit } from './types.js'
 
-const COMMIT_TYPES = new Set<MessageType>([MessageType.GROUP_PROPOSAL, MessageType.GROUP_ADD, MessageType.GROUP_REMOVE])
-
 export type { AgentRecord, RelayCoreInit }
 
 export class RelayCore {
@@ -70,6 +70,8 @@ export class RelayCore {
   readonly trust?: TrustAnchors
   /** The relay's policy: every admission and permission check asks it, here. */
   readonly gate: RelayGate
+  /** What the relay counts (src/relay/counters.ts): read by its summary and metrics. */
+  readonly counters = new RelayCounters()
   private readonly fetches: ArchiveFetches
   /**
    * Where agents were last heard from: the origin relay of every routed envelope, by its
@@ -144,6 +146,7 @@ export class RelayCore {
       writable: async (port, agent) => { if (port.backlogged()) await this.deadlines.wait(port, agent) },
       routesChanged: () => { this.routes.schedule() },
       onTransition: init.onTransition,
+      counters: this.counters,
       log: this.log
     })
   }
@@ -267,10 +270,11 @@ export class RelayCore {
     }
     if (env.mode === DeliveryMode.DELIVERY_MODE_UNSPECIFIED) env.mode = isAgentName(dest) ? DeliveryMode.UNICAST : DeliveryMode.ANYCAST
     const origin = { relay: this.self, agent }
-    const multicast = env.mode === DeliveryMode.MULTICAST || COMMIT_TYPES.has(env.type)
-    const mode = multicast ? 'multicast' : env.mode === DeliveryMode.UNICAST ? 'unicast' : 'anycast'
+    const mode = deliveryModeOf(env)
+    const multicast = mode === 'multicast'
     const refused = publishRefusal(this.gate, agent, env, mode, multicast && env.epoch === 0 && COMMIT_TYPES.has(env.type), this.agents.get(agent)?.asked)
     if (refused != null) { port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: refused }); return }
+    this.counters.messageIn(agent, mode)
     if (multicast) {
       if (isAgentName(dest)) {
         port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: `multicast goes to a service or channel name, not to the agent "${dest}"` })
@@ -386,6 +390,7 @@ export class RelayCore {
       this.ackOrigin(origin, nack(env, ErrorCode.UNAVAILABLE, `${rec.name} is away and its buffer is full`))
       return
     }
+    this.counters.deliveries++
     if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
   }
 
@@ -483,8 +488,4 @@ export class RelayCore {
   }
 }
 
-
-function nack (env: Envelope, code: number, reason: string): SequencerAck {
-  return { messageId: env.messageId, seq: 0, code, reason, epoch: 0 }
-}
 

@@ -51,6 +51,16 @@ export class SequencerRegistry {
   get (name: string): SequencerActor | undefined { return this.claims.get(name)?.sequencer }
   has (name: string): boolean { return this.claims.get(name)?.sequences === true }
 
+  /** Each name this relay sequences now, with its head (the last number it assigned). */
+  heads (): Array<{ name: string, head: number }> {
+    const out: Array<{ name: string, head: number }> = []
+    for (const [name, claim] of this.claims) {
+      const s = claim.sequencer
+      if (s != null) out.push({ name, head: s.head })
+    }
+    return out
+  }
+
   /**
    * The relay that sequences `name`. When nobody is known to, this relay claims the
    * name (a side effect: the claim is announced and a sequencer starts).

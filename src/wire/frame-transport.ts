@@ -28,6 +28,8 @@ export interface FrameTransport<Item> {
   readonly isOpen: boolean
   /** True while the writer is past its high-water mark: senders should wait. */
   readonly backlogged: boolean
+  /** Bytes waiting to go out: queued here and in the transport's write buffer (estimated for items). */
+  readonly queuedBytes: number
   /** Resolves once the writer is below its high-water mark again (or closed). */
   whenWritable: () => Promise<void>
   /** Queues one encoded frame, sent in order with the items. */

@@ -103,6 +103,23 @@ describe('slim-mesh node: configuration', () => {
     expect(text).toContain('routeTtlMs: 15000') // a default, shown too
     expect(text).toContain('gracePeriodMs: 30000')
   }, 60_000)
+
+  it('--metrics serves Prometheus metrics and health checks, said in the banner; --print-config shows it', async () => {
+    const printed = await run(['node', '--print-config', '--metrics', '127.0.0.1:9464'])
+    expect(printed.code).toBe(0)
+    expect(printed.out).toContain('metrics: 127.0.0.1:9464')
+    const node = start(['node', '--listen', '127.0.0.1:0', '--in-memory', '--metrics', '127.0.0.1:0'])
+    const addr = await listening(node)
+    await waitFor(() => node.out.some(l => l.startsWith('metrics on ')) || node.child.exitCode != null, 'the metrics line')
+    const line = node.out.find(l => l.startsWith('metrics on ')) as string
+    const url = /^metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics) /.exec(line)?.[1]
+    expect(url, line).toBeDefined()
+    const metrics = await (await fetch(url as string)).text()
+    expect(metrics).toContain(`slim_relay_info{peer_id="${addr.split('/p2p/')[1] as string}"`)
+    expect((await fetch((url as string).replace(/metrics$/, 'readyz'))).status).toBe(200) // no relays to link to: ready
+    node.child.kill('SIGINT')
+    expect(await node.exited).toBe(0)
+  }, 60_000)
 })
 
 describe('slim-mesh node: logs', () => {

@@ -158,4 +158,17 @@ describe('node config', () => {
     expect((await loadNodeSettings({ env: {} })).inspect).toBe(false)
     await expect(loadNodeSettings({ configFile: '/nonexistent/relay.yaml', env: {} })).rejects.toThrow(/^config file \/nonexistent\/relay\.yaml: no such file$/)
   })
+
+  it('reads the metrics address from `metrics:`, SLIM_MESH_METRICS or the flag (off by default), and names a bad one', async () => {
+    expect(DEFAULT_NODE_SETTINGS.metrics).toBeUndefined()
+    expect(parseConfigText('metrics: 127.0.0.1:9464', 'relay.yaml')).toEqual({ metrics: '127.0.0.1:9464' })
+    expect(settingsFromEnv({ SLIM_MESH_METRICS: '127.0.0.1:0' })).toEqual({ metrics: '127.0.0.1:0' })
+    const path = await file('relay.yaml', 'metrics: 127.0.0.1:9001')
+    expect((await loadNodeSettings({ configFile: path, env: {} })).metrics).toBe('127.0.0.1:9001')
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_METRICS: '127.0.0.1:9002' } })).metrics).toBe('127.0.0.1:9002')
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_METRICS: '127.0.0.1:9002' }, flags: { metrics: '127.0.0.1:9003' } })).metrics).toBe('127.0.0.1:9003')
+    expect(() => parseConfigText('metrics: 9464', 'relay.yaml')).toThrow('relay.yaml: metrics must be host:port (got 9464)')
+    expect(() => parseConfigText('metrics: 127.0.0.1', 'relay.yaml')).toThrow('relay.yaml: monitoring address "127.0.0.1" is not host:port; write it like 127.0.0.1:9464 (port 0 picks a free one)')
+    expect(() => settingsFromEnv({ SLIM_MESH_METRICS: 'localhost' })).toThrow('SLIM_MESH_METRICS: monitoring address "localhost" is not host:port')
+  })
 })

@@ -1,0 +1,6 @@
+/** Types for parse-prometheus-text-format (it ships none): the shape of prom2json's output. */
+declare module 'parse-prometheus-text-format' {
+  export interface ParsedSample { value?: string, labels?: Record<string, string>, buckets?: Record<string, string>, quantiles?: Record<string, string>, count?: string, sum?: string }
+  export interface ParsedFamily { name: string, help: string, type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED', metrics: ParsedSample[] }
+  export default function parsePrometheusTextFormat (text: string): ParsedFamily[]
+}
