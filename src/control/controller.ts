@@ -25,7 +25,7 @@ import { ControllerCore, DEFAULT_CONTROLLER_TIMINGS } from './controller-core.js
 import type { ControllerTimings } from './controller-core.js'
 import { ControllerAuth } from './controller-auth.js'
 import { controllerRoutes } from './controller-api.js'
-import type { AlertSource } from './controller-api.js'
+import { AlertBook } from './alert-book.js'
 import type { MeshIntent } from './mesh-intent.js'
 import type { SignedState } from './desired-state.js'
 import type { JoinTokenRecord } from './join-tokens.js'
@@ -92,7 +92,13 @@ export async function createController (options: ControllerOptions = {}): Promis
   const core = new ControllerCore({ store, authority, timings, log, initialIntent: { ...options.intent, ...(options.topology != null ? { topology: options.topology } : {}) } })
   await core.start()
   const auth = new ControllerAuth(core.anchors, (peerId) => { const r = core.roster.get(peerId); return r != null && r.removed !== true })
-  const alerts: AlertSource = { active: () => [], history: () => [] }
+  const alerts = new AlertBook()
+  core.onRelayDown((peerId, down) => {
+    if (down) {
+      const lastSeen = core.roster.live.get(peerId)?.lastSeen
+      alerts.raise({ id: `relay-silent-${peerId}-${Date.now()}`, kind: 'relay-silent', subject: `relay:${peerId}`, relay: peerId, reason: `relay ${peerId} sent no heartbeat for ${timings.downAfterMs} ms${lastSeen != null ? ` (last at ${new Date(lastSeen).toISOString()})` : ''}: marked down, links re-planned without it`, value: lastSeen != null ? Date.now() - lastSeen : timings.downAfterMs, baseline: timings.heartbeatMs, startedAt: Date.now() })
+    } else alerts.end('relay-silent', `relay:${peerId}`)
+  })
   let base = ''
   const router = controllerRoutes({ core, auth, store, alerts, dashboardPage: () => '<!doctype html><title>slim-mesh</title>', url: () => base })
   const server: Server = createServer((req, res) => { void router.handle(req, res) })

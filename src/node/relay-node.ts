@@ -196,6 +196,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const privateKey = await loadOrCreateIdentity(store)
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
   const clock = systemClock
+  const onTransitionRef: { fn?: (actor: string, from: string, to: string, event: string) => void } = {}
   let control: ControlClient | undefined
   if (options.control != null) {
     if (options.trust != null) { await store.close(); throw new TrustConfigError('a relay run by a controller gets its trust from it: give `control` or `trust`, not both') }
@@ -207,7 +208,6 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       throw err
     }
   }
-  const onTransitionRef: { fn?: (actor: string, from: string, to: string, event: string) => void } = {}
   let node: RelayLibp2p
   // Who gossipsub meshes with: admitted relays only (made below, once trust is known).
   let admission: LinkAdmission | undefined
