@@ -16,6 +16,7 @@
  * relay: { writeDeadlineMs: 10000 }
  * timings: { gracePeriodMs: 60000 }
  * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
+ * controller: { url: http://127.0.0.1:7460, joinToken: ... }  # run by a controller (instead of trust, bootstrap)
  * trust:
  *   authority: /etc/slim-mesh/authority.pub.json   # the mesh authority (public key file)
  *   credentials: /etc/slim-mesh/relay.creds        # this relay's credential
@@ -63,6 +64,8 @@ export interface NodeSettings {
   timings: Partial<NodeTimings>
   /** Where to serve Prometheus metrics and health checks over HTTP (`host:port`); none: not served. */
   metrics?: string
+  /** Run by a controller: its URL and (for the first start) a join token. */
+  controller: { url?: string, joinToken?: string }
 }
 
 /** What one source (file, environment or flags) sets. */
@@ -79,6 +82,7 @@ export interface PartialNodeSettings {
   relay?: Partial<RelayConfig>
   timings?: Partial<NodeTimings>
   metrics?: string
+  controller?: { url?: string, joinToken?: string }
 }
 
 /** Whom the relay trusts, as files (read when the relay starts). */
@@ -105,7 +109,8 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   trust: { external: [] },
   open: false,
   relay: {},
-  timings: {}
+  timings: {},
+  controller: {}
 }
 
 /** A config file or environment variable that cannot be used, said in one line. */
@@ -197,7 +202,11 @@ const schema = z.strictObject({
   open: boolean,
   relay: z.strictObject(relayFields, { error: 'must be a mapping of relay settings' }).partial(),
   timings: z.strictObject(timingFields, { error: 'must be a mapping of timings' }).partial(),
-  metrics: monitorAddress
+  metrics: monitorAddress,
+  controller: z.strictObject({
+    url: z.string().url({ error: 'must be the controller\'s URL, http://host:port' }),
+    joinToken: z.string().min(1, { error: 'must be a join token (slim-mesh ctl tokens create)' })
+  }, { error: 'must be a mapping with url and joinToken' }).partial()
 }, { error: 'must be a mapping of settings' }).partial()
 
 // ---- the environment ----
@@ -221,6 +230,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_RELAY_CREDENTIALS', path: ['trust', 'credentials'], kind: 'string' },
   { name: 'SLIM_MESH_OPEN', path: ['open'], kind: 'boolean' },
   { name: 'SLIM_MESH_METRICS', path: ['metrics'], kind: 'string' },
+  { name: 'SLIM_MESH_CONTROLLER', path: ['controller', 'url'], kind: 'string' },
+  { name: 'SLIM_MESH_JOIN_TOKEN', path: ['controller', 'joinToken'], kind: 'string' },
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
   ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const }))
 ]
@@ -341,7 +352,7 @@ export function settingsFromEnv (env: NodeJS.ProcessEnv): PartialNodeSettings {
 function merge (a: PartialNodeSettings, b: PartialNodeSettings): PartialNodeSettings {
   for (const [k, v] of Object.entries(b) as Array<[keyof PartialNodeSettings, unknown]>) {
     if (v === undefined) continue
-    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
+    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust' || k === 'controller') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
     else (a as Record<string, unknown>)[k] = v
   }
   return a
