@@ -18,7 +18,9 @@
  * - `computed`: what it optimises, precisely:
  *   1. The cost of a link `a-b` is `rtt × (1 + 10·loss) + queued / 10 kB`, where `rtt`
  *      (ms) and `loss` (0..1) are averaged over the reports of both directions, and
- *      `queued` (bytes) too; an unreported RTT counts `defaultRttMs` (50 ms).
+ *      `queued` (bytes) too; a pair nobody measured counts `defaultRttMs`, by default
+ *      the slowest RTT measured (50 ms if none): the plan prefers links it knows to
+ *      links it guesses at, so it does not swap measured links for hopeful unknowns.
  *   2. Among the candidate links it takes a minimum spanning tree by cost (Kruskal,
  *      ties broken by ids), keeping each relay at most `degree` links (default 4)
  *      where the candidates allow; if the bound would leave the relays in pieces, the
@@ -48,13 +50,13 @@ export interface PlanOptions {
   health?: LinkHealth[]
   /** The links of the plan in force (computed: hysteresis). */
   current?: LinkPair[]
-  /** The RTT assumed for a pair no relay measured, ms (default 50). */
+  /** The RTT assumed for a pair no relay measured, ms (default: the slowest measured, or 50). */
   defaultRttMs?: number
 }
 
 /** Default links per relay for `computed`. */
 export const DEFAULT_DEGREE = 4
-/** Cost assumed for an unmeasured RTT, ms. */
+/** Cost assumed for an unmeasured RTT when nothing is measured at all, ms. */
 export const DEFAULT_RTT_MS = 50
 /** A current link counts at this fraction of its cost: a replacement must be 20% cheaper. */
 export const HYSTERESIS = 0.8
@@ -188,8 +190,12 @@ export class Dsu {
 /** Link costs from health reports (both directions averaged); see the file's comment. */
 export class LinkCosts {
   private readonly byPair = new Map<string, { rtt: number, rttN: number, loss: number, lossN: number, queued: number, queuedN: number }>()
-  constructor (health: LinkHealth[] = [], private readonly defaultRttMs = DEFAULT_RTT_MS) {
+  private readonly defaultRttMs: number
+  /** `defaultRttMs`: the RTT of an unmeasured pair; by default the slowest measured RTT (50 ms if none). */
+  constructor (health: LinkHealth[] = [], defaultRttMs?: number) {
+    let slowest = 0
     for (const h of health) {
+      if (h.rttMs != null && Number.isFinite(h.rttMs)) slowest = Math.max(slowest, h.rttMs)
       if (h.from === h.to) continue
       const k = keyOf(h.from, h.to)
       let e = this.byPair.get(k)
@@ -198,6 +204,7 @@ export class LinkCosts {
       if (h.loss != null && Number.isFinite(h.loss)) { e.loss += Math.min(1, Math.max(0, h.loss)); e.lossN++ }
       if (h.queuedBytes != null && Number.isFinite(h.queuedBytes)) { e.queued += Math.max(0, h.queuedBytes); e.queuedN++ }
     }
+    this.defaultRttMs = defaultRttMs ?? (slowest > 0 ? slowest : DEFAULT_RTT_MS)
   }
 
   /** Whether any relay reported on the pair. */
