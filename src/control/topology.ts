@@ -187,34 +187,43 @@ export class Dsu {
   }
 }
 
-/** Link costs from health reports (both directions averaged); see the file's comment. */
+/**
+ * Link costs from health reports (both directions averaged; see the file's comment),
+ * for the relays in `index` (peer id to position); reports about others are ignored.
+ */
 export class LinkCosts {
-  private readonly byPair = new Map<string, { rtt: number, rttN: number, loss: number, lossN: number, queued: number, queuedN: number }>()
+  private readonly byPair = new Map<number, { rtt: number, rttN: number, loss: number, lossN: number, queued: number, queuedN: number }>()
   private readonly defaultRttMs: number
+  private readonly n: number
   /** `defaultRttMs`: the RTT of an unmeasured pair; by default the slowest measured RTT (50 ms if none). */
-  constructor (health: LinkHealth[] = [], defaultRttMs?: number) {
+  constructor (health: LinkHealth[] = [], index: Map<string, number>, defaultRttMs?: number) {
+    this.n = index.size
     let slowest = 0
     for (const h of health) {
-      if (h.rttMs != null && Number.isFinite(h.rttMs)) slowest = Math.max(slowest, h.rttMs)
-      if (h.from === h.to) continue
-      const k = keyOf(h.from, h.to)
+      const i = index.get(h.from)
+      const j = index.get(h.to)
+      if (i == null || j == null || i === j) continue
+      const k = this.key(i, j)
       let e = this.byPair.get(k)
       if (e == null) this.byPair.set(k, e = { rtt: 0, rttN: 0, loss: 0, lossN: 0, queued: 0, queuedN: 0 })
-      if (h.rttMs != null && Number.isFinite(h.rttMs)) { e.rtt += h.rttMs; e.rttN++ }
+      if (h.rttMs != null && Number.isFinite(h.rttMs)) { e.rtt += h.rttMs; e.rttN++; if (h.rttMs > slowest) slowest = h.rttMs }
       if (h.loss != null && Number.isFinite(h.loss)) { e.loss += Math.min(1, Math.max(0, h.loss)); e.lossN++ }
       if (h.queuedBytes != null && Number.isFinite(h.queuedBytes)) { e.queued += Math.max(0, h.queuedBytes); e.queuedN++ }
     }
     this.defaultRttMs = defaultRttMs ?? (slowest > 0 ? slowest : DEFAULT_RTT_MS)
   }
 
-  /** Whether any relay reported on the pair. */
-  measured (a: string, b: string): boolean { return this.byPair.has(keyOf(a, b)) }
+  private key (i: number, j: number): number { return i < j ? i * this.n + j : j * this.n + i }
 
-  /** The measured pairs, `a < b`. */
-  pairs (): LinkPair[] { return [...this.byPair.keys()].map(k => k.split('\n') as LinkPair) }
+  get size (): number { return this.byPair.size }
 
-  cost (a: string, b: string): number {
-    const e = this.byPair.get(keyOf(a, b))
+  /** The measured pairs, as positions `[i, j]` with `i < j`. */
+  pairs (): Array<[number, number]> {
+    return [...this.byPair.keys()].map(k => [Math.floor(k / this.n), k % this.n])
+  }
+
+  cost (i: number, j: number): number {
+    const e = this.byPair.get(this.key(i, j))
     const rtt = e != null && e.rttN > 0 ? e.rtt / e.rttN : this.defaultRttMs
     const loss = e != null && e.lossN > 0 ? e.loss / e.lossN : 0
     const queued = e != null && e.queuedN > 0 ? e.queued / e.queuedN : 0
@@ -222,13 +231,25 @@ export class LinkCosts {
   }
 }
 
-interface Edge { i: number, j: number, cost: number }
+/** An edge between positions `i < j`; `lo < hi` are the ranks of their ids, for ties. */
+interface Edge { i: number, j: number, cost: number, lo: number, hi: number }
+
+/** Ranks of `ids` in id order, so ties compare integers rather than strings. */
+function idRanks (ids: string[]): Int32Array {
+  const rank = new Int32Array(ids.length)
+  ids.map((id, i) => [id, i] as const).sort((x, y) => x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0).forEach(([, i], r) => { rank[i] = r })
+  return rank
+}
+
+function edge (i: number, j: number, cost: number, rank: Int32Array): Edge {
+  const ri = rank[i] as number
+  const rj = rank[j] as number
+  return { i: Math.min(i, j), j: Math.max(i, j), cost, lo: Math.min(ri, rj), hi: Math.max(ri, rj) }
+}
 
 /** Cheapest first, then by ids: the order every greedy step here takes edges in. */
-function sortEdges (edges: Edge[], ids: string[]): Edge[] {
-  return edges.sort((x, y) => x.cost - y.cost ||
-    ((ids[x.i] as string) < (ids[y.i] as string) ? -1 : (ids[x.i] as string) > (ids[y.i] as string) ? 1 : 0) ||
-    ((ids[x.j] as string) < (ids[y.j] as string) ? -1 : (ids[x.j] as string) > (ids[y.j] as string) ? 1 : 0))
+function sortEdges (edges: Edge[]): Edge[] {
+  return edges.sort((x, y) => x.cost - y.cost || x.lo - y.lo || x.hi - y.hi)
 }
 
 function planPairs (ids: string[], pairs: Array<[string, string]>, options: PlanOptions): LinkPair[] {
@@ -237,15 +258,11 @@ function planPairs (ids: string[], pairs: Array<[string, string]>, options: Plan
   const index = new Map(ids.map((id, i) => [id, i]))
   const dsu = new Dsu(ids.length)
   for (const [a, b] of links) dsu.union(index.get(a) as number, index.get(b) as number)
-  const costs = new LinkCosts(options.health, options.defaultRttMs)
+  const costs = new LinkCosts(options.health, index, options.defaultRttMs)
+  const rank = idRanks(ids)
   // Cheapest measured bridges first (Kruskal over the components).
-  const measured: Edge[] = []
-  for (const [a, b] of costs.pairs()) {
-    const i = index.get(a)
-    const j = index.get(b)
-    if (i != null && j != null) measured.push({ i: Math.min(i, j), j: Math.max(i, j), cost: costs.cost(a, b) })
-  }
-  for (const e of sortEdges(measured, ids)) {
+  const measured = costs.pairs().map(([i, j]) => edge(i, j, costs.cost(i, j), rank))
+  for (const e of sortEdges(measured)) {
     if (dsu.union(e.i, e.j)) links.push(pairOf(ids[e.i] as string, ids[e.j] as string))
   }
   // Then the oldest relay of each remaining component to the oldest relay of all (ids are by order).
@@ -277,31 +294,34 @@ function planComputed (ids: string[], rosterSize: number, degreeIn: number, opti
   const degree = Math.max(2, Math.floor(degreeIn))
   const n = ids.length
   const index = new Map(ids.map((id, i) => [id, i]))
-  const costs = new LinkCosts(options.health, options.defaultRttMs)
-  const anyMeasured = costs.pairs().some(([a, b]) => index.has(a) && index.has(b))
-  if (!anyMeasured) return backbone(ids, rosterSize, degree)
+  const costs = new LinkCosts(options.health, index, options.defaultRttMs)
+  if (costs.size === 0) return backbone(ids, rosterSize, degree)
 
-  const current = new Set((options.current ?? []).map(([a, b]) => keyOf(a, b)))
-  const seen = new Set<string>()
-  const edges: Edge[] = []
-  const consider = (a: string, b: string): void => {
+  const pos = (a: string, b: string): [number, number] | undefined => {
     const i = index.get(a)
     const j = index.get(b)
-    if (i == null || j == null || i === j) return
-    const k = keyOf(a, b)
+    return i == null || j == null || i === j ? undefined : i < j ? [i, j] : [j, i]
+  }
+  const current = new Set<number>()
+  for (const [a, b] of options.current ?? []) { const p = pos(a, b); if (p != null) current.add(p[0] * n + p[1]) }
+  const seen = new Set<number>()
+  const rank = idRanks(ids)
+  const edges: Edge[] = []
+  const consider = (i: number, j: number): void => {
+    const k = i * n + j
     if (seen.has(k)) return
     seen.add(k)
-    const c = costs.cost(a, b)
-    edges.push({ i: Math.min(i, j), j: Math.max(i, j), cost: current.has(k) ? c * HYSTERESIS : c })
+    const c = costs.cost(i, j)
+    edges.push(edge(i, j, current.has(k) ? c * HYSTERESIS : c, rank))
   }
   if (n <= ALL_PAIRS_UP_TO) {
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) consider(ids[i] as string, ids[j] as string)
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) consider(i, j)
   } else {
-    for (const [a, b] of costs.pairs()) consider(a, b)
-    for (const [a, b] of options.current ?? []) consider(a, b)
-    for (const [a, b] of backbone(ids, rosterSize, degree)) consider(a, b)
+    for (const [i, j] of costs.pairs()) consider(i, j)
+    for (const k of current) consider(Math.floor(k / n), k % n)
+    for (const [a, b] of backbone(ids, rosterSize, degree)) { const p = pos(a, b); if (p != null) consider(p[0], p[1]) }
   }
-  sortEdges(edges, ids)
+  sortEdges(edges)
 
   const deg = new Int32Array(n)
   const used = new Uint8Array(edges.length)
