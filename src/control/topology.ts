@@ -29,8 +29,11 @@
  *      (no single link or relay-to-relay failure partitions it; with n ≥ 3 that also
  *      gives every relay at least 2 links): it walks the unused candidates cheapest
  *      first and adds each one that closes a cycle over at least one remaining bridge.
+ *   4. Then, still within the bound, for each relay whose failure would split the
+ *      rest (a cut vertex), the cheapest unused link that joins two of the pieces.
  *   So: the least total cost that keeps the up relays connected, plus the cheapest
- *   links that remove every bridge, under a degree bound. It does not bound the hop
+ *   links that remove every bridge and cut vertex, under a degree bound (a relay left
+ *   with one link gets a second past the bound). It does not bound the hop
  *   count (diameter); the no-health backbone below does.
  *   Hysteresis: a link in `options.current` counts at 0.8 × its cost, so it is replaced
  *   only by a link at least 20% cheaper, and RTT jitter does not make plans flap.
@@ -43,6 +46,8 @@
  *   2-edge-connected and about 2√n hops across; a relay going down changes only the
  *   ring link around it and the √n chords spanning it.
  */
+import { Dsu, coverBridges, coverCutVertices } from './graph.js'
+import type { Edge } from './graph.js'
 import type { LinkHealth, LinkPair, RelayView, TopologySpec } from './types.js'
 
 export interface PlanOptions {
@@ -157,36 +162,6 @@ export function components (nodes: string[], links: LinkPair[]): string[][] {
   return [...groups.values()].map(g => g.sort()).sort((x, y) => (x[0] as string) < (y[0] as string) ? -1 : 1)
 }
 
-/** Union-find with path halving and union by size. */
-export class Dsu {
-  private readonly parent: Int32Array
-  private readonly size: Int32Array
-  constructor (n: number) {
-    this.parent = new Int32Array(n).map((_, i) => i)
-    this.size = new Int32Array(n).fill(1)
-  }
-
-  find (x: number): number {
-    const p = this.parent
-    while (p[x] !== x) {
-      p[x] = p[p[x] as number] as number
-      x = p[x] as number
-    }
-    return x
-  }
-
-  /** Joins the sets of x and y; false if they were one already. */
-  union (x: number, y: number): boolean {
-    let a = this.find(x)
-    let b = this.find(y)
-    if (a === b) return false
-    if ((this.size[a] as number) < (this.size[b] as number)) [a, b] = [b, a]
-    this.parent[b] = a
-    this.size[a] = (this.size[a] as number) + (this.size[b] as number)
-    return true
-  }
-}
-
 /**
  * Link costs from health reports (both directions averaged; see the file's comment),
  * for the relays in `index` (peer id to position); reports about others are ignored.
@@ -230,9 +205,6 @@ export class LinkCosts {
     return rtt * (1 + 10 * loss) + queued / 10_000
   }
 }
-
-/** An edge between positions `i < j`; `lo < hi` are the ranks of their ids, for ties. */
-interface Edge { i: number, j: number, cost: number, lo: number, hi: number }
 
 /** Ranks of `ids` in id order, so ties compare integers rather than strings. */
 function idRanks (ids: string[]): Int32Array {
@@ -348,133 +320,12 @@ function planComputed (ids: string[], rosterSize: number, degreeIn: number, opti
   const lonely = (x: Edge): boolean => (deg[x.i] as number) < 2 || (deg[x.j] as number) < 2
   coverBridges(n, edges, used, deg, degree, lonely)
   coverBridges(n, edges, used, deg, degree, () => true)
+  // 4. Then, within the bound, links that keep the rest connected when any one relay fails.
+  coverCutVertices(n, edges, used, deg, degree)
   if (n >= 3 && deg.some(d => d < 2)) coverBridges(n, edges, used, deg, Infinity, lonely)
   const out: LinkPair[] = []
   for (let e = 0; e < edges.length; e++) {
     if (used[e] === 1) { const x = edges[e] as Edge; out.push(pairOf(ids[x.i] as string, ids[x.j] as string)) }
   }
   return out.sort(comparePairs)
-}
-
-/**
- * Greedy bridge cover (over the edges `wanted` picks, within `degree`): contracts the 2-edge-connected blocks of the chosen graph into
- * its bridge tree, then takes unused edges cheapest first; an edge between two blocks
- * not yet merged closes a cycle over the tree path between them, whose blocks merge
- * (union-find climbing to the lowest common ancestor).
- */
-function coverBridges (n: number, edges: Edge[], used: Uint8Array, deg: Int32Array, degree: number, wanted: (e: Edge) => boolean): void {
-  const adj: number[][] = Array.from({ length: n }, () => [])
-  for (let e = 0; e < edges.length; e++) {
-    if (used[e] === 1) { const x = edges[e] as Edge; adj[x.i]?.push(e); adj[x.j]?.push(e) }
-  }
-  const bridge = findBridges(n, edges, adj)
-  if (bridge.size === 0) return
-  // Blocks: components without the bridges.
-  const block = new Int32Array(n).fill(-1)
-  let blocks = 0
-  for (let s = 0; s < n; s++) {
-    if (block[s] !== -1) continue
-    const stack = [s]
-    block[s] = blocks
-    while (stack.length > 0) {
-      const v = stack.pop() as number
-      for (const e of adj[v] as number[]) {
-        if (bridge.has(e)) continue
-        const x = edges[e] as Edge
-        const w = x.i === v ? x.j : x.i
-        if (block[w] === -1) { block[w] = blocks; stack.push(w) }
-      }
-    }
-    blocks++
-  }
-  // The bridge tree (a forest if the graph is in pieces), rooted per tree.
-  const tadj: number[][] = Array.from({ length: blocks }, () => [])
-  for (const e of bridge) {
-    const x = edges[e] as Edge
-    const p = block[x.i] as number
-    const q = block[x.j] as number
-    tadj[p]?.push(q)
-    tadj[q]?.push(p)
-  }
-  const parent = new Int32Array(blocks).fill(-1)
-  const depth = new Int32Array(blocks).fill(-1)
-  const tree = new Int32Array(blocks)
-  for (let r = 0; r < blocks; r++) {
-    if (depth[r] !== -1) continue
-    depth[r] = 0
-    tree[r] = r
-    const queue = [r]
-    for (let h = 0; h < queue.length; h++) {
-      const v = queue[h] as number
-      for (const w of tadj[v] as number[]) {
-        if (depth[w] === -1) { depth[w] = (depth[v] as number) + 1; parent[w] = v; tree[w] = r; queue.push(w) }
-      }
-    }
-  }
-  const merged = new Dsu(blocks)
-  const top = new Int32Array(blocks).map((_, i) => i)
-  const topOf = (b: number): number => top[merged.find(b)] as number
-  let remaining = bridge.size
-  for (let e = 0; e < edges.length && remaining > 0; e++) {
-    if (used[e] === 1) continue
-    const x = edges[e] as Edge
-    if ((deg[x.i] as number) >= degree || (deg[x.j] as number) >= degree || !wanted(x)) continue
-    const bu = block[x.i] as number
-    const bv = block[x.j] as number
-    if (tree[bu] !== tree[bv] || merged.find(bu) === merged.find(bv)) continue
-    let u = topOf(bu)
-    let v = topOf(bv)
-    while (merged.find(u) !== merged.find(v)) {
-      if ((depth[u] as number) < (depth[v] as number)) [u, v] = [v, u]
-      const p = parent[u] as number
-      const pTop = topOf(p)
-      merged.union(u, p)
-      top[merged.find(u)] = pTop
-      remaining--
-      u = topOf(u)
-    }
-    used[e] = 1
-    deg[x.i] = (deg[x.i] as number) + 1
-    deg[x.j] = (deg[x.j] as number) + 1
-  }
-}
-
-/** The bridges of the graph (edge indices), by an iterative Tarjan low-link walk. */
-function findBridges (n: number, edges: Edge[], adj: number[][]): Set<number> {
-  const disc = new Int32Array(n).fill(-1)
-  const low = new Int32Array(n)
-  const out = new Set<number>()
-  let time = 0
-  for (let s = 0; s < n; s++) {
-    if (disc[s] !== -1) continue
-    // Frames: [vertex, edge it was entered by, next adjacency position].
-    const stack: Array<[number, number, number]> = [[s, -1, 0]]
-    disc[s] = low[s] = time++
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1] as [number, number, number]
-      const [v, via] = frame
-      const list = adj[v] as number[]
-      if (frame[2] < list.length) {
-        const e = list[frame[2]++] as number
-        if (e === via) continue
-        const x = edges[e] as Edge
-        const w = x.i === v ? x.j : x.i
-        if (disc[w] === -1) {
-          disc[w] = low[w] = time++
-          stack.push([w, e, 0])
-        } else {
-          low[v] = Math.min(low[v] as number, disc[w] as number)
-        }
-      } else {
-        stack.pop()
-        const up = stack[stack.length - 1]
-        if (up != null) {
-          const p = up[0]
-          low[p] = Math.min(low[p] as number, low[v] as number)
-          if ((low[v] as number) > (disc[p] as number)) out.add(via)
-        }
-      }
-    }
-  }
-  return out
 }

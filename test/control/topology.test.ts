@@ -154,6 +154,19 @@ describe('planLinks computed', () => {
     }
   })
 
+  it('survives any one relay failing when every pair is measured (random RTTs, 5 to 40 relays)', () => {
+    const rng = createRng('vertex')
+    for (let round = 0; round < 40; round++) {
+      const rs = roster(5 + rng.int(36))
+      const ids = upIds(rs)
+      const rtts: Array<[string, string, number]> = []
+      for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) rtts.push([ids[i]!, ids[j]!, 1 + rng.int(150)])
+      const plan = planLinks(rs, { kind: 'computed' }, { health: health(rtts) })
+      expect(Math.max(...degrees(plan).values())).toBeLessThanOrEqual(4)
+      for (const c of ids) expect(components(ids.filter(x => x !== c), plan), `round ${round}: without ${c}`).toHaveLength(1)
+    }
+  })
+
   it('is deterministic for the same input', () => {
     const rs = roster(80, [3, 40])
     const rng = createRng(9)
