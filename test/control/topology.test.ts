@@ -201,13 +201,15 @@ describe('property: every plan over the up relays is one component', () => {
       const up = upIds(rs)
       const randomPairs = Array.from({ length: rng.int(2 * n + 1) }, () => [rng.pick(ids), rng.pick(ids)] as [string, string])
       const h = rng.chance(0.5) ? [] : health(randomPairs.filter(([x, y]) => x !== y).map(([x, y]) => [x, y, rng.int(200)]))
-      const specs: TopologySpec[] = [{ kind: 'full' }, { kind: 'star', hub: rng.pick(ids) }, { kind: 'line' }, { kind: 'pairs', pairs: randomPairs }, { kind: 'computed', degree: 2 + rng.int(4) }]
+      const specs: Array<TopologySpec & { degree?: number }> = [{ kind: 'full' }, { kind: 'star', hub: rng.pick(ids) }, { kind: 'line' }, { kind: 'pairs', pairs: randomPairs }, { kind: 'computed', degree: 2 + rng.int(4) }]
       for (const spec of specs) {
         const plan = planLinks(rs, spec, { health: h, current: rng.chance(0.5) ? randomPairs.filter(([x, y]) => x !== y).map(([x, y]) => (x < y ? [x, y] : [y, x]) as LinkPair) : undefined })
         expectWellFormed(plan, rs)
         expect(components(up, plan).length, `${spec.kind} n=${n} round=${round}`).toBe(up.length === 0 ? 0 : 1)
         if (spec.kind === 'computed' && up.length >= 3) {
           expect(Math.min(...up.map(x => degrees(plan).get(x) ?? 0)), `computed min degree n=${up.length} round=${round}`).toBeGreaterThanOrEqual(2)
+          // Every pair is a candidate up to 64 relays: the bound holds (2 only for a cycle, which greedy may miss).
+          if (spec.degree! >= 3 && up.length <= 64) expect(Math.max(...degrees(plan).values()), `computed max degree n=${up.length} round=${round}`).toBeLessThanOrEqual(spec.degree!)
         }
       }
     }
