@@ -2,6 +2,10 @@
  * `slim-mesh sim TOPOLOGY`: runs one simulation scenario (sims/) and reports its
  * metrics: a table on stdout, `metrics.json` and `plot.svg` in `--out`. A progress bar
  * goes to stderr when stderr is a terminal.
+ *
+ * `slim-mesh sim control --topology computed`: the control-plane scenario instead
+ * (sims/control-sim.ts): a controller planning the links of the relays, a crash and a
+ * policy change; a table on stdout and `metrics.json` in `--out`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -15,6 +19,10 @@ import { plotSvg } from '../../sims/plot.js'
 import { TOPOLOGIES } from '../../sims/topologies.js'
 import type { TopologyKind } from '../../sims/topologies.js'
 import { FAULTS } from '../../sims/engine.js'
+import { CONTROL_TOPOLOGIES, runControlSim } from '../../sims/control-sim.js'
+import type { ControlTopology } from '../../sims/control-sim.js'
+import { formatControlTable } from '../../sims/control-report.js'
+import type { ControlSimMetrics } from '../../sims/control-report.js'
 import type { EngineKind, FaultKind } from '../../sims/engine.js'
 
 export interface SimCommandOptions {
@@ -28,6 +36,11 @@ export interface SimCommandOptions {
   crashTarget?: 'member' | 'sequencer'
   degree?: number
   open?: boolean
+  /** The control scenario: how the controller plans links, heartbeat interval, down timeout. */
+  topology?: ControlTopology
+  heartbeat?: number
+  downAfter?: number
+  dropGrace?: number
 }
 
 function positiveInt (what: string) {
@@ -49,7 +62,7 @@ export function parseDuration (v: string): number {
 export function registerSimCommand (program: Command): void {
   program.command('sim')
     .description('run a simulation scenario of a relay mesh and report delivery, order, latency, convergence and memory')
-    .addArgument(new Argument('<topology>', 'how the relays are linked').choices(TOPOLOGIES))
+    .addArgument(new Argument('<topology>', 'how the relays are linked, or "control" for the control-plane scenario').choices([...TOPOLOGIES, 'control']))
     .option('--relays <n>', 'number of relays', positiveInt('--relays'), 10)
     .option('--agents <n>', 'number of agents (default: 5 per relay, at least 12)', positiveInt('--agents'))
     .addOption(new Option('--engine <engine>', 'simulated time, or real relays on 127.0.0.1').choices(['simulated', 'real']).default('simulated'))
@@ -60,7 +73,17 @@ export function registerSimCommand (program: Command): void {
     .option('--duration <time>', 'traffic time, like 10s or 2500ms (default 10s simulated, 4s real)', parseDuration)
     .option('--degree <n>', 'links per relay in the random topology (default 4)', positiveInt('--degree'))
     .option('--open', 'simulated engine: run without credentials (open mode), to compare with the default, credentials on')
-    .action(async (topology: TopologyKind, opts: SimCommandOptions) => {
+    .addOption(new Option('--topology <kind>', 'control: the topology the controller plans').choices(CONTROL_TOPOLOGIES).default('computed'))
+    .option('--heartbeat <time>', 'control: heartbeat interval (default 1s)', parseDuration)
+    .option('--down-after <time>', 'control: silence after which a relay is marked down (default 3 heartbeats)', parseDuration)
+    .option('--drop-grace <time>', 'control: relays drop unplanned links this long after their new dials (make before break; default 0: at once)', parseDuration)
+    .action(async (topology: TopologyKind | 'control', opts: SimCommandOptions) => {
+      if (topology === 'control') {
+        const m = await runControlSimCommand(opts)
+        console.log(formatControlTable(m))
+        console.log(`\nwrote ${join(opts.out, 'metrics.json')}`)
+        return
+      }
       const metrics = await runSim(topology, opts)
       console.log(formatTable(metrics))
       console.log(`\nwrote ${join(opts.out, 'metrics.json')} and ${join(opts.out, 'plot.svg')}`)
@@ -93,5 +116,22 @@ export async function runSim (topology: TopologyKind, opts: SimCommandOptions): 
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n')
   await writeFile(join(dir, 'plot.svg'), plotSvg(metrics))
+  return metrics
+}
+
+/** The control-plane scenario: runs it and writes `metrics.json` to `opts.out`. */
+export async function runControlSimCommand (opts: SimCommandOptions): Promise<ControlSimMetrics> {
+  const metrics = await runControlSim({
+    relays: opts.relays,
+    topology: opts.topology ?? 'computed',
+    seed: opts.seed,
+    heartbeatMs: opts.heartbeat,
+    downAfterMs: opts.downAfter,
+    degree: opts.degree,
+    ...(opts.dropGrace != null ? { costs: { dropGraceMs: opts.dropGrace } } : {})
+  })
+  const dir = resolve(opts.out)
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n')
   return metrics
 }
