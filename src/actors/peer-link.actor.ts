@@ -236,6 +236,12 @@ export class PeerLinkActor {
   get queuedBytes (): number { return this.out?.queuedBytes ?? 0 }
 
   /** Undefined while the link takes more; else a promise of its draining. */
+  /** More addresses to dial the peer at (it moved, or the controller knows where it is now). */
+  addAddrs (addrs: Multiaddr[]): void {
+    const known = new Set(this.init.addrs.map(String))
+    for (const a of addrs) if (!known.has(String(a))) this.init.addrs.push(a)
+  }
+
   writable (): Promise<void> | undefined {
     const out = this.out
     return out != null && out.backlogged ? out.whenWritable() : undefined

@@ -15,6 +15,8 @@ import { registerConformanceCommand } from './conformance.command.js'
 import { registerBenchCommand } from './bench.command.js'
 import { registerSimCommand } from './sim.command.js'
 import { registerCredentialCommands } from './credential.commands.js'
+import { registerCtlCommands } from './ctl.commands.js'
+import { registerControllerCommand } from './controller.command.js'
 
 /**
  * Commands whose bad option values (`--count abc`, `--mode x`, `--json --raw`) are said in
@@ -60,5 +62,7 @@ export async function main (argv: string[]): Promise<void> {
   registerBenchCommand(program)
   registerSimCommand(program)
   registerCredentialCommands(program)
+  registerControllerCommand(program)
+  registerCtlCommands(program)
   await program.parseAsync(argv)
 }

@@ -17,7 +17,7 @@ export class AlertBook {
 
   /** Raises `alert` unless one of its kind and subject is open already. */
   raise (alert: Alert): Alert {
-    const key = `${alert.kind}|${alert.subject}`
+    const key = `${alert.kind}|${alert.subject}|${alert.relay ?? ''}`
     const known = this.open.get(key)
     if (known != null) return known
     this.open.set(key, alert)
@@ -25,8 +25,8 @@ export class AlertBook {
     return alert
   }
 
-  end (kind: string, subject: string, at = Date.now()): Alert | undefined {
-    const key = `${kind}|${subject}`
+  end (kind: string, subject: string, at = Date.now(), relay?: string): Alert | undefined {
+    const key = `${kind}|${subject}|${relay ?? ''}`
     const a = this.open.get(key)
     if (a == null) return undefined
     this.open.delete(key)

@@ -21,6 +21,7 @@ export interface ControlledRelay {
   readonly peerId: string
   readonly multiaddrs: string[]
   peers: () => Array<{ peerId: string, kind: string, linked: boolean }>
+  /** Links to the relay at `addr`, or gives an existing link that address too. */
   dial: (addr: string) => void
   dropLink: (peerId: string) => Promise<void>
   configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy }) => void
@@ -51,6 +52,8 @@ export class StateApplier {
   private other: ItemStatus[] = []
   private state?: DesiredState
   private policyInstalled = false
+  /** Planned links not up, and for how many passes. */
+  private readonly missing = new Map<string, number>()
 
   constructor (relay: ControlledRelay, enforcer: NamePolicyEnforcer, log: Logger, localPolicy?: RelayPolicy) {
     this.relay = relay
@@ -102,7 +105,13 @@ export class StateApplier {
     const addrs = new Map(state.relays.map(r => [r.peerId, r.addrs]))
     const have = new Map(this.relay.peers().map(p => [p.peerId, p]))
     for (const peer of want) {
-      if (have.has(peer) || self > peer) continue
+      const p = have.get(peer)
+      if (p?.linked === true) { this.missing.delete(peer); continue }
+      // The relay with the lower id dials at once; the other one too once the link has
+      // been missing for two passes (its peer may not know where it is: it moved).
+      const passes = (this.missing.get(peer) ?? 0) + 1
+      this.missing.set(peer, passes)
+      if (self > peer && passes < 3) continue
       const addr = addrs.get(peer)?.[0]
       if (addr == null) continue
       try {
@@ -111,6 +120,7 @@ export class StateApplier {
         this.log.warn({ peer, addr, error: (err as Error).message }, 'dialling a planned link failed')
       }
     }
+    for (const peer of this.missing.keys()) if (!want.has(peer)) this.missing.delete(peer)
     for (const [peer, p] of have) {
       if (want.has(peer) || p.kind !== 'mesh') continue
       this.log.info({ peer }, 'dropping a link the plan no longer has')

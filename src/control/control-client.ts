@@ -35,6 +35,8 @@ import { watchEvents } from './event-source.js'
 const REGISTRATION_KEY = 'control/registration'
 const STATE_KEY = 'control/state'
 const REQUEST_TIMEOUT_MS = 5_000
+/** The longest wait between two attempts to reach the controller (jittered ±50%): it never gives up, and comes back within seconds. */
+const MAX_BACKOFF_MS = 5_000
 
 export interface ControlOptions {
   /** The controller's base URL, `http://127.0.0.1:7460`. */
@@ -158,7 +160,7 @@ export class ControlClient {
     const machine = registrationMachine.provide({
       delays: {
         HEARTBEAT: () => this.pending?.state.heartbeatMs ?? this.applied?.state.heartbeatMs ?? 2_000,
-        BACKOFF: ({ context }) => Math.min(250 * 2 ** Math.min(context.failures, 10), 30_000) * (0.5 + Math.random())
+        BACKOFF: ({ context }) => Math.min(250 * 2 ** Math.min(context.failures, 10), MAX_BACKOFF_MS) * (0.5 + Math.random())
       },
       actors: {
         register: fromPromise(async () => await this.join()),

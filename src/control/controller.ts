@@ -26,12 +26,17 @@ import type { ControllerTimings } from './controller-core.js'
 import { ControllerAuth } from './controller-auth.js'
 import { controllerRoutes } from './controller-api.js'
 import { AlertBook } from './alert-book.js'
+import { AnomalyDetector } from './anomaly.js'
+import { attachAlertActions } from './alert-actions.js'
+import type { Heartbeat } from './roster.js'
 import type { MeshIntent } from './mesh-intent.js'
 import type { SignedState } from './desired-state.js'
 import type { JoinTokenRecord } from './join-tokens.js'
 import type { Alert, TopologySpec } from './types.js'
 import { ControlRequestError } from './errors.js'
-import { hostPort } from './host-port.js'
+import { parseListen, startMonitorServer } from './monitor-server.js'
+import type { MonitorServer } from './monitor-server.js'
+import { controllerMetrics } from './controller-metrics.js'
 
 export const DEFAULT_CONTROLLER_LISTEN = '127.0.0.1:7460'
 
@@ -48,6 +53,8 @@ export interface ControllerOptions {
   timings?: Partial<ControllerTimings>
   /** The rest of a new mesh's intent (policies, alert actions). */
   intent?: Partial<MeshIntent>
+  /** Serves the controller's Prometheus metrics, `/healthz` and `/readyz` on `listen` (`host:port`). */
+  metrics?: { listen: string }
 }
 
 export interface Controller {
@@ -66,12 +73,14 @@ export interface Controller {
   /** A relay's state as the controller sees it (`registered`, `live.inSync`, `live.behind`, `down`). */
   relayState: (peerId: string) => string
   alerts: () => Alert[]
+  /** Where its metrics are served (with `metrics`). */
+  readonly metricsUrl?: string
   stop: () => Promise<void>
 }
 
 export async function createController (options: ControllerOptions = {}): Promise<Controller> {
   const log: Logger = createLogger('slim:controller')
-  const { host, port } = hostPort(options.listen ?? DEFAULT_CONTROLLER_LISTEN, 'controller listen address')
+  const { host, port } = parseListen(options.listen ?? DEFAULT_CONTROLLER_LISTEN)
   const store = await openStore(options.dataDir)
   let authority = options.authority
   let dev: Awaited<ReturnType<typeof loadOrCreateDevAuthority>> | undefined
@@ -97,10 +106,20 @@ export async function createController (options: ControllerOptions = {}): Promis
     if (down) {
       const lastSeen = core.roster.live.get(peerId)?.lastSeen
       alerts.raise({ id: `relay-silent-${peerId}-${Date.now()}`, kind: 'relay-silent', subject: `relay:${peerId}`, relay: peerId, reason: `relay ${peerId} sent no heartbeat for ${timings.downAfterMs} ms${lastSeen != null ? ` (last at ${new Date(lastSeen).toISOString()})` : ''}: marked down, links re-planned without it`, value: lastSeen != null ? Date.now() - lastSeen : timings.downAfterMs, baseline: timings.heartbeatMs, startedAt: Date.now() })
-    } else alerts.end('relay-silent', `relay:${peerId}`)
+    } else alerts.end('relay-silent', `relay:${peerId}`, Date.now(), peerId)
   })
+  const detector = new AnomalyDetector()
+  attachAlertActions(alerts, core, log)
+  const metrics = controllerMetrics(core, auth, alerts)
+  const onHeartbeat = (peerId: string, hb: Heartbeat): void => {
+    metrics.heartbeat()
+    for (const c of detector.observeSummary(peerId, hb.summary, Date.now())) {
+      if (c.type === 'alert.raised') alerts.raise(c.alert)
+      else alerts.end(c.alert.kind, c.alert.subject, c.alert.endedAt, c.alert.relay)
+    }
+  }
   let base = ''
-  const router = controllerRoutes({ core, auth, store, alerts, dashboardPage: () => '<!doctype html><title>slim-mesh</title>', url: () => base })
+  const router = controllerRoutes({ core, auth, store, alerts, onHeartbeat, dashboardPage: () => '<!doctype html><title>slim-mesh</title>', url: () => base })
   const server: Server = createServer((req, res) => { void router.handle(req, res) })
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
@@ -109,7 +128,17 @@ export async function createController (options: ControllerOptions = {}): Promis
   }).catch(async (err) => { await core.stop(); await store.close(); throw err })
   const addr = server.address() as AddressInfo
   base = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
-  log.info({ url: base, mesh: core.mesh, dataDir: options.dataDir ?? null }, 'controller started')
+  let monitor: MonitorServer | undefined
+  if (options.metrics != null) {
+    monitor = await startMonitorServer({
+      listen: options.metrics.listen,
+      registry: metrics.registry,
+      log,
+      health: () => ({ mesh: core.mesh, generation: core.state.state.generation }),
+      ready: () => ({ ready: true, reasons: [`generation ${core.state.state.generation}, ${core.roster.active().filter(r => core.isUp(r.peerId)).length} of ${core.roster.active().length} relays up`] })
+    })
+  }
+  log.info({ url: base, mesh: core.mesh, dataDir: options.dataDir ?? null, metrics: monitor?.url ?? null }, 'controller started')
 
   let stopped = false
   return {
@@ -124,9 +153,11 @@ export async function createController (options: ControllerOptions = {}): Promis
     state: () => core.state,
     relayState: (peerId) => core.membership(peerId),
     alerts: () => alerts.active(),
+    metricsUrl: monitor != null ? `${monitor.url}/metrics` : undefined,
     stop: async () => {
       if (stopped) return
       stopped = true
+      await monitor?.close()
       server.closeAllConnections()
       await new Promise<void>(resolve => { server.close(() => { resolve() }) })
       await core.stop()

@@ -42,8 +42,8 @@ export const registrationMachine = setup({
   },
   delays: {
     HEARTBEAT: 2_000,
-    /** Exponential, capped at 30 s; the actor adds jitter so relays do not retry in step. */
-    BACKOFF: ({ context }) => Math.min(250 * 2 ** Math.min(context.failures, 10), 30_000)
+    /** Exponential, capped at 5 s; the actor adds jitter so relays do not retry in step. */
+    BACKOFF: ({ context }) => Math.min(250 * 2 ** Math.min(context.failures, 10), 5_000)
   },
   actors: {
     register: fromPromise<{ generation: number }>(async () => { throw new ActorNotProvidedError('register', 'control client') }),

@@ -433,7 +433,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const dial = (addr: string, dialOptions: { kind?: LinkKind } = {}): void => {
     const ma = multiaddr(relayAddress(addr))
     const id = peerIdOf(ma.toString()) as string
-    if (id !== self) linkTo(peerIdFromString(id), [ma], dialOptions.kind)
+    if (id === self) return
+    const known = links.get(id)
+    if (known != null) known.addAddrs([ma])
+    else linkTo(peerIdFromString(id), [ma], dialOptions.kind)
   }
   for (const addr of bootstrap) dial(addr)
   let stopped = false

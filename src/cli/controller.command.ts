@@ -1,0 +1,81 @@
+/**
+ * `slim-mesh controller`: runs a mesh's controller until interrupted (src/control). It
+ * keeps its store and the mesh authority in its data directory; relays join it with
+ * tokens from `slim-mesh ctl tokens create`, operators use `slim-mesh ctl`.
+ */
+import { join } from 'node:path'
+import { InvalidArgumentError, Option } from 'commander'
+import type { Command } from 'commander'
+import { createController, DEFAULT_CONTROLLER_LISTEN } from '../control/controller.js'
+import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'
+import type { LogFormat, LogLevel } from '../logger.js'
+import type { TopologySpec } from '../control/types.js'
+
+export const DEFAULT_CONTROLLER_DATA_DIR = './.slim-mesh-controller'
+const TOPOLOGIES = ['computed', 'full', 'star', 'line'] as const
+
+interface ControllerFlags {
+  dataDir: string
+  inMemory?: boolean
+  listen: string
+  metrics?: string
+  topology: typeof TOPOLOGIES[number]
+  heartbeat?: number
+  downAfter?: number
+  logLevel?: LogLevel
+  logFormat?: LogFormat
+}
+
+const ms = (value: string): number => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive number of milliseconds.')
+  return n
+}
+
+export function registerControllerCommand (program: Command): void {
+  program.command('controller')
+    .description('run a mesh\'s controller: registration, signed desired state, topology, monitoring, alerts, dashboard')
+    .option('--data-dir <dir>', 'where the store and the mesh authority are kept', DEFAULT_CONTROLLER_DATA_DIR)
+    .option('--in-memory', 'keep nothing on disk (a mesh for one run)')
+    .option('--listen <host:port>', 'the HTTP API and dashboard', DEFAULT_CONTROLLER_LISTEN)
+    .option('--metrics <host:port>', 'serve the controller\'s Prometheus metrics, /healthz and /readyz here')
+    .addOption(new Option('--topology <kind>', 'how a new mesh\'s relays link (later: slim-mesh ctl policy topology)').choices(TOPOLOGIES).default('computed'))
+    .option('--heartbeat <ms>', 'how often relays heartbeat (default 2000)', ms)
+    .option('--down-after <ms>', 'a relay silent this long is down (default 3 heartbeats)', ms)
+    .addOption(new Option('--log-level <level>', 'least severe log lines written to standard error (default info)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'text or JSON log lines').choices(LOG_FORMATS))
+    .action(async (o: ControllerFlags) => {
+      configureLogging({ level: o.logLevel, format: o.logFormat })
+      const log = createLogger('slim:controller')
+      const dataDir = o.inMemory === true ? undefined : o.dataDir
+      const controller = await createController({
+        dataDir,
+        listen: o.listen,
+        topology: { kind: o.topology } as TopologySpec,
+        ...(o.metrics != null ? { metrics: { listen: o.metrics } } : {}),
+        timings: { ...(o.heartbeat != null ? { heartbeatMs: o.heartbeat } : {}), ...(o.downAfter != null ? { downAfterMs: o.downAfter } : {}) }
+      })
+      const admin = controller.adminCredentialsPath ?? '(in memory: use the API from this process)'
+      console.log(`controller on ${controller.url}`)
+      console.log(`mesh ${controller.mesh}${dataDir != null ? `, data in ${dataDir}` : ' (in memory)'}`)
+      if (controller.metricsUrl != null) console.log(`metrics on ${controller.metricsUrl}`)
+      console.log(`admin credential ${admin}`)
+      if (controller.issuerCredentialsPath != null) console.log(`agents' credentials (an issuer for every name, for development) ${controller.issuerCredentialsPath}`)
+      console.log('join a relay:')
+      console.log(`  npx slim-mesh ctl --controller ${controller.url} --credentials ${dataDir != null ? join(dataDir, 'admin.creds') : 'ADMIN.creds'} tokens create`)
+      console.log(`  npx slim-mesh node --controller ${controller.url} --join-token TOKEN --data-dir ./relay1 --listen 127.0.0.1:7450`)
+      let stopping = false
+      const stop = (signal: string): void => {
+        if (stopping) return
+        stopping = true
+        log.info({ signal }, 'stopping')
+        controller.stop().then(() => process.exit(0), (err: unknown) => {
+          console.error(`slim-mesh: stopping failed: ${err instanceof Error ? err.message : String(err)}`)
+          process.exit(1)
+        })
+      }
+      process.on('SIGINT', () => { stop('SIGINT') })
+      process.on('SIGTERM', () => { stop('SIGTERM') })
+      await new Promise(() => {})
+    })
+}
