@@ -32,6 +32,7 @@ import type { JoinTokenRecord } from './join-tokens.js'
 import type { Alert, TopologySpec } from './types.js'
 import { ControlRequestError } from './errors.js'
 import { hostPort } from './host-port.js'
+import { dashboardPage } from './dashboard-page.js'
 
 export const DEFAULT_CONTROLLER_LISTEN = '127.0.0.1:7460'
 
@@ -100,7 +101,7 @@ export async function createController (options: ControllerOptions = {}): Promis
     } else alerts.end('relay-silent', `relay:${peerId}`)
   })
   let base = ''
-  const router = controllerRoutes({ core, auth, store, alerts, dashboardPage: () => '<!doctype html><title>slim-mesh</title>', url: () => base })
+  const router = controllerRoutes({ core, auth, store, alerts, dashboardPage, url: () => base })
   const server: Server = createServer((req, res) => { void router.handle(req, res) })
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
