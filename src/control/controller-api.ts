@@ -7,8 +7,10 @@
  * `GET /v1/routes`, `GET /v1/channels`, `GET /v1/policy`, `PUT|DELETE /v1/policy/rules/:id`,
  * `PUT /v1/policy/topology`, `PUT /v1/policy/config`, `PUT /v1/policy/alert-actions`,
  * `GET|POST /v1/tokens`, `DELETE /v1/tokens/:id`, `GET|POST /v1/credentials`,
- * `POST /v1/credentials/revoke`, `GET /v1/alerts`, `GET /v1/mesh`, `POST /v1/dashboard`.
- * The dashboard page is `GET /`.
+ * `POST /v1/credentials/revoke`, `GET /v1/alerts`, `GET /v1/mesh`, `GET /v1/charts`,
+ * `POST /v1/dashboard`.
+ * The dashboard page is `GET /`, its static files `GET /assets/<file>` (a fixed list,
+ * unauthenticated: they carry no mesh data; see dashboard-assets.ts).
  */
 import { z } from 'zod'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
@@ -23,6 +25,8 @@ import { namePolicySchema, topologySchema } from './desired-state.js'
 import type { NamePolicy } from './desired-state.js'
 import type { AlertAction } from './mesh-intent.js'
 import { actorsView, channelsView, linksView, nodesView, routesView } from './mesh-views.js'
+import { chartsView } from './charts-view.js'
+import { dashboardAsset, sendAsset, sendPage } from './dashboard-assets.js'
 import type { Alert } from './types.js'
 import { ControllerError, ControlRequestError } from './errors.js'
 
@@ -69,7 +73,12 @@ export function controllerRoutes (d: ApiDeps): Router {
   const op = async (ctx: { req: Parameters<ControllerAuth['operator']>[0], url: URL }): Promise<void> => { await auth.operator(ctx.req, ctx.url.pathname) }
   const read = async (ctx: { req: Parameters<ControllerAuth['operator']>[0], url: URL }): Promise<void> => { await auth.reader(ctx.req, ctx.url.pathname) }
 
-  r.on('GET', '/', async () => d.dashboardPage())
+  r.on('GET', '/', async (ctx) => { sendPage(ctx.res, d.dashboardPage()) })
+  r.on('GET', '/assets/:file', async (ctx) => {
+    const asset = dashboardAsset(ctx.params.file as string)
+    if (asset == null) throw new ControllerError(404, 'asset.unknown', `no dashboard asset ${ctx.params.file ?? ''}`)
+    await sendAsset(ctx.res, asset)
+  })
 
   // Relays
   r.on('POST', '/v1/register', async (ctx) => {
@@ -127,6 +136,7 @@ export function controllerRoutes (d: ApiDeps): Router {
     await read(ctx)
     return { mesh: core.mesh, generation: core.state.state.generation, hash: core.state.hash, topology: core.intent.topology, nodes: nodesView(core), links: linksView(core), channels: channelsView(core), alerts: d.alerts.history(200), actors: actorsView(core) }
   })
+  r.on('GET', '/v1/charts', async (ctx) => { await read(ctx); return chartsView() })
   r.on('POST', '/v1/dashboard', async (ctx) => {
     await op(ctx)
     const s = auth.dashboardSession()

@@ -37,6 +37,7 @@ import { ControlRequestError } from './errors.js'
 import { parseListen, startMonitorServer } from './monitor-server.js'
 import type { MonitorServer } from './monitor-server.js'
 import { controllerMetrics } from './controller-metrics.js'
+import { dashboardPage } from './dashboard-page.js'
 
 export const DEFAULT_CONTROLLER_LISTEN = '127.0.0.1:7460'
 
@@ -119,7 +120,7 @@ export async function createController (options: ControllerOptions = {}): Promis
     }
   }
   let base = ''
-  const router = controllerRoutes({ core, auth, store, alerts, onHeartbeat, dashboardPage: () => '<!doctype html><title>slim-mesh</title>', url: () => base })
+  const router = controllerRoutes({ core, auth, store, alerts, onHeartbeat, dashboardPage, url: () => base })
   const server: Server = createServer((req, res) => { void router.handle(req, res) })
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
