@@ -45,7 +45,8 @@ export function packageVersion (): string {
   return 'unknown'
 }
 
-export async function main (argv: string[]): Promise<void> {
+/** The whole command tree (for `main`, and for tests that read it). */
+export function createProgram (): Command {
   const program = new SlimCommand()
   program
     .name('slim-mesh')
@@ -64,5 +65,9 @@ export async function main (argv: string[]): Promise<void> {
   registerCredentialCommands(program)
   registerControllerCommand(program)
   registerCtlCommands(program)
-  await program.parseAsync(argv)
+  return program
+}
+
+export async function main (argv: string[]): Promise<void> {
+  await createProgram().parseAsync(argv)
 }

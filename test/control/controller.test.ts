@@ -73,4 +73,75 @@ describe('controller', () => {
     const { token: foreign } = await other.createJoinToken()
     await expect(createRelay({ ...FAST, control: { url: controller.url, joinToken: foreign } })).rejects.toMatchObject({ rule: 'join-token.wrong-mesh' })
   })
+
+  it('killing the middle relay of a line re-plans the links so the other two stay connected, and raises an alert naming it', async () => {
+    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300 } })
+    cleanup.push(controller)
+    const relays = [await controlledRelay(controller), await controlledRelay(controller), await controlledRelay(controller)]
+    const [r0, r1, r2] = relays as [Relay, Relay, Relay]
+    await waitFor(() => inSync(controller, relays), 'the line applied')
+    expect(r0.neighbours()).toEqual([r1.peerId])
+    await r1.stop()
+    await waitFor(() => controller.relayState(r1.peerId) === 'down', 'the controller to mark the middle relay down')
+    const alert = controller.alerts().find(a => a.kind === 'relay-silent')
+    expect(alert?.subject).toBe(`relay:${r1.peerId}`)
+    const pair = [r0.peerId, r2.peerId].sort()
+    await waitFor(() => JSON.stringify(controller.state().state.links) === JSON.stringify([pair]), 'the plan to link the two ends')
+    await waitFor(() => r0.neighbours().includes(r2.peerId) && r2.neighbours().includes(r0.peerId), 'the two ends to link to each other')
+    // And the links to the dead relay are dropped, not retried forever.
+    await waitFor(() => !r0.peers().some(p => p.peerId === r1.peerId) && !r2.peers().some(p => p.peerId === r1.peerId), 'links to the dead relay dropped')
+    const creds = controller.issuerCredentials!
+    const a = await connectAgent({ relay: r0.multiaddrs[0]!, name: 'acme/demo/a', credentials: creds, keepaliveMs: 500 })
+    const b = await connectAgent({ relay: r2.multiaddrs[0]!, name: 'acme/demo/b', credentials: creds, keepaliveMs: 500 })
+    cleanup.push(a, b)
+    const got = collect(await b.subscribe('acme/demo/after'))
+    await waitFor(async () => { await a.publish('acme/demo/after', text('still connected'), { mode: 'multicast' }); return got.length > 0 }, 'traffic over the re-planned link', 15_000)
+  })
+
+  it('a publish-rate spike from one agent raises an alert naming it, and the attached rate-limit action takes effect on it alone', async () => {
+    const controller = await createController({
+      listen: '127.0.0.1:0',
+      timings: { heartbeatMs: 250 },
+      intent: { alertActions: [{ kind: 'publish-rate', action: 'rate-limit', perSecond: 2, forSeconds: 60 }] }
+    })
+    cleanup.push(controller)
+    const r = await controlledRelay(controller)
+    await waitFor(() => inSync(controller, [r]), 'the relay in sync')
+    const creds = controller.issuerCredentials!
+    const noisy = await connectAgent({ relay: r.multiaddrs[0]!, name: 'acme/demo/noisy', credentials: creds, keepaliveMs: 500 })
+    const quiet = await connectAgent({ relay: r.multiaddrs[0]!, name: 'acme/demo/quiet', credentials: creds, keepaliveMs: 500 })
+    cleanup.push(noisy, quiet)
+    // Both publish a few messages a second for a while: the baseline.
+    let steady = true
+    const tick = async (who: typeof noisy, name: string): Promise<void> => {
+      while (steady) {
+        await who.publish(name, text('tick'), { mode: 'multicast' }).catch(() => {})
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+    }
+    const ticking = [tick(noisy, 'acme/demo/noisy-feed'), tick(quiet, 'acme/demo/quiet-feed')]
+    const heartbeats = async (n: number): Promise<void> => { const until = Date.now() + n * 250; await waitFor(() => Date.now() >= until, `${n} heartbeats`) }
+    await heartbeats(10)
+    expect(controller.alerts().filter(a => a.kind === 'publish-rate')).toEqual([])
+    // Then one agent bursts.
+    steady = false
+    await Promise.all(ticking)
+    const publishes: Array<Promise<unknown>> = []
+    for (let i = 0; i < 400; i++) publishes.push(noisy.publish('acme/demo/noisy-feed', text(`burst ${i}`), { mode: 'multicast' }).catch(() => {}))
+    await Promise.all(publishes)
+    await waitFor(() => controller.alerts().some(a => a.kind === 'publish-rate'), 'a publish-rate alert')
+    const alert = controller.alerts().find(a => a.kind === 'publish-rate')!
+    expect(alert.subject).toBe(`agent:${noisy.name}`)
+    expect(alert.reason).toMatch(/publish rate/)
+    expect(alert.action).toMatch(new RegExp(`rate-limit ${noisy.name} to 2/s`))
+    const policyId = /policy (alert-[a-z0-9-]+)/.exec(alert.action ?? '')?.[1]
+    expect(policyId).toBeDefined()
+    await waitFor(() => r.control?.generation === controller.state().state.generation && r.control.items().some(i => i.id === `policy:${policyId}` && i.status === 'applied'), 'the rate limit applied at the relay')
+    // The noisy agent is held to 2 messages a second; the quiet one is not.
+    const results = await Promise.allSettled(Array.from({ length: 10 }, async (_, i) => await noisy.publish('acme/demo/noisy-feed', text(`after ${i}`), { mode: 'multicast' })))
+    const refused = results.filter(x => x.status === 'rejected') as PromiseRejectedResult[]
+    expect(refused.length).toBeGreaterThanOrEqual(7)
+    expect(String(refused[0]!.reason)).toMatch(new RegExp(`refused by policy ${policyId} \\(rate limit 2/s\\)`))
+    for (let i = 0; i < 5; i++) await quiet.publish('acme/demo/quiet-feed', text(`fine ${i}`), { mode: 'multicast' })
+  })
 })
