@@ -13,10 +13,9 @@ import type { PeerId } from '@libp2p/interface'
 import { createRelayLibp2p, rescoreGossipPeer } from '../p2p/libp2p-node.js'
 import { libp2pFrames } from '../p2p/frame-stream.js'
 import { PermissionDeniedError } from '../relay/errors.js'
-import type { RelayLibp2p, TransportName } from '../p2p/libp2p-node.js'
+import type { RelayLibp2p } from '../p2p/libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
-import type { RelayConfig } from '../relay/types.js'
-import type { LinkKind, RelayPolicy } from '../relay/policy.js'
+import type { LinkKind } from '../relay/policy.js'
 import { systemClock } from '../relay/clock.js'
 import { openStore } from '../store/level-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
@@ -30,135 +29,20 @@ import { createLogger } from '../logger.js'
 import { peerIdOf, toMultiaddr } from '../names/address.js'
 import { InvalidAddressError } from '../names/errors.js'
 import { InspectionService } from '../p2p/inspection-service.js'
-import type { TransitionEvent } from '../p2p/inspection-service.js'
 import { RelayTrust } from '../trust/relay-trust.js'
 import { TrustConfigError } from '../trust/errors.js'
-import type { TrustOptions } from '../trust/relay-trust.js'
 import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
-import type { AgentCredentials } from '../trust/credentials-file.js'
-import type { Revocation } from '../trust/revocations.js'
 import { LinkAdmission } from '../actors/link-admission.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { ControlClient } from '../control/control-client.js'
-import type { ControlOptions } from '../control/control-client.js'
 import { controlledRelay } from './controlled-relay.js'
 import { RelayStats } from './relay-stats.js'
 import { relayMetrics } from '../control/relay-metrics.js'
 import { startMonitorServer } from '../control/monitor-server.js'
 import type { MonitorServer } from '../control/monitor-server.js'
-import type { RelaySummary } from '../control/types.js'
 
-export interface RelayOptions {
-  /** Addresses to listen on, multiaddrs or `host:port`; default `/ip4/127.0.0.1/tcp/0`. */
-  listen?: string[]
-  /**
-   * Transports to listen and dial on, default `['tcp']`; `'websockets'` listens on `/ws`
-   * addresses (`/ip4/0.0.0.0/tcp/7451/ws`), for browser agents. Which one listens where
-   * follows `listen`; an address whose transport is left out is a `ListenError`.
-   */
-  transports?: TransportName[]
-  /** Relays to link to, as multiaddrs ending in `/p2p/<peerId>`. */
-  bootstrap?: string[]
-  /** Where the embedded store lives; in memory without one. */
-  dataDir?: string
-  /** Routing and multicast settings (mostly for tests and simulations). */
-  config?: Partial<RelayConfig>
-  /** Session and link timings. */
-  timings?: Partial<RelaySessionTimings & PeerLinkTimings>
-  /**
-   * Inspection, off by default: a function is called with every actor transition;
-   * `true` serves them to `slim-mesh inspect` over `/slim/inspect/1.0.0`.
-   */
-  inspect?: boolean | ((event: TransitionEvent) => void)
-  /**
-   * Admission and permission hooks (src/relay/policy.ts), in the style of libp2p's
-   * connection gater; none: everything is allowed, as before.
-   */
-  policy?: RelayPolicy
-  /**
-   * Whom the relay trusts (src/trust): the mesh authority (its public key, or itself to
-   * sign this relay's credential), this relay's credential, external issuers. Without
-   * it the relay makes a development authority (in `dataDir`, or in memory) and admits
-   * only credentials it signs (`relay.devCredentials`). `'open'` admits every agent that
-   * proves its key, with no credential: for experiments on loopback, and said loudly.
-   */
-  trust?: TrustOptions | 'open'
-  /**
-   * Run by a controller (src/control): register with a join token on first start (the
-   * relay's credential and the mesh's desired state come from it), then apply each new
-   * generation, heartbeat, and keep running on the last applied state when the
-   * controller is away. Goes instead of `trust` and `bootstrap`.
-   */
-  control?: ControlOptions
-  /**
-   * Serves `/metrics` (Prometheus), `/healthz` and `/readyz` over HTTP on `listen`
-   * (`host:port`, port 0 for a free one). Loopback unless the address says otherwise.
-   */
-  metrics?: { listen: string }
-}
-
-export type { TransitionEvent, TrustOptions }
-
-/** One relay this relay links to, or has been told to. */
-export interface RelayPeer {
-  peerId: string
-  kind: LinkKind
-  /** The link is up now. */
-  linked: boolean
-  /** Its addresses, as announced (or as it was dialled). */
-  addrs: string[]
-}
-
-export interface Relay {
-  readonly peerId: string
-  readonly multiaddrs: string[]
-  /** Agents attached here now. */
-  agents: () => string[]
-  /** Relays linked to this one now. */
-  neighbours: () => string[]
-  /** Links this relay to another one at runtime (a multiaddr ending in /p2p/<peerId>); `kind` defaults to `mesh`. */
-  dial: (addr: string, options?: { kind?: LinkKind }) => void
-  /** The relays this one links to (or keeps trying to). */
-  peers: () => RelayPeer[]
-  /** Closes the link to `peerId` and forgets it (it is not dialled again after a restart). */
-  dropLink: (peerId: string) => Promise<void>
-  /**
-   * New settings at run time: `config` values apply from their next use (announcement
-   * interval, timeouts, limits), `policy` from the next check.
-   */
-  configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy }) => void
-  /** The mesh id (the authority's key thumbprint); undefined in open mode. */
-  readonly mesh?: string
-  /**
-   * With the development authority (no `trust` given): an issuer for every name, to
-   * connect local agents with (`connectAgent({ credentials: relay.devCredentials })`).
-   */
-  readonly devCredentials?: AgentCredentials
-  /** Where the development credentials are kept (with a data directory). */
-  readonly devCredentialsPath?: string
-  /** With the development authority: an admin credential (for `slim-mesh inspect`), and where it is kept. */
-  readonly devAdminCredentials?: AgentCredentials
-  readonly devAdminCredentialsPath?: string
-  /**
-   * Takes a signed revocation (`slim-mesh credential revoke`): checks it, keeps it across
-   * restarts, passes it to every relay of the mesh and cuts the sessions it revokes.
-   * Resolves with it, or undefined if it was known already; a bad one is a `CredentialError`.
-   */
-  revoke: (revocation: string) => Promise<Revocation | undefined>
-  /** With a controller: the registration actor's state, the generation applied, and each item's status. */
-  readonly control?: { readonly status: string, readonly generation: number, items: () => Array<{ id: string, status: string, reason?: string }> }
-  /** Refusals so far, by agent and name (what the control plane and anomaly detection read). */
-  denials: () => Map<string, Map<string, number>>
-  /**
-   * What the relay reports to the control plane: its counters since it started, sessions,
-   * sequencer heads and lags, links with their round-trip times, queued bytes and the
-   * event-loop delay (p99 since the previous call).
-   */
-  summary: () => RelaySummary
-  /** Where its Prometheus metrics are served (`http://127.0.0.1:PORT/metrics`), with `metrics` set. */
-  readonly metricsUrl?: string
-  stop: () => Promise<void>
-}
+export type { Relay, RelayOptions, RelayPeer, TransitionEvent, TrustOptions } from './relay-types.js'
+import type { Relay, RelayOptions } from './relay-types.js'
 
 /** A relay's address to link to: a multiaddr (or `host:port`, which cannot name the peer) ending in `/p2p/<peerId>`. */
 function relayAddress (addr: string, what = 'relay address'): string {
