@@ -18,7 +18,8 @@ export const ACTOR_PREFIXES: Readonly<Record<string, string>> = {
   link: 'peerLink',
   sequencer: 'sequencer',
   claim: 'sequencerClaim',
-  stream: 'orderedStream'
+  stream: 'orderedStream',
+  registration: 'registration'
 }
 
 export interface ChartView { name: string, summary: string, chart: Chart }

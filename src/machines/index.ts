@@ -15,6 +15,9 @@
  *   live, gap wait, filling, following a new sequencer);
  * - ./channel.machine.ts: one MLS channel as a member sees it, with its one commit queue;
  * - ./channel-invite.machine.ts, ./channel-leave.machine.ts: adding a member, leaving;
+ * - ./registration.machine.ts: a relay's registration with its controller (joining,
+ *   applying, in sync, degraded); ./relay-membership.machine.ts: the controller's view of
+ *   one relay (registered, in sync, behind, down, removed);
  * - ./inspection.ts: transitions of a running actor, for `inspect`;
  * - ./errors.ts: `ActorNotProvidedError`, for a machine run without its effects.
  */
@@ -27,5 +30,7 @@ export { orderedStreamMachine } from './ordered-stream.machine.js'
 export { channelMachine } from './channel.machine.js'
 export { channelInviteMachine } from './channel-invite.machine.js'
 export { channelLeaveMachine } from './channel-leave.machine.js'
+export { registrationMachine } from './registration.machine.js'
+export { relayMembershipMachine } from './relay-membership.machine.js'
 export { stateName, transitionInspector } from './inspection.js'
 export { ActorNotProvidedError } from './errors.js'
