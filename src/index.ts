@@ -22,6 +22,10 @@ export { startMonitorServer } from './control/monitor-server.js'
 export type { MonitorServer, MonitorServerInit, Readiness } from './control/monitor-server.js'
 export type { RelaySummary } from './control/types.js'
 
+// Control plane: a controller that runs a mesh, and what operators call it with (src/control)
+export { createController, operatorClient, planLinks, AnomalyDetector, verifyState, ControllerError, ControlRequestError, DesiredStateError } from './control/index.js'
+export type { Controller, ControllerOptions, ControllerTimings, OperatorClient, ControlOptions, DesiredState, NamePolicy, SignedState, MeshIntent, AlertAction, Alert, TopologySpec, LinkPair } from './control/index.js'
+
 // Trust: the mesh authority, issuers, credentials, revocations (src/trust)
 export { createAuthority, delegateIssuer, issueAgentCredential, issueRelayCredential, issueRevocation, allGrants } from './trust/index.js'
 export { readCredentials, writeCredentials, parseCredentials, formatCredentials, TrustAnchors, CredentialError, TrustConfigError, InvalidPatternError } from './trust/index.js'

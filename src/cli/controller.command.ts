@@ -10,6 +10,9 @@ import { createController, DEFAULT_CONTROLLER_LISTEN } from '../control/controll
 import { configureLogging, createLogger, LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { LogFormat, LogLevel } from '../logger.js'
 import type { TopologySpec } from '../control/types.js'
+import type { Authority } from '../trust/keys.js'
+import { readCredentials } from '../trust/credentials-file.js'
+import { UsageError } from './errors.js'
 
 export const DEFAULT_CONTROLLER_DATA_DIR = './.slim-mesh-controller'
 const TOPOLOGIES = ['computed', 'full', 'star', 'line'] as const
@@ -22,6 +25,7 @@ interface ControllerFlags {
   topology: typeof TOPOLOGIES[number]
   heartbeat?: number
   downAfter?: number
+  authority?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
 }
@@ -38,6 +42,7 @@ export function registerControllerCommand (program: Command): void {
     .option('--data-dir <dir>', 'where the store and the mesh authority are kept', DEFAULT_CONTROLLER_DATA_DIR)
     .option('--in-memory', 'keep nothing on disk (a mesh for one run)')
     .option('--listen <host:port>', 'the HTTP API and dashboard', DEFAULT_CONTROLLER_LISTEN)
+    .option('--authority <file>', 'the mesh authority\'s file (slim-mesh authority init); without it the controller makes one in its data directory')
     .option('--metrics <host:port>', 'serve the controller\'s Prometheus metrics, /healthz and /readyz here')
     .addOption(new Option('--topology <kind>', 'how a new mesh\'s relays link (later: slim-mesh ctl policy topology)').choices(TOPOLOGIES).default('computed'))
     .option('--heartbeat <ms>', 'how often relays heartbeat (default 2000)', ms)
@@ -48,8 +53,15 @@ export function registerControllerCommand (program: Command): void {
       configureLogging({ level: o.logLevel, format: o.logFormat })
       const log = createLogger('slim:controller')
       const dataDir = o.inMemory === true ? undefined : o.dataDir
+      let authority: Authority | undefined
+      if (o.authority != null) {
+        const file = await readCredentials(o.authority)
+        if (file.kind !== 'slim-mesh/authority') throw new UsageError(`${o.authority} is a ${file.kind} file; the controller signs with the authority itself (its private key file)`)
+        authority = file.authority
+      }
       const controller = await createController({
         dataDir,
+        authority,
         listen: o.listen,
         topology: { kind: o.topology } as TopologySpec,
         ...(o.metrics != null ? { metrics: { listen: o.metrics } } : {}),

@@ -16,7 +16,7 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { openStore } from '../store/level-store.js'
-import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
+import { loadOrCreateAdmin, loadOrCreateDevAuthority } from '../trust/dev-authority.js'
 import type { Authority, AuthorityPublic } from '../trust/keys.js'
 import type { AgentCredentials } from '../trust/credentials-file.js'
 import { createLogger } from '../logger.js'
@@ -33,7 +33,6 @@ import type { MeshIntent } from './mesh-intent.js'
 import type { SignedState } from './desired-state.js'
 import type { JoinTokenRecord } from './join-tokens.js'
 import type { Alert, TopologySpec } from './types.js'
-import { ControlRequestError } from './errors.js'
 import { parseListen, startMonitorServer } from './monitor-server.js'
 import type { MonitorServer } from './monitor-server.js'
 import { controllerMetrics } from './controller-metrics.js'
@@ -65,7 +64,7 @@ export interface Controller {
   /** An admin credential for `slim-mesh ctl` (and where it is kept, with a data directory). */
   readonly adminCredentials: AgentCredentials
   readonly adminCredentialsPath?: string
-  /** An issuer for every name (development), and its file. */
+  /** An issuer for every name (development; only when the controller made the authority), and its file. */
   readonly issuerCredentials?: AgentCredentials
   readonly issuerCredentialsPath?: string
   createJoinToken: (options?: { ttlSeconds?: number, note?: string }) => Promise<{ token: string, record: JoinTokenRecord }>
@@ -84,19 +83,21 @@ export async function createController (options: ControllerOptions = {}): Promis
   const { host, port } = parseListen(options.listen ?? DEFAULT_CONTROLLER_LISTEN)
   const store = await openStore(options.dataDir)
   let authority = options.authority
-  let dev: Awaited<ReturnType<typeof loadOrCreateDevAuthority>> | undefined
+  let admin: { admin: AgentCredentials, adminPath?: string }
+  let issuer: { credentials?: AgentCredentials, credentialsPath?: string } = {}
   try {
     if (authority == null) {
-      dev = await loadOrCreateDevAuthority(options.dataDir)
+      const dev = await loadOrCreateDevAuthority(options.dataDir)
       authority = dev.authority
+      admin = { admin: dev.admin, adminPath: dev.adminPath }
+      issuer = { credentials: dev.credentials, credentialsPath: dev.credentialsPath }
     } else {
-      dev = undefined
+      admin = await loadOrCreateAdmin(authority, options.dataDir)
     }
   } catch (err) {
     await store.close()
     throw err
   }
-  if (dev == null) throw new ControlRequestError('an external authority needs an admin credential file too: not supported yet; let the controller keep the authority in its data directory')
   const timings: ControllerTimings = { ...DEFAULT_CONTROLLER_TIMINGS, ...options.timings }
   if (options.timings?.downAfterMs == null) timings.downAfterMs = timings.heartbeatMs * 3
   const core = new ControllerCore({ store, authority, timings, log, initialIntent: { ...options.intent, ...(options.topology != null ? { topology: options.topology } : {}) } })
@@ -146,10 +147,10 @@ export async function createController (options: ControllerOptions = {}): Promis
     url: base,
     mesh: core.mesh,
     authority: authority.authority,
-    adminCredentials: dev.admin,
-    adminCredentialsPath: dev.adminPath,
-    issuerCredentials: dev.credentials,
-    issuerCredentialsPath: dev.credentialsPath,
+    adminCredentials: admin.admin,
+    adminCredentialsPath: admin.adminPath,
+    issuerCredentials: issuer.credentials,
+    issuerCredentialsPath: issuer.credentialsPath,
     createJoinToken: async (o) => await core.tokens.create(o),
     state: () => core.state,
     relayState: (peerId) => core.membership(peerId),

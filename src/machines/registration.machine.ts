@@ -7,14 +7,16 @@
  * joining: registers with its one-time join token and receives its relay credential and
  *   the desired state; a failure waits a jittered, growing backoff (`joinBackoff`) and
  *   tries again, forever: a relay never gives up on its controller.
- * applying: checks the document's signature and applies it idempotently (links, policies,
- *   revocations, issuers, settings). Items that fail are reported, not fatal.
- * inSync: watches the controller for notices of a new generation (`state.changed`) and
- *   heartbeats every interval with its generation, per-item status and a summary.
- * heartbeating / fetching: one heartbeat (its answer says the current generation; a
- *   newer one is fetched) and one fetch of the document.
- * degraded: the controller is unreachable: the relay runs on its last applied state and
- *   retries after a jittered backoff, forever.
+ * restoring: applies the state kept (or just received) before asking the controller
+ *   anything; applying checks the document's signature and applies it idempotently
+ *   (links, policies, revocations, issuers, settings). Items that fail are reported.
+ * online: one stream of notices of new generations (`state.changed`) is open while the
+ *   controller answers; `inSync` heartbeats every interval with the generation, per-item
+ *   status and a summary; `heartbeating` is one heartbeat (its answer names the current
+ *   generation: a newer one is fetched); `fetching` and `applying` take a new document.
+ * degraded: the controller is unreachable (a heartbeat failed, or the stream ended): the
+ *   relay runs on its last applied state and tries again after a jittered backoff,
+ *   forever.
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate'
 import { ActorNotProvidedError } from './errors.js'
@@ -71,53 +73,70 @@ export const registrationMachine = setup({
   initial: 'starting',
   states: {
     starting: {
-      always: [{ guard: 'isRegistered', target: 'applying' }, { target: 'joining' }]
+      always: [{ guard: 'isRegistered', target: 'restoring' }, { target: 'joining' }]
     },
     joining: {
       invoke: {
         src: 'register',
-        onDone: { target: 'applying', actions: ['markRegistered', 'resetFailures'] },
+        onDone: { target: 'restoring', actions: ['markRegistered', 'resetFailures'] },
         onError: { target: 'joinBackoff', actions: 'countFailure' }
       }
     },
     joinBackoff: {
       after: { BACKOFF: 'joining' }
     },
-    applying: {
+    // The state kept (or just received) is applied before the controller is asked anything.
+    restoring: {
       invoke: {
         src: 'apply',
-        onDone: { target: 'inSync', actions: { type: 'recordGeneration', params: ({ event }) => event.output } },
-        // A document that does not verify is not applied; the relay stays on what it runs.
-        onError: 'inSync'
+        onDone: { target: 'online', actions: { type: 'recordGeneration', params: ({ event }) => event.output } },
+        onError: 'online'
       }
     },
-    inSync: {
+    // One notice stream for as long as the controller answers.
+    online: {
       invoke: { src: 'watch' },
-      after: { HEARTBEAT: 'heartbeating' },
+      initial: 'inSync',
+      states: {
+        inSync: {
+          after: { HEARTBEAT: 'heartbeating' },
+          on: {
+            'state.changed': { guard: { type: 'isBehind', params: ({ event }) => event }, target: 'fetching' }
+          }
+        },
+        heartbeating: {
+          invoke: {
+            src: 'heartbeat',
+            onDone: [
+              { guard: { type: 'isBehind', params: ({ event }) => event.output }, target: 'fetching', actions: ['resetFailures', 'controllerBack'] },
+              { target: 'inSync', actions: ['resetFailures', 'controllerBack'] }
+            ],
+            onError: { target: '#registration.degraded', actions: ['countFailure', 'controllerLost'] }
+          }
+        },
+        fetching: {
+          invoke: {
+            src: 'fetch',
+            onDone: 'applying',
+            onError: { target: '#registration.degraded', actions: ['countFailure', 'controllerLost'] }
+          }
+        },
+        applying: {
+          invoke: {
+            src: 'apply',
+            onDone: { target: 'inSync', actions: { type: 'recordGeneration', params: ({ event }) => event.output } },
+            // A document that does not verify is not applied; the relay stays on what it runs.
+            onError: 'inSync'
+          }
+        }
+      },
       on: {
-        'state.changed': { guard: { type: 'isBehind', params: ({ event }) => event }, target: 'fetching' },
         'controller.lost': { target: 'degraded', actions: ['countFailure', 'controllerLost'] }
       }
     },
-    heartbeating: {
-      invoke: {
-        src: 'heartbeat',
-        onDone: [
-          { guard: { type: 'isBehind', params: ({ event }) => event.output }, target: 'fetching', actions: ['resetFailures', 'controllerBack'] },
-          { target: 'inSync', actions: ['resetFailures', 'controllerBack'] }
-        ],
-        onError: { target: 'degraded', actions: ['countFailure', 'controllerLost'] }
-      }
-    },
-    fetching: {
-      invoke: {
-        src: 'fetch',
-        onDone: 'applying',
-        onError: { target: 'degraded', actions: ['countFailure', 'controllerLost'] }
-      }
-    },
+    // The controller does not answer: the relay runs on its last applied state and tries again, forever.
     degraded: {
-      after: { BACKOFF: 'heartbeating' }
+      after: { BACKOFF: 'online.heartbeating' }
     }
   }
 })

@@ -5,7 +5,7 @@
  * tools connect with: each run signs itself a short-lived credential for a fresh key.
  * Without a data directory both live in memory, for that relay's lifetime.
  */
-import { access } from 'node:fs/promises'
+import { access, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createAuthority } from './keys.js'
 import type { Authority } from './keys.js'
@@ -42,6 +42,24 @@ async function adminOf (authority: Authority): Promise<AgentCredentials> {
   const key = await generateKeyPair('Ed25519')
   const credential = await issueAgentCredential(authority, { name: DEV_ADMIN_NAME, publicKey: key.publicKey.raw, grants: {}, admin: true, lifetime: '365d' })
   return { kind: 'slim-mesh/agent', authority: authority.authority, credential, key }
+}
+
+/**
+ * An admin credential of `authority`, kept as `admin.creds` in `dataDir` (made on first
+ * use; in memory without a directory): what a controller given an authority hands its
+ * operator.
+ */
+export async function loadOrCreateAdmin (authority: Authority, dataDir?: string): Promise<{ admin: AgentCredentials, adminPath?: string }> {
+  if (dataDir == null) return { admin: await adminOf(authority) }
+  const adminPath = join(dataDir, DEV_ADMIN_FILE)
+  if (await exists(adminPath)) {
+    const file = await readCredentials(adminPath)
+    if (file.kind === 'slim-mesh/agent' && file.authority.mesh === authority.authority.mesh) return { admin: file, adminPath }
+  }
+  const admin = await adminOf(authority)
+  await mkdir(dataDir, { recursive: true })
+  await writeCredentials(adminPath, admin)
+  return { admin, adminPath }
 }
 
 export async function loadOrCreateDevAuthority (dataDir?: string): Promise<DevAuthority> {

@@ -38,7 +38,7 @@ describe('controller away', () => {
     await using d1 = await tempDir()
     await using d2 = await tempDir()
     const listen = `127.0.0.1:${await freePort()}`
-    const start = async (): Promise<Controller> => await createController({ dataDir: ctlDir.path, listen, topology: { kind: 'line' }, timings: { heartbeatMs: 300 } })
+    const start = async (): Promise<Controller> => await createController({ dataDir: ctlDir.path, listen, topology: { kind: 'line' }, timings: { heartbeatMs: 300, downAfterMs: 3000 } })
     let controller = await start()
     const join = async (dataDir: string): Promise<Relay> => await createRelay({ ...FAST, dataDir, control: { url: controller.url, joinToken: (await controller.createJoinToken()).token } })
     const r0 = await join(d0.path)
@@ -71,7 +71,7 @@ describe('controller away', () => {
     await roundTrip(client)
     // The rest of the minute: traffic still flows at its end.
     await new Promise(resolve => setTimeout(resolve, Math.max(0, 60_000 - (Date.now() - downAt))))
-    expect(relays().every(r => r.control?.status === 'degraded' || r.control?.status === 'heartbeating')).toBe(true)
+    expect(relays().every(r => r.control?.status === 'degraded' || r.control?.status === 'online.heartbeating')).toBe(true)
     await roundTrip(client)
 
     // The controller returns on its data directory: every relay converges without being told to.

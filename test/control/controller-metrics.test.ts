@@ -11,7 +11,7 @@ afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 
 describe('controller metrics', () => {
   it('serves valid Prometheus text with the roster, plan, heartbeats and the mesh-wide view; relays run by it serve theirs', async () => {
-    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'full' }, timings: { heartbeatMs: 300 }, metrics: { listen: '127.0.0.1:0' } })
+    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'full' }, timings: { heartbeatMs: 300, downAfterMs: 3000 }, metrics: { listen: '127.0.0.1:0' } })
     cleanup.push(controller)
     expect(controller.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
     const relays: Relay[] = []

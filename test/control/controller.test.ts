@@ -5,6 +5,9 @@ import { operatorClient } from '../../src/control/operator-client.js'
 import { createRelay } from '../../src/node/relay-node.js'
 import type { Relay } from '../../src/node/relay-node.js'
 import { connectAgent } from '../../src/agent/agent.js'
+import { createAuthority } from '../../src/trust/keys.js'
+import { issueAgentCredential } from '../../src/trust/tokens.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { FAST, collect, stopAll, text, waitFor } from '../helpers.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
@@ -22,7 +25,7 @@ const inSync = (controller: Controller, relays: Relay[]): boolean =>
 
 describe('controller', () => {
   it('runs three relays from join tokens only: they link as the line says and carry traffic; a policy change reaches all within 2 s and is enforced', async () => {
-    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300 } })
+    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300, downAfterMs: 3000 } })
     cleanup.push(controller)
     const relays = [await controlledRelay(controller), await controlledRelay(controller), await controlledRelay(controller)]
     const [r0, r1, r2] = relays as [Relay, Relay, Relay]
@@ -58,7 +61,7 @@ describe('controller', () => {
   })
 
   it('refuses a used join token, an unknown one and one of another mesh, naming the rule', async () => {
-    const controller = await createController({ listen: '127.0.0.1:0', timings: { heartbeatMs: 300 } })
+    const controller = await createController({ listen: '127.0.0.1:0', timings: { heartbeatMs: 300, downAfterMs: 3000 } })
     const other = await createController({ listen: '127.0.0.1:0' })
     cleanup.push(controller, other)
     const { token } = await controller.createJoinToken()
@@ -75,7 +78,7 @@ describe('controller', () => {
   })
 
   it('killing the middle relay of a line re-plans the links so the other two stay connected, and raises an alert naming it', async () => {
-    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300 } })
+    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300, downAfterMs: 3000 } })
     cleanup.push(controller)
     const relays = [await controlledRelay(controller), await controlledRelay(controller), await controlledRelay(controller)]
     const [r0, r1, r2] = relays as [Relay, Relay, Relay]
@@ -101,7 +104,7 @@ describe('controller', () => {
   it('a publish-rate spike from one agent raises an alert naming it, and the attached rate-limit action takes effect on it alone', async () => {
     const controller = await createController({
       listen: '127.0.0.1:0',
-      timings: { heartbeatMs: 250 },
+      timings: { heartbeatMs: 250, downAfterMs: 3000 },
       intent: { alertActions: [{ kind: 'publish-rate', action: 'rate-limit', perSecond: 2, forSeconds: 60 }] }
     })
     cleanup.push(controller)
@@ -143,5 +146,26 @@ describe('controller', () => {
     expect(refused.length).toBeGreaterThanOrEqual(7)
     expect(String(refused[0]!.reason)).toMatch(new RegExp(`refused by policy ${policyId} \\(rate limit 2/s\\)`))
     for (let i = 0; i < 5; i++) await quiet.publish('acme/demo/quiet-feed', text(`fine ${i}`), { mode: 'multicast' })
+  })
+
+  it('runs a mesh of an authority it is given: relays join it, and its admin credential drives the API', async () => {
+    const authority = await createAuthority()
+    const controller = await createController({ listen: '127.0.0.1:0', authority, timings: { heartbeatMs: 300, downAfterMs: 3000 } })
+    cleanup.push(controller)
+    expect(controller.mesh).toBe(authority.authority.mesh)
+    expect(controller.issuerCredentials).toBeUndefined()
+    const r = await controlledRelay(controller)
+    expect(r.mesh).toBe(authority.authority.mesh)
+    const ctl = await operatorClient(controller.url, controller.adminCredentials)
+    await waitFor(async () => (await ctl.request<Array<{ state: string }>>('GET', '/v1/nodes'))[0]?.state === 'live.inSync', 'the relay in sync')
+    // An agent credential without admin is refused, naming the rule.
+    const key = await generateKeyPair('Ed25519')
+    const plain = await issueAgentCredential(authority, { name: 'acme/demo/op', publicKey: key.publicKey.raw, grants: {} })
+    const notAdmin = await operatorClient(controller.url, { kind: 'slim-mesh/agent', authority: authority.authority, credential: plain, key })
+    await expect(notAdmin.request('GET', '/v1/nodes')).rejects.toMatchObject({ name: 'ControllerError', status: 403, rule: 'credential.not-admin' })
+    // A credential with another key than the one that signs the proof is refused too.
+    const other = await generateKeyPair('Ed25519')
+    const stolen = await operatorClient(controller.url, { ...controller.adminCredentials, key: other } as never)
+    await expect(stolen.request('GET', '/v1/nodes')).rejects.toMatchObject({ status: 401, rule: 'credential.key-mismatch' })
   })
 })

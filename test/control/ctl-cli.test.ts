@@ -17,7 +17,7 @@ afterAll(() => { killChildren() })
 describe('slim-mesh ctl', () => {
   it('joins relays with tokens it creates; a policy set through it reaches every relay within 2 s and is enforced; nodes and links show the mesh', async () => {
     await using dir = await tempDir()
-    const controller: Controller = await createController({ dataDir: dir.path, listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300 } })
+    const controller: Controller = await createController({ dataDir: dir.path, listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300, downAfterMs: 3000 } })
     cleanup.push(controller)
     const admin = join(dir.path, 'admin.creds')
     expect(controller.adminCredentialsPath).toBe(admin)

@@ -41,7 +41,7 @@ const count = async (page: Page, selector: string): Promise<number> => await pag
 describe('dashboard', () => {
   it('shows three relays up on a line with their links, channel and actors; when the middle relay stops, it shows it down, the relay-silent alert naming it and the new link', async () => {
     const executablePath = chromiumPath()
-    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300 } })
+    const controller = await createController({ listen: '127.0.0.1:0', topology: { kind: 'line' }, timings: { heartbeatMs: 300, downAfterMs: 3000 } })
     cleanup.push(controller)
     const [r0, r1, r2] = [await controlledRelay(controller), await controlledRelay(controller), await controlledRelay(controller)] as [Relay, Relay, Relay]
     await waitFor(() => [r0, r1, r2].every(r => controller.relayState(r.peerId) === 'live.inSync'), 'every relay to report the state applied')
