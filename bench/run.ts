@@ -10,6 +10,7 @@ import { ensureNatsServer, startNats, natsRequestReply, natsFanOut } from './nat
 import type { NatsPeer } from './nats-peer.js'
 import { oursRequestReply, oursOneToOne, oursFanOut, oursSessionSetup } from './ours.js'
 import { measureSealOpen, median } from './mls-crypto.js'
+import { controlPropagation } from './control.js'
 
 export interface BenchResult {
   scenario: string
@@ -30,7 +31,7 @@ export interface BenchReport {
   results: BenchResult[]
 }
 
-export const SCENARIOS = ['reqrep-1relay', 'reqrep-2relays', 'throughput-1to1', 'fanout-10', 'mls-seal-open', 'mls-add-member', 'relay-loop-delay', 'trust-cost'] as const
+export const SCENARIOS = ['reqrep-1relay', 'reqrep-2relays', 'throughput-1to1', 'fanout-10', 'mls-seal-open', 'mls-add-member', 'relay-loop-delay', 'trust-cost', 'control-propagation'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const r2 = (x: number): number => Math.round(x * 100) / 100
@@ -120,6 +121,11 @@ export async function runBench (options: { only?: string, log?: (s: string) => v
       results.push(result('session-setup', 'ms p50', credSetup, openSetup, null, { note: 'peer: the same relay in open mode, same run; the difference is what admission costs per session (the agent signs its credential once, the relay checks it once)' }))
       results.push(result('throughput-1to1-acked-credentials', 'msg/s', credTp.perSecond, openTp.perSecond, null, { note: 'peer: open mode, same run; per message only a cached grant lookup' }))
       results.push(result('fanout-10-acked-credentials', 'deliveries/s', credFan.perSecond, openFan.perSecond, null, { note: 'peer: open mode, same run; the remote sequencer gets each publisher\'s credential once' }))
+    }
+    if (want('control-propagation')) {
+      log('control plane: a policy change until every one of 5 relays runs it ...')
+      const c = await controlPropagation()
+      results.push(result('control-propagation', 'ms p50', c.propagationMs, null, c.pullMs, { goal: '< 2000 ms to every relay', met: c.p99Ms < 2000, note: `operator request to the new generation applied on all 5 relays (push notice, pull, verify, apply); p99 ${r2(c.p99Ms)} ms; floor: one authenticated GET /v1/state` }))
     }
     if (loopDelays.length > 0 && (options.only == null || options.only === 'relay-loop-delay')) {
       const worst = Math.max(...loopDelays)
