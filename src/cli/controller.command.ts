@@ -13,6 +13,7 @@ import type { TopologySpec } from '../control/types.js'
 import type { Authority } from '../trust/keys.js'
 import { readCredentials } from '../trust/credentials-file.js'
 import { UsageError } from './errors.js'
+import { nonEmpty } from './node.command.js'
 
 export const DEFAULT_CONTROLLER_DATA_DIR = './.slim-mesh-controller'
 const TOPOLOGIES = ['computed', 'full', 'star', 'line'] as const
@@ -43,7 +44,7 @@ export function registerControllerCommand (program: Command): void {
     .option('--in-memory', 'keep nothing on disk (a mesh for one run)')
     .option('--listen <host:port>', 'the HTTP API and dashboard', DEFAULT_CONTROLLER_LISTEN)
     .option('--authority <file>', 'the mesh authority\'s file (slim-mesh authority init); without it the controller makes one in its data directory')
-    .option('--metrics <host:port>', 'serve the controller\'s Prometheus metrics, /healthz and /readyz here')
+    .option('--metrics <host:port>', 'serve the controller\'s Prometheus metrics, /healthz and /readyz here (off loopback, /metrics needs the bearer token in SLIM_MESH_METRICS_TOKEN)')
     .addOption(new Option('--topology <kind>', 'how a new mesh\'s relays link (later: slim-mesh ctl policy topology)').choices(TOPOLOGIES).default('computed'))
     .option('--heartbeat <ms>', 'how often relays heartbeat (default 2000)', ms)
     .option('--down-after <ms>', 'a relay silent this long is down (default 3 heartbeats)', ms)
@@ -64,7 +65,7 @@ export function registerControllerCommand (program: Command): void {
         authority,
         listen: o.listen,
         topology: { kind: o.topology } as TopologySpec,
-        ...(o.metrics != null ? { metrics: { listen: o.metrics } } : {}),
+        ...(o.metrics != null ? { metrics: { listen: o.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {}),
         timings: { ...(o.heartbeat != null ? { heartbeatMs: o.heartbeat } : {}), ...(o.downAfter != null ? { downAfterMs: o.downAfter } : {}) }
       })
       const admin = controller.adminCredentialsPath ?? '(in memory: use the API from this process)'

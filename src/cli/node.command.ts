@@ -45,6 +45,9 @@ interface NodeFlags {
   joinToken?: string
 }
 
+/** An environment variable's value, unless unset or empty. */
+export function nonEmpty (v: string | undefined): string | undefined { return v == null || v.trim() === '' ? undefined : v.trim() }
+
 export function registerNodeCommand (program: Command): void {
   program.command('node')
     .description('run a relay node with its embedded store')
@@ -104,7 +107,7 @@ export function registerNodeCommand (program: Command): void {
         config: settings.relay,
         timings: settings.timings,
         inspect: settings.inspect,
-        ...(settings.metrics != null ? { metrics: { listen: settings.metrics } } : {})
+        ...(settings.metrics != null ? { metrics: { listen: settings.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {})
       })
       for (const addr of relay.multiaddrs) console.log(`listening on ${addr}`)
       console.log(`peer id ${relay.peerId}${settings.inMemory ? ' (in memory)' : `, data in ${settings.dataDir}`}`)

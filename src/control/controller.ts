@@ -54,7 +54,7 @@ export interface ControllerOptions {
   /** The rest of a new mesh's intent (policies, alert actions). */
   intent?: Partial<MeshIntent>
   /** Serves the controller's Prometheus metrics, `/healthz` and `/readyz` on `listen` (`host:port`). */
-  metrics?: { listen: string }
+  metrics?: { listen: string, token?: string }
 }
 
 export interface Controller {
@@ -134,6 +134,7 @@ export async function createController (options: ControllerOptions = {}): Promis
   if (options.metrics != null) {
     monitor = await startMonitorServer({
       listen: options.metrics.listen,
+      token: options.metrics.token,
       registry: metrics.registry,
       log,
       health: () => ({ mesh: core.mesh, generation: core.state.state.generation }),

@@ -13,6 +13,7 @@
  * await monitor.close()
  * ```
  */
+import { timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -35,6 +36,12 @@ export interface MonitorServerInit {
   health?: () => Record<string, unknown>
   /** Whether the component is ready for traffic; none: always ready. */
   ready?: () => Readiness
+  /**
+   * A bearer token `/metrics` requires (Prometheus: `authorization: { credentials: ... }`);
+   * `/healthz` and `/readyz` stay open for probes and say nothing about the mesh. Needed
+   * for any address off loopback: the series name agents, channels and peers.
+   */
+  token?: string
   log?: Logger
 }
 
@@ -56,6 +63,8 @@ export function parseListen (listen: string): { host: string, port: number } {
 
 export async function startMonitorServer (init: MonitorServerInit): Promise<MonitorServer> {
   const { host, port } = parseListen(init.listen ?? `${DEFAULT_MONITOR_HOST}:0`)
+  if (init.token == null && !isLoopback(host)) throw new InvalidAddressError(`monitoring on ${host} (off loopback) needs a bearer token for /metrics: give one (SLIM_MESH_METRICS_TOKEN, or metrics.token), or listen on 127.0.0.1`)
+  if (init.token != null && init.token.length < 16) throw new InvalidAddressError('a metrics bearer token is at least 16 characters')
   const log = init.log ?? silentLogger
   const server = createServer((req, res) => {
     handle(init, req, res).catch(err => {
@@ -93,6 +102,11 @@ async function handle (init: MonitorServerInit, req: IncomingMessage, res: Serve
   }
   switch (path) {
     case '/metrics':
+      if (init.token != null && !sameToken(req.headers.authorization, `Bearer ${init.token}`)) {
+        res.setHeader('www-authenticate', 'Bearer realm="slim-mesh metrics"')
+        send(res, 401, 'text/plain; charset=utf-8', 'this endpoint needs its bearer token (Authorization: Bearer ...)\n')
+        return
+      }
       send(res, 200, init.registry.contentType, await init.registry.metrics())
       return
     case '/healthz':
@@ -106,6 +120,17 @@ async function handle (init: MonitorServerInit, req: IncomingMessage, res: Serve
     default:
       send(res, 404, 'text/plain; charset=utf-8', `no ${path} here; try /metrics, /healthz or /readyz\n`)
   }
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** Compares in constant time (a token is a secret). */
+function sameToken (given: string | undefined, want: string): boolean {
+  const a = Buffer.from(given ?? '')
+  const b = Buffer.from(want)
+  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 function send (res: ServerResponse, status: number, type: string, body: string): void {

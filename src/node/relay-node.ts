@@ -383,7 +383,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   }
   if (options.metrics != null) {
     try {
-      monitor = await startMonitorServer({ listen: options.metrics.listen, registry: relayMetrics(stats.source), health: () => ({ peerId: self }), ready: () => stats.readiness(!stopped), log })
+      monitor = await startMonitorServer({ listen: options.metrics.listen, token: options.metrics.token, registry: relayMetrics(stats.source), health: () => ({ peerId: self }), ready: () => stats.readiness(!stopped), log })
     } catch (err) {
       await relay.stop()
       throw err

@@ -57,10 +57,11 @@ export interface RelayOptions {
    */
   control?: ControlOptions
   /**
-   * Serves `/metrics` (Prometheus), `/healthz` and `/readyz` over HTTP on `listen`
+   * Serves `/metrics` (Prometheus; with `token`, only to `Authorization: Bearer <token>`,
+   * which an address off loopback needs), `/healthz` and `/readyz` over HTTP on `listen`
    * (`host:port`, port 0 for a free one). Loopback unless the address says otherwise.
    */
-  metrics?: { listen: string }
+  metrics?: { listen: string, token?: string }
 }
 
 export type { TransitionEvent, TrustOptions }

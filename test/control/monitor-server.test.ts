@@ -76,3 +76,21 @@ describe('startMonitorServer', () => {
     await expect(relay({ metrics: { listen: s.url.slice('http://'.length) } })).rejects.toMatchObject({ code: 'EADDRINUSE' })
   })
 })
+
+describe('startMonitorServer with a token', () => {
+  it('serves /metrics only with the bearer token; probes stay open; off loopback a token is required', async () => {
+    const registry = new Registry()
+    const token = 'a-secret-of-24-characters'
+    const s = await startMonitorServer({ listen: '127.0.0.1:0', registry, token })
+    try {
+      expect((await fetch(`${s.url}/metrics`)).status).toBe(401)
+      expect((await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401)
+      expect((await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
+    } finally {
+      await s.close()
+    }
+    await expect(startMonitorServer({ listen: '0.0.0.0:0', registry })).rejects.toThrow(/needs a bearer token/)
+    await expect(startMonitorServer({ listen: '127.0.0.1:0', registry, token: 'short' })).rejects.toThrow(/at least 16/)
+  })
+})
