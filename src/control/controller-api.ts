@@ -44,12 +44,33 @@ export interface ApiDeps {
   onHeartbeat?: (peerId: string, hb: Heartbeat) => void
 }
 
+const count = z.number().finite().nonnegative()
+const modes = z.object({ anycast: count, multicast: count, unicast: count })
+/** A relay's summary, checked: a relay that sends nonsense is refused, and disturbs nobody else's view. */
+const summarySchema = z.object({
+  at: z.number().finite(),
+  startedAt: z.number().finite(),
+  sessions: count,
+  messagesIn: modes,
+  messagesOut: modes,
+  deliveries: count,
+  acks: count,
+  denials: z.record(z.string().max(200), count).refine(r => Object.keys(r).length <= 1000, 'at most 1000 rules'),
+  authFailures: count,
+  publishesByAgent: z.record(z.string().max(300), count).refine(r => Object.keys(r).length <= 1000, 'at most 1000 agents'),
+  sequencers: z.array(z.object({ name: z.string().max(300), head: count, lag: z.number().finite(), sequencer: z.boolean() })).max(10_000),
+  eventLoopDelayMs: count,
+  queuedBytes: count,
+  slowConsumersCut: count,
+  links: z.array(z.object({ peer: z.string().max(100), up: z.boolean(), rttMs: count.optional(), flaps: count })).max(10_000)
+})
+
 const registerSchema = z.object({ token: z.string().max(200), role: z.enum(['member', 'border']).optional() })
 const heartbeatSchema = z.object({
   generation: z.number().int().nonnegative(),
   hash: z.string().max(128),
   items: z.array(z.object({ id: z.string().max(300), status: z.enum(['applied', 'pending', 'failed']), reason: z.string().max(1000).optional() })).max(20_000),
-  summary: z.record(z.string(), z.unknown()),
+  summary: summarySchema,
   addrs: z.array(z.string().max(300)).max(32),
   routes: z.array(z.string().max(300)).max(10_000),
   actors: z.array(z.object({ actor: z.string().max(300), state: z.string().max(200) })).max(10_000)

@@ -75,4 +75,23 @@ describe('controller authentication', () => {
     expect(await refusal(controllerCall(`${controller.url}/v1/mesh`, 'GET', { authorization: 'Bearer nope' }))).toMatchObject({ status: 401, rule: 'dashboard.session' })
     expect(await refusal(controllerCall(`${controller.url}/v1/tokens`, 'POST', { authorization: `Bearer ${token}` }, {}))).toMatchObject({ status: 401, rule: 'credential.missing' })
   })
+
+  it('refuses a heartbeat whose summary is not one (bad input from a relay), and goes on serving the mesh', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const signer = await proofSigner(key)
+    const { token } = await controller.createJoinToken()
+    const reg = `${controller.url}/v1/register`
+    const joined = await controllerCall(reg, 'POST', { dpop: await signer.sign('POST', reg) }, { token }) as { credential: string }
+    const url = `${controller.url}/v1/heartbeat`
+    const beat = async (summary: unknown): Promise<unknown> => await controllerCall(url, 'POST', { authorization: `SlimMesh ${joined.credential}`, dpop: await signer.sign('POST', url) }, { generation: 1, hash: '', items: [], summary, addrs: [], routes: [], actors: [] })
+    expect(await refusal(beat({ links: 'not a list' }))).toMatchObject({ status: 400, rule: 'request.invalid' })
+    const modes = { anycast: 0, multicast: 0, unicast: 0 }
+    const good = { at: Date.now(), startedAt: Date.now(), sessions: 0, messagesIn: modes, messagesOut: modes, deliveries: 0, acks: 0, denials: {}, authFailures: 0, publishesByAgent: {}, sequencers: [], eventLoopDelayMs: 1, queuedBytes: 0, slowConsumersCut: 0, links: [] }
+    expect(await refusal(beat({ ...good, sessions: -1 }))).toMatchObject({ status: 400 })
+    await expect(beat(good)).resolves.toMatchObject({ generation: controller.state().state.generation })
+    expect(controller.relayState(peerIdFromPrivateKey(key).toString())).toMatch(/^live\./)
+    // A join token is taken once: a second registration with it, by another key, is refused.
+    const other = await proofSigner(await generateKeyPair('Ed25519'))
+    expect(await refusal(controllerCall(reg, 'POST', { dpop: await other.sign('POST', reg) }, { token }))).toMatchObject({ status: 403, rule: 'join-token.used' })
+  })
 })
