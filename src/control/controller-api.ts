@@ -126,7 +126,7 @@ export function controllerRoutes (d: ApiDeps): Router {
     return { jws: s.jws, generation: s.state.generation, hash: s.hash, state: s.state }
   })
   r.on('GET', '/v1/watch', async (ctx) => {
-    const { peerId } = await auth.relay(ctx.req, ctx.url.pathname)
+    await auth.relay(ctx.req, ctx.url.pathname)
     const send = eventStream(ctx.res)
     send('state', { generation: core.state.state.generation, hash: core.state.hash })
     const stop = core.watch((generation, hash) => { send('state', { generation, hash }) })
@@ -135,7 +135,6 @@ export function controllerRoutes (d: ApiDeps): Router {
     await new Promise<void>(resolve => { ctx.res.on('close', () => { resolve() }) })
     clearInterval(ping)
     stop()
-    void peerId
   })
 
   // Operators: the mesh

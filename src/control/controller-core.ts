@@ -69,6 +69,7 @@ export class ControllerCore {
   private publishQueued = false
   private timer?: NodeJS.Timeout
   private readonly onTransition?: ControllerCoreInit['onTransition']
+  private readonly initialIntent?: Partial<MeshIntent>
 
   constructor (init: ControllerCoreInit) {
     this.store = init.store
@@ -80,8 +81,6 @@ export class ControllerCore {
     this.onTransition = init.onTransition
     this.initialIntent = init.initialIntent
   }
-
-  private readonly initialIntent?: Partial<MeshIntent>
 
   get mesh (): string { return this.authority.authority.mesh }
 
