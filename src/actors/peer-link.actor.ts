@@ -37,6 +37,9 @@ const REVOCATIONS_PER_FRAME = 1024
 
 export interface PeerLinkTimings { probeIntervalMs: number }
 
+/** How many probes the link's loss figure is taken over. */
+const PROBE_WINDOW = 20
+
 export interface PeerLinkInit {
   node: RelayLibp2p
   peer: PeerId
@@ -75,6 +78,8 @@ export class PeerLinkActor {
   private refusalSaid = false
   /** The round-trip time of the last answered probe (libp2p ping), ms. */
   rttMs?: number
+  /** The outcomes of the last probes (true: answered), newest last. */
+  private readonly probes: boolean[] = []
 
   constructor (init: PeerLinkInit) {
     this.init = init
@@ -91,7 +96,13 @@ export class PeerLinkActor {
           }
         }),
         probe: fromPromise(async ({ signal }) => {
-          this.rttMs = await init.node.services.ping.ping(init.peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(init.timings.probeIntervalMs)]) })
+          try {
+            this.rttMs = await init.node.services.ping.ping(init.peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(init.timings.probeIntervalMs)]) })
+            this.probed(true)
+          } catch (err) {
+            if (!signal.aborted) this.probed(false)
+            throw err
+          }
         })
       },
       actions: {
@@ -233,6 +244,16 @@ export class PeerLinkActor {
   }
 
   /** Bytes queued for the peer on our stream to it. */
+  private probed (answered: boolean): void {
+    this.probes.push(answered)
+    if (this.probes.length > PROBE_WINDOW) this.probes.shift()
+  }
+
+  /** The fraction of the last probes that went unanswered (0..1; undefined before the first). */
+  get loss (): number | undefined {
+    return this.probes.length === 0 ? undefined : this.probes.filter(a => !a).length / this.probes.length
+  }
+
   get queuedBytes (): number { return this.out?.queuedBytes ?? 0 }
 
   /** Undefined while the link takes more; else a promise of its draining. */

@@ -62,7 +62,7 @@ const summarySchema = z.object({
   eventLoopDelayMs: count,
   queuedBytes: count,
   slowConsumersCut: count,
-  links: z.array(z.object({ peer: z.string().max(100), up: z.boolean(), rttMs: count.optional(), flaps: count })).max(10_000)
+  links: z.array(z.object({ peer: z.string().max(100), up: z.boolean(), rttMs: count.optional(), flaps: count, loss: z.number().min(0).max(1).optional(), queuedBytes: count.optional() })).max(10_000)
 })
 
 const registerSchema = z.object({ token: z.string().max(200), role: z.enum(['member', 'border']).optional() })

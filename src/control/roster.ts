@@ -98,7 +98,7 @@ export class Roster {
   health (): LinkHealth[] {
     const out: LinkHealth[] = []
     for (const [from, l] of this.live) {
-      for (const link of l.heartbeat.summary.links) if (link.up) out.push({ from, to: link.peer, rttMs: link.rttMs })
+      for (const link of l.heartbeat.summary.links) if (link.up) out.push({ from, to: link.peer, rttMs: link.rttMs, loss: link.loss, queuedBytes: link.queuedBytes })
     }
     return out
   }

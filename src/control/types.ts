@@ -78,7 +78,7 @@ export interface RelaySummary {
   /** Slow consumers cut off. */
   slowConsumersCut: number
   /** Links to other relays now, with their health and how often each went down. */
-  links: Array<{ peer: string, up: boolean, rttMs?: number, flaps: number }>
+  links: Array<{ peer: string, up: boolean, rttMs?: number, flaps: number, loss?: number, queuedBytes?: number }>
 }
 
 /** An anomaly the controller saw: explainable, with a start and (once over) an end. */

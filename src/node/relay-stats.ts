@@ -65,6 +65,8 @@ export class RelayStats {
       peer,
       up: core.linkKind(peer) != null,
       ...(link.rttMs != null ? { rttMs: link.rttMs } : {}),
+      ...(link.loss != null ? { loss: link.loss } : {}),
+      queuedBytes: link.queuedBytes,
       flaps: core.counters.flapsOf(peer)
     }))
   }

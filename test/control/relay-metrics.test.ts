@@ -127,6 +127,10 @@ describe('relay metrics', () => {
     expect(s.links).toHaveLength(1)
     expect(s.links[0]).toMatchObject({ peer: r1.peerId, up: true, flaps: 0 })
     expect(s.links[0]?.rttMs).toBeTypeOf('number')
+    // At least one probe was answered (the RTT came from one), so loss is below 1; the link's queue is measured.
+    expect(s.links[0]?.loss).toBeGreaterThanOrEqual(0)
+    expect(s.links[0]?.loss).toBeLessThan(1)
+    expect(s.links[0]?.queuedBytes).toBeGreaterThanOrEqual(0)
     expect(s.queuedBytes).toBeGreaterThanOrEqual(0)
     expect(s.slowConsumersCut).toBe(0)
     expect(s.eventLoopDelayMs).toBeGreaterThanOrEqual(0)
