@@ -67,6 +67,12 @@ export function registerCtlCommands (program: Command): void {
     }))
   sub(ctl, 'remove-node', 'take a relay off the roster and revoke its credential').argument('<peerId>')
     .action(action(async (c, [peer]) => await c.request('DELETE', `/v1/nodes/${encodeURIComponent(peer as string)}`), () => { console.log('removed') }))
+  sub(ctl, 'drain', 'a relay takes no new sessions (those it has stay), for a while').argument('<peerId>')
+    .option('--for <seconds>', 'how long (default 3600)', Number)
+    .option('--reason <text>', 'what agents are told')
+    .action(action(async (c, [peer], o) => await c.request('PUT', `/v1/nodes/${encodeURIComponent(peer as string)}/drain`, { ...(o.for != null ? { forSeconds: o.for } : {}), ...(o.reason != null ? { reason: o.reason } : {}) }), p => { console.log(`drained; generation ${String((p as { generation: number }).generation)}`) }))
+  sub(ctl, 'undrain', 'a drained relay takes sessions again').argument('<peerId>')
+    .action(action(async (c, [peer]) => await c.request('DELETE', `/v1/nodes/${encodeURIComponent(peer as string)}/drain`), p => { console.log(`undrained; generation ${String((p as { generation: number }).generation)}`) }))
   sub(ctl, 'links', 'links planned and up, with their round-trip times')
     .action(action(async c => await c.request<Array<Record<string, unknown>>>('GET', '/v1/links'), rows => {
       printTable(['a', 'b', 'planned', 'up', 'rtt'], rows.map(l => [short(l.a as string), short(l.b as string), l.planned === true ? 'yes' : 'no', l.up === true ? 'yes' : 'no', l.rttMs == null ? '-' : `${(l.rttMs as number).toFixed(2)} ms`]))

@@ -1,9 +1,10 @@
 /**
  * What the mesh does about an alert: the intent's `alertActions` name, per alert kind,
  * an action on the agent an alert names (`agent:<name>`): `rate-limit` its publishes to
- * `perSecond`, or `cut` it (refuse its subscribes, serves and publishes), for
- * `forSeconds`. The action becomes a per-name policy of the desired state (so every
- * relay enforces it, and it expires with its `until`), and the alert says what was done.
+ * `perSecond`, or `cut` it (refuse its subscribes, serves and publishes); or on the relay
+ * it names: `drain` it (no new sessions there). For `forSeconds`. The action becomes an
+ * item of the desired state (so every relay enforces it, and it expires with its
+ * `until`), and the alert says what was done.
  */
 import type { Logger } from '../logger.js'
 import type { ControllerCore } from './controller-core.js'
@@ -13,10 +14,22 @@ import type { Alert } from './types.js'
 
 export function attachAlertActions (book: AlertBook, core: ControllerCore, log: Logger): void {
   let n = 0
+  /** A relay an alert names takes no new sessions for a while. */
+  const drain = (alert: Alert, forSeconds: number): void => {
+    const peerId = alert.subject.startsWith('relay:') ? alert.subject.slice('relay:'.length) : alert.relay
+    if (peerId == null || core.roster.get(peerId) == null) return
+    alert.action = `drain relay ${peerId} for ${forSeconds} s (no new sessions)`
+    log.warn({ alert: alert.id, action: alert.action }, 'alert action applied')
+    void core.change(i => { i.drains = [...i.drains.filter(d => d.peerId !== peerId && d.until > Date.now()), { peerId, reason: `${alert.kind} alert: ${alert.reason}`, until: Date.now() + forSeconds * 1000 }] }).catch(err => {
+      alert.action = `${alert.action ?? ''}: failed: ${(err as Error).message}`
+    })
+  }
   book.onChange((alert: Alert, change) => {
-    if (change !== 'raised' || !alert.subject.startsWith('agent:')) return
+    if (change !== 'raised') return
     const action = core.intent.alertActions.find(a => a.kind === alert.kind)
     if (action == null) return
+    if (action.action === 'drain') { drain(alert, action.forSeconds ?? 300); return }
+    if (!alert.subject.startsWith('agent:')) return
     const agent = alert.subject.slice('agent:'.length)
     const forSeconds = action.forSeconds ?? 300
     const id = `alert-${Date.now().toString(36)}-${(n++).toString(36)}`

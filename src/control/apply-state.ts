@@ -68,6 +68,9 @@ export class StateApplier {
     this.enforcer.set(state.policies)
     if (!this.policyInstalled) { this.relay.configure({ policy: this.enforcer.hooks(this.localPolicy) }); this.policyInstalled = true }
     for (const p of state.policies) other.push({ id: `policy:${p.id}`, status: 'applied' })
+    const drain = state.drains.find(d => d.peerId === this.relay.peerId)
+    this.enforcer.setDrain(drain)
+    if (drain != null) other.push({ id: `drain:${drain.peerId}`, status: 'applied' })
     try {
       this.relay.setExternalIssuers(state.issuers)
       for (const i of state.issuers) other.push({ id: `issuer:${i.prefix}`, status: 'applied' })

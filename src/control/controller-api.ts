@@ -78,7 +78,7 @@ const heartbeatSchema = z.object({
 const tokenSchema = z.object({ ttlSeconds: z.number().positive().optional(), note: z.string().max(200).optional() })
 const credentialSchema = z.object({ name: z.string(), publicKey: z.string(), grants: z.unknown().optional(), lifetime: z.union([z.string(), z.number()]).optional(), admin: z.boolean().optional() })
 const revokeSchema = z.union([z.object({ credential: z.string() }), z.object({ key: z.string(), before: z.number().optional() })])
-const alertActionsSchema = z.array(z.object({ kind: z.string(), action: z.enum(['rate-limit', 'cut']), perSecond: z.number().positive().optional(), forSeconds: z.number().positive().optional() }))
+const alertActionsSchema = z.array(z.object({ kind: z.string(), action: z.enum(['rate-limit', 'cut', 'drain']), perSecond: z.number().positive().optional(), forSeconds: z.number().positive().optional() }))
 
 function parse<T> (schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value)
@@ -164,7 +164,7 @@ export function controllerRoutes (d: ApiDeps): Router {
   })
 
   // Operators: policy
-  const policyView = (): unknown => ({ generation: core.state.state.generation, topology: core.intent.topology, policies: core.intent.policies, relayConfig: core.intent.relayConfig, alertActions: core.intent.alertActions, issuers: core.intent.issuers.map(i => ({ prefix: i.prefix, issuer: i.issuer })) })
+  const policyView = (): unknown => ({ generation: core.state.state.generation, topology: core.intent.topology, policies: core.intent.policies, relayConfig: core.intent.relayConfig, drains: core.intent.drains, alertActions: core.intent.alertActions, issuers: core.intent.issuers.map(i => ({ prefix: i.prefix, issuer: i.issuer })) })
   r.on('GET', '/v1/policy', async (ctx) => { await read(ctx); return policyView() })
   r.on('PUT', '/v1/policy/rules/:id', async (ctx) => {
     await op(ctx)
@@ -189,6 +189,19 @@ export function controllerRoutes (d: ApiDeps): Router {
     await op(ctx)
     const cfg = parse(z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])), await ctx.body(), 'relay config')
     await core.change(i => { i.relayConfig = cfg })
+    return policyView()
+  })
+  r.on('PUT', '/v1/nodes/:peer/drain', async (ctx) => {
+    await op(ctx)
+    const peer = ctx.params.peer as string
+    if (core.roster.get(peer) == null) throw new ControllerError(404, 'relay.unknown', `no relay ${peer} on the roster`)
+    const body = parse(z.object({ forSeconds: z.number().positive().max(30 * 86400).optional(), reason: z.string().max(500).optional() }), await ctx.body(), 'drain')
+    await core.change(i => { i.drains = [...i.drains.filter(d => d.peerId !== peer), { peerId: peer, reason: body.reason ?? 'drained by an operator', until: Date.now() + (body.forSeconds ?? 3600) * 1000 }] })
+    return policyView()
+  })
+  r.on('DELETE', '/v1/nodes/:peer/drain', async (ctx) => {
+    await op(ctx)
+    await core.change(i => { i.drains = i.drains.filter(d => d.peerId !== ctx.params.peer) })
     return policyView()
   })
   r.on('PUT', '/v1/policy/alert-actions', async (ctx) => {

@@ -212,6 +212,7 @@ export class ControllerCore {
       issuers: this.intent.issuers,
       revocations: this.intent.revocations,
       policies: this.intent.policies.filter(p => p.until == null || p.until > now),
+      drains: this.intent.drains.filter(d => d.until > now && this.roster.get(d.peerId)?.removed !== true),
       relayConfig: this.intent.relayConfig,
       heartbeatMs: this.timings.heartbeatMs
     }

@@ -48,6 +48,14 @@ export interface NamePolicy {
   until?: number
 }
 
+/** A relay told to take no new sessions (its own stay) until `until`: an alert's `drain` action, or an operator's. */
+export interface Drain {
+  peerId: string
+  reason: string
+  /** Ms since the epoch. */
+  until: number
+}
+
 export interface RosterEntry {
   peerId: string
   addrs: string[]
@@ -67,6 +75,7 @@ export interface DesiredState {
   issuers: ExternalIssuer[]
   revocations: string[]
   policies: NamePolicy[]
+  drains: Drain[]
   /** Relay settings (`announceIntervalMs`, limits): applied with `relay.configure`. */
   relayConfig: Record<string, number | boolean | string>
   /** How often relays heartbeat, ms. */
@@ -106,6 +115,7 @@ const stateSchema = z.object({
   issuers: z.array(z.object({ prefix: z.string(), jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), issuer: z.string().optional(), grants: z.record(z.string(), z.unknown()).optional(), nameClaim: z.string().optional() })),
   revocations: z.array(z.string()),
   policies: z.array(namePolicySchema),
+  drains: z.array(z.object({ peerId: z.string(), reason: z.string().max(1000), until: z.number() })),
   relayConfig: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
   heartbeatMs: z.number().positive()
 })

@@ -5,18 +5,19 @@
  */
 import type { Store } from '../store/store.js'
 import type { ExternalIssuer } from '../trust/verifier.js'
-import type { NamePolicy } from './desired-state.js'
+import type { Drain, NamePolicy } from './desired-state.js'
 import type { TopologySpec } from './types.js'
 
 const KEY = 'ctl/intent'
 
 /**
- * What an alert of `kind` brings about, for its subject (an agent): `rate-limit` its
- * publishes to `perSecond`, or `cut` it (refuse everything it does), for `forSeconds`.
+ * What an alert of `kind` brings about, for its subject: for an agent, `rate-limit` its
+ * publishes to `perSecond`, or `cut` it (refuse everything it does); for a relay, `drain`
+ * it (it takes no new sessions; those it has stay). For `forSeconds`.
  */
 export interface AlertAction {
   kind: string
-  action: 'rate-limit' | 'cut'
+  action: 'rate-limit' | 'cut' | 'drain'
   perSecond?: number
   forSeconds?: number
 }
@@ -24,6 +25,7 @@ export interface AlertAction {
 export interface MeshIntent {
   topology: TopologySpec
   policies: NamePolicy[]
+  drains: Drain[]
   issuers: ExternalIssuer[]
   revocations: string[]
   relayConfig: Record<string, number | boolean | string>
@@ -33,6 +35,7 @@ export interface MeshIntent {
 export const DEFAULT_INTENT: MeshIntent = {
   topology: { kind: 'computed' },
   policies: [],
+  drains: [],
   issuers: [],
   revocations: [],
   relayConfig: {},

@@ -7,7 +7,7 @@
  * says `policy rl-1 (rate limit 50/s): ...`.
  */
 import { matchName } from '../trust/patterns.js'
-import type { NameRequest, PolicyVerdict, PublishRequest, RelayPolicy } from '../relay/policy.js'
+import type { NameRequest, PolicyVerdict, PublishRequest, RelayPolicy, SessionRequest } from '../relay/policy.js'
 import type { NamePolicy, PolicyAction } from './desired-state.js'
 
 interface Bucket { tokens: number, at: number }
@@ -27,6 +27,7 @@ export class NamePolicyEnforcer {
   private readonly now: () => number
   /** Refusals per policy id. */
   readonly refusals = new Map<string, number>()
+  private drain?: { reason: string, until: number }
 
   constructor (now: () => number = Date.now) { this.now = now }
 
@@ -38,6 +39,15 @@ export class NamePolicyEnforcer {
   }
 
   get ids (): string[] { return this.rules.map(r => r.id) }
+
+  /** This relay takes no new sessions until `until` (those it has stay); undefined: it does again. */
+  setDrain (drain: { reason: string, until: number } | undefined): void { this.drain = drain }
+
+  private admitted (): PolicyVerdict {
+    const d = this.drain
+    if (d == null || d.until <= this.now()) return true
+    return { deny: `this relay is draining until ${new Date(d.until).toISOString()} (${d.reason}); connect to another relay of the mesh` }
+  }
 
   private live (): NamePolicy[] {
     const now = this.now()
@@ -88,6 +98,7 @@ export class NamePolicyEnforcer {
     }
     return {
       ...local,
+      admitSession: both((_: SessionRequest) => this.admitted(), local.admitSession),
       allowSubscribe: both(req => this.denied('subscribe', req), local.allowSubscribe),
       allowServe: both(req => this.denied('serve', req), local.allowServe),
       allowPublish: both(req => { const v = this.denied('publish', req); return v === true ? this.metered(req) : v }, local.allowPublish)

@@ -168,4 +168,30 @@ describe('controller', () => {
     const stolen = await operatorClient(controller.url, { ...controller.adminCredentials, key: other } as never)
     await expect(stolen.request('GET', '/v1/nodes')).rejects.toMatchObject({ status: 401, rule: 'credential.key-mismatch' })
   })
+
+  it('a burst of refusals at a relay raises a denials alert, and the attached drain action stops new sessions there while its own stay', async () => {
+    const controller = await createController({
+      listen: '127.0.0.1:0',
+      timings: { heartbeatMs: 250, downAfterMs: 3000 },
+      intent: { alertActions: [{ kind: 'denials', action: 'drain', forSeconds: 60 }], policies: [{ id: 'no-x', names: 'acme/x/**', deny: ['subscribe'] }] }
+    })
+    cleanup.push(controller)
+    const r = await controlledRelay(controller)
+    await waitFor(() => inSync(controller, [r]), 'the relay in sync')
+    const creds = controller.issuerCredentials!
+    const prober = await connectAgent({ relay: r.multiaddrs[0]!, name: 'acme/demo/prober', credentials: creds, keepaliveMs: 500 })
+    cleanup.push(prober)
+    const until = Date.now() + 10 * 250
+    await waitFor(() => Date.now() >= until, 'a quiet baseline of ten heartbeats')
+    expect(controller.alerts().filter(a => a.kind === 'denials')).toEqual([])
+    for (let i = 0; i < 100; i++) await prober.subscribe(`acme/x/s${i}`).catch(() => {})
+    await waitFor(() => controller.alerts().some(a => a.kind === 'denials'), 'a denials alert')
+    const alert = controller.alerts().find(a => a.kind === 'denials')!
+    expect(alert.subject).toBe(`relay:${r.peerId}`)
+    expect(alert.action).toMatch(/^drain relay /)
+    await waitFor(() => r.control?.items().some(i => i.id === `drain:${r.peerId}` && i.status === 'applied') === true, 'the drain applied at the relay')
+    await expect(connectAgent({ relay: r.multiaddrs[0]!, name: 'acme/demo/late', credentials: creds, keepaliveMs: 500 })).rejects.toMatchObject({ name: 'AuthenticationError', message: expect.stringMatching(/draining/) })
+    // The session it had stays and works.
+    await expect(prober.publish('acme/demo/feed', text('still here'), { mode: 'multicast' })).resolves.toMatchObject({ seq: 1 })
+  })
 })
