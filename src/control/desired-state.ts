@@ -115,7 +115,7 @@ const stateSchema = z.object({
   issuers: z.array(z.object({ prefix: z.string(), jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), issuer: z.string().optional(), grants: z.record(z.string(), z.unknown()).optional(), nameClaim: z.string().optional() })),
   revocations: z.array(z.string()),
   policies: z.array(namePolicySchema),
-  drains: z.array(z.object({ peerId: z.string(), reason: z.string().max(1000), until: z.number() })),
+  drains: z.array(z.object({ peerId: z.string(), reason: z.string().max(1000), until: z.number() })).default([]),
   relayConfig: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
   heartbeatMs: z.number().positive()
 })
