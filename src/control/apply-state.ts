@@ -124,8 +124,12 @@ export class StateApplier {
       }
     }
     for (const peer of this.missing.keys()) if (!want.has(peer)) this.missing.delete(peer)
+    // The controller may think a relay down that this one still hears (a controller cut off
+    // from part of the mesh): a live link to it stays, so the data plane trusts its own eyes.
+    const down = new Set(state.relays.filter(r => !r.up).map(r => r.peerId))
     for (const [peer, p] of have) {
       if (want.has(peer) || p.kind !== 'mesh') continue
+      if (down.has(peer) && p.linked) continue
       this.log.info({ peer }, 'dropping a link the plan no longer has')
       await this.relay.dropLink(peer)
     }

@@ -27,6 +27,8 @@ import type { LinkPair, TopologySpec } from './types.js'
 import { ControllerError } from './errors.js'
 
 const STATE_KEY = 'ctl/state'
+/** How much longer a relay known from the store has for its first heartbeat after the controller restarts (its backoff is at most 7.5 s). */
+const RESTORE_GRACE_MS = 10_000
 
 export interface ControllerTimings {
   /** How often relays heartbeat (told to them in the desired state). */
@@ -95,7 +97,7 @@ export class ControllerCore {
       try { this.current = await verifyState(new TextDecoder().decode(kept), this.authority.authority) } catch (err) { this.log.warn({ error: (err as Error).message }, 'the kept desired state does not verify: starting a new one') }
     }
     // Every relay starts as registered: one that does not heartbeat within the interval is down.
-    for (const r of this.roster.active()) this.member(r.peerId)
+    for (const r of this.roster.active()) this.member(r.peerId, true)
     await this.publish()
     this.timer = setInterval(() => { void this.reconcile() }, this.timings.reconcileMs)
     this.timer.unref()
@@ -124,17 +126,18 @@ export class ControllerCore {
     return () => { this.watchers.delete(fn) }
   }
 
-  private member (peerId: string): Membership {
+  private member (peerId: string, restored = false): Membership {
     let m = this.members.get(peerId)
     if (m != null) return m
     const machine = relayMembershipMachine.provide({
-      delays: { DOWN_AFTER: this.timings.downAfterMs },
+      // A relay known from the store may be in its backoff (at most about 7.5 s) when the controller comes back.
+      delays: { DOWN_AFTER: this.timings.downAfterMs, FIRST_HEARTBEAT: ({ context }) => this.timings.downAfterMs + (context.restored ? RESTORE_GRACE_MS : 0) },
       actions: {
         relayDown: () => { this.log.warn({ relay: peerId }, 'relay down: no heartbeat'); for (const fn of this.downListeners) fn(peerId, true); this.schedulePublish() },
         relayUp: () => { this.log.info({ relay: peerId }, 'relay back'); for (const fn of this.downListeners) fn(peerId, false); this.schedulePublish() }
       }
     })
-    m = createActor(machine, { input: { peerId, desired: this.current?.state.generation ?? 0 } })
+    m = createActor(machine, { input: { peerId, desired: this.current?.state.generation ?? 0, restored } })
     let last = 'registered'
     m.subscribe((snap) => {
       const to = stateName(snap.value)

@@ -1,7 +1,10 @@
 /**
  * One relay as its controller sees it.
  *
- * registered: it joined (its join token was taken) and has not heartbeated yet.
+ * registered: it joined (its join token was taken), or the controller restarted and
+ *   knows it from its store, and it has not heartbeated yet. A relay known from the store
+ *   gets longer (`FIRST_HEARTBEAT`): it has to notice that the controller is back, after
+ *   its backoff, before it heartbeats again.
  * inSync: it heartbeats and runs the current generation.
  * behind: it heartbeats but runs an older generation (or reports items not applied);
  *   the controller notices it again at each reconciliation.
@@ -21,9 +24,11 @@ export interface RelayMembershipContext {
   desired: number
   /** Items it reported as not applied in its last heartbeat. */
   unapplied: number
+  /** Known from the controller's store (the controller restarted), not just joined. */
+  restored: boolean
 }
 
-export interface RelayMembershipInput { peerId: string, desired: number, reported?: number }
+export interface RelayMembershipInput { peerId: string, desired: number, reported?: number, restored?: boolean }
 
 export type RelayMembershipEvent =
   | { type: 'heartbeat.received', generation: number, unapplied: number }
@@ -36,7 +41,10 @@ export const relayMembershipMachine = setup({
     events: {} as RelayMembershipEvent,
     input: {} as RelayMembershipInput
   },
-  delays: { DOWN_AFTER: 6_000 },
+  delays: {
+    DOWN_AFTER: 6_000,
+    FIRST_HEARTBEAT: ({ context }) => context.restored ? 16_000 : 6_000
+  },
   guards: {
     isCurrent: ({ context }) => context.reported >= context.desired && context.unapplied === 0
   },
@@ -49,11 +57,11 @@ export const relayMembershipMachine = setup({
   }
 }).createMachine({
   id: 'relayMembership',
-  context: ({ input }) => ({ peerId: input.peerId, reported: input.reported ?? 0, desired: input.desired, unapplied: 0 }),
+  context: ({ input }) => ({ peerId: input.peerId, reported: input.reported ?? 0, desired: input.desired, unapplied: 0, restored: input.restored ?? false }),
   initial: 'registered',
   states: {
     registered: {
-      after: { DOWN_AFTER: 'down' }
+      after: { FIRST_HEARTBEAT: 'down' }
     },
     live: {
       initial: 'checking',

@@ -145,6 +145,20 @@ describe('relayMembershipMachine', () => {
     expect(events).toEqual(['down', 'up'])
   })
 
+  it('a relay known from the store (the controller restarted) has longer for its first heartbeat', () => {
+    const clock = new SimulatedClock()
+    const machine = relayMembershipMachine.provide({ delays: { DOWN_AFTER: 6_000, FIRST_HEARTBEAT: ({ context }) => context.restored ? 16_000 : 6_000 } })
+    const restored = createActor(machine, { clock, input: { peerId: 'r1', desired: 2, restored: true } })
+    const joined = createActor(machine, { clock, input: { peerId: 'r2', desired: 2 } })
+    restored.start()
+    joined.start()
+    clock.increment(6_000)
+    expect(joined.getSnapshot().matches('down')).toBe(true)
+    expect(restored.getSnapshot().matches('registered')).toBe(true)
+    clock.increment(10_000)
+    expect(restored.getSnapshot().matches('down')).toBe(true)
+  })
+
   it('a relay that never heartbeats after registering goes down too; a removed one is final', () => {
     const { actor, clock } = membership()
     clock.increment(6_000)
