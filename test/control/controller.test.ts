@@ -9,19 +9,12 @@ import { createAuthority } from '../../src/trust/keys.js'
 import { issueAgentCredential } from '../../src/trust/tokens.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { FAST, collect, stopAll, text, waitFor } from '../helpers.js'
+import { inSync, joinRelay } from './control-helpers.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 
-async function controlledRelay (controller: Controller, opts: { dataDir?: string } = {}): Promise<Relay> {
-  const { token } = await controller.createJoinToken()
-  const r = await createRelay({ ...FAST, ...opts, control: { url: controller.url, joinToken: token } })
-  cleanup.push(r)
-  return r
-}
-
-const inSync = (controller: Controller, relays: Relay[]): boolean =>
-  relays.every(r => r.control?.generation === controller.state().state.generation && r.control.items().every(i => i.status === 'applied'))
+const controlledRelay = async (controller: Controller, opts: { dataDir?: string } = {}): Promise<Relay> => await joinRelay(controller, cleanup, opts)
 
 describe('controller', () => {
   it('runs three relays from join tokens only: they link as the line says and carry traffic; a policy change reaches all within 2 s and is enforced', async () => {

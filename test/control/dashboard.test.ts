@@ -8,10 +8,10 @@ import type { Page } from 'playwright-core'
 import { createController } from '../../src/control/controller.js'
 import type { Controller } from '../../src/control/controller.js'
 import { operatorClient } from '../../src/control/operator-client.js'
-import { createRelay } from '../../src/node/relay-node.js'
 import type { Relay } from '../../src/node/relay-node.js'
 import { connectAgent } from '../../src/agent/agent.js'
-import { FAST, collect, stopAll, text, waitFor } from '../helpers.js'
+import { collect, stopAll, text, waitFor } from '../helpers.js'
+import { joinRelay } from './control-helpers.js'
 
 const cleanup: Array<{ close?: () => unknown, stop?: () => unknown }> = []
 afterEach(async () => { await stopAll(...cleanup.splice(0)) })
@@ -28,12 +28,7 @@ function chromiumPath (): string {
   throw new Error('chromium is not installed, and the dashboard test needs it: install Debian\'s package with `apt-get update && apt-get install -y chromium` (.ci/run does this on a fresh machine), or set CHROMIUM_PATH')
 }
 
-async function controlledRelay (controller: Controller): Promise<Relay> {
-  const { token } = await controller.createJoinToken()
-  const r = await createRelay({ ...FAST, control: { url: controller.url, joinToken: token } })
-  cleanup.push(r)
-  return r
-}
+const controlledRelay = async (controller: Controller): Promise<Relay> => await joinRelay(controller, cleanup)
 
 const pair = (a: string, b: string): string => a < b ? `${a} ${b}` : `${b} ${a}`
 const count = async (page: Page, selector: string): Promise<number> => await page.locator(selector).count()
