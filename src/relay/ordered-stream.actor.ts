@@ -48,6 +48,9 @@ export interface OrderedStreamInit {
 type Phase = 'loading' | 'live' | 'flowing' | 'gapWait' | 'filling' | 'following' | 'released' | 'failed'
 
 const RECENT_LIMIT = 4096
+/** A replay whose read failed is tried again after this, doubling up to the max. */
+const REPLAY_RETRY_MS = 250
+const REPLAY_RETRY_MAX_MS = 5000
 export const FETCH_BATCH = 256
 /**
  * Bytes per fetch reply and per replay read at most (at least one message): catch-up is
@@ -336,9 +339,10 @@ export class OrderedStreamActor {
    * delivery. Paced by the subscriber's stream: it writes while the stream is below its
    * high-water mark and waits for it to drain (up to the write deadline) otherwise.
    */
-  private async replay (sub: LocalSub): Promise<void> {
+  private async replay (sub: LocalSub, retryMs = REPLAY_RETRY_MS): Promise<void> {
     if (sub.replaying) return
     sub.replaying = true
+    let stuck = false
     try {
       while (!sub.closed) {
         const target = this.reorder.next - 1
@@ -349,6 +353,7 @@ export class OrderedStreamActor {
         const batch = await this.read(sub.nextSeq, Math.min(FETCH_BATCH, target - sub.nextSeq + 1))
         if (batch.length === 0 || batch[0]?.seq !== sub.nextSeq) {
           this.host.log('replay of %s stalled at %d', this.name, sub.nextSeq)
+          stuck = true
           break
         }
         for (const env of batch) {
@@ -360,10 +365,22 @@ export class OrderedStreamActor {
       }
     } catch (err) {
       this.host.log('replay of %s failed: %s', this.name, errorMessage(err))
+      stuck = true
     } finally {
       // No await between the last check above and this: live delivery takes over exactly here.
       sub.replaying = false
     }
+    // A read that failed (a fetch timed out under load, the sequencer away) is tried again,
+    // backing off: with no live traffic after it, nothing else would move this subscriber.
+    if (stuck) this.retryReplay(sub, retryMs)
+  }
+
+  private retryReplay (sub: LocalSub, retryMs: number): void {
+    this.host.clock.setTimeout(() => {
+      if (sub.closed || sub.replaying || sub.port() == null || !this.subs.has(sub)) return
+      if (this.actor.getSnapshot().status !== 'active' || sub.nextSeq > this.knownHead) return
+      void this.replay(sub, Math.min(retryMs * 2, REPLAY_RETRY_MAX_MS))
+    }, retryMs)
   }
 
   /** Messages `from` .. `from + limit - 1` that this relay has or can fetch, in order. */

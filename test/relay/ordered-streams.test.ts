@@ -286,6 +286,20 @@ describe('OrderedStreams', () => {
     expect(rangeFetches(h)).toEqual([{ relay: 'relay-seq', fromSeq: 2, limit: 4 }])
   })
 
+  it('a replay whose fetch from the sequencer fails is tried again, with no traffic to wake it', async () => {
+    const h = harness('relay-seq', 5)
+    let failures = 0
+    h.onFetch = (f) => { if (f.limit > 0 && failures++ === 0) throw new Error('test: the fetch timed out') }
+    const { port } = await h.sub(1)
+    await eventually(() => failures === 1, 'the first replay fetch failed')
+    expect(port.got).toEqual([])
+    // Nothing is published after it: only the retry can move the subscriber.
+    h.clock.advance(250)
+    await eventually(() => port.got.length === 5, 'the replay retried and reached the head')
+    expect(port.got).toEqual(range(1, 5))
+    expect(rangeFetches(h).map(f => f.fromSeq)).toEqual([1, 1])
+  })
+
   it('a backlogged port falls behind and catches up by replay, then gets live delivery again', async () => {
     const h = harness()
     const { port } = await h.sub()
