@@ -66,7 +66,7 @@ export type { ServiceName, AgentName, Name } from './names/index.js'
 export { InvalidNameError, InvalidAddressError } from './names/errors.js'
 export { DataDirInUseError } from './store/errors.js'
 export { AddressInUseError, ListenError, InvalidTransportsError } from './p2p/errors.js'
-export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError } from './relay/errors.js'
+export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError, HistoryTrimmedError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 
 // State machines, for charts, inspection and simulation

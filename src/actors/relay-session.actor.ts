@@ -24,7 +24,7 @@ import type { RelayCore } from '../relay/relay-core.js'
 import { deliveryModeOf } from '../relay/delivery-mode.js'
 import type { AgentPort } from '../relay/types.js'
 import type { Clock } from '../relay/clock.js'
-import { AuthenticationError, SessionClosedError, SessionFaultError } from '../relay/errors.js'
+import { AuthenticationError, HistoryTrimmedError, SessionClosedError, SessionFaultError } from '../relay/errors.js'
 import type { Logger } from '../logger.js'
 import type { AgentCredential, TrustAnchors } from '../trust/verifier.js'
 import { CredentialError } from '../trust/errors.js'
@@ -187,8 +187,10 @@ export class RelaySessionActor implements AgentPort {
         nextSeq => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code: 0, reason: '' } })) },
         err => {
           const name = (err as Error).name
-          const code = name === 'InvalidNameError' ? ErrorCode.INVALID_NAME : name === 'PermissionDeniedError' ? ErrorCode.PERMISSION_DENIED : ErrorCode.UNAVAILABLE
-          this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq: 0, code, reason: (err as Error).message } }))
+          const code = name === 'InvalidNameError' ? ErrorCode.INVALID_NAME : name === 'PermissionDeniedError' ? ErrorCode.PERMISSION_DENIED : name === 'HistoryTrimmedError' ? ErrorCode.HISTORY_TRIMMED : ErrorCode.UNAVAILABLE
+          // A trimmed history says where the archive starts now.
+          const nextSeq = err instanceof HistoryTrimmedError ? err.oldest : 0
+          this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code, reason: (err as Error).message } }))
         }
       )
       return
@@ -294,6 +296,11 @@ export class RelaySessionActor implements AgentPort {
   ack (ack: Partial<Ack>): void {
     if ((ack.code ?? 0) === 0) this.init.core.counters.acks++
     this.frames.enqueue({ ack })
+  }
+
+  subscriptionEnded (name: string, code: number, reason: string, nextSeq: number): void {
+    // Request id 0: no request of the agent's; it ends the subscription it has to `name`.
+    this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId: 0, name, nextSeq, code, reason } }))
   }
 
   backlogged (): boolean { return this.frames.backlogged }

@@ -185,7 +185,7 @@ export class AgentCore<S extends CoreSubscription> {
     if (first != null && first.requestId === s.requestId) { first.resolve(s); return }
     // A renewal after a reconnect.
     const sub = this.subs.get(s.name)
-    if (sub != null && s.code !== 0) this.handlers.end(sub, errorFromCode(s.code, s.reason))
+    if (sub != null && s.code !== 0) this.handlers.end(sub, errorFromCode(s.code, s.reason, s.nextSeq))
   }
 
   envelopeArrived (env: Envelope): void {
@@ -246,7 +246,7 @@ export class AgentCore<S extends CoreSubscription> {
     this.port.subscribe({ requestId, name, fromSeq })
     try {
       const s = await within(this.clock, answer, options.timeoutMs ?? this.requestTimeoutMs, `subscribe to ${name}`, options.signal)
-      if (s.code !== 0) throw errorFromCode(s.code, s.reason)
+      if (s.code !== 0) throw errorFromCode(s.code, s.reason, s.nextSeq)
       // Deliveries may have come before the answer; they have moved the position already.
       if (s.nextSeq > sub.position) sub.position = s.nextSeq
       // Saved now, not at the first delivery: a subscriber restarted before anything

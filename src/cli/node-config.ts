@@ -16,6 +16,7 @@
  * relay: { writeDeadlineMs: 10000 }
  * timings: { gracePeriodMs: 60000 }
  * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
+ * retention: { maxAgeMs: 86400000, maxBytes: 1073741824 }  # per name archive (0: no limit)
  * controller: { url: http://127.0.0.1:7460, joinToken: ... }  # run by a controller (instead of trust, bootstrap)
  * trust:
  *   authority: /etc/slim-mesh/authority.pub.json   # the mesh authority (public key file)
@@ -66,7 +67,12 @@ export interface NodeSettings {
   metrics?: string
   /** Run by a controller: its URL and (for the first start) a join token. */
   controller: { url?: string, joinToken?: string }
+  /** What each name's archive keeps (0: no limit); a controller's per-name policy overrides it. */
+  retention: Partial<RetentionSettings>
 }
+
+/** A relay's archive retention per name (0: no limit), and how often age limits are swept. */
+export interface RetentionSettings { maxAgeMs: number, maxBytes: number, maxMessages: number, sweepMs: number }
 
 /** What one source (file, environment or flags) sets. */
 export interface PartialNodeSettings {
@@ -83,6 +89,7 @@ export interface PartialNodeSettings {
   timings?: Partial<NodeTimings>
   metrics?: string
   controller?: { url?: string, joinToken?: string }
+  retention?: Partial<RetentionSettings>
 }
 
 /** Whom the relay trusts, as files (read when the relay starts). */
@@ -110,7 +117,8 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   open: false,
   relay: {},
   timings: {},
-  controller: {}
+  controller: {},
+  retention: {}
 }
 
 /** A config file or environment variable that cannot be used, said in one line. */
@@ -155,6 +163,16 @@ const timingFields = {
   keepaliveMs: ms,
   probeIntervalMs: ms
 } satisfies Record<keyof NodeTimings, z.ZodType>
+
+/** Sizes and counts up to 2^53 (0: no limit). */
+const count = (unit: string): z.ZodInt => z.int({ error: `must be a whole number, 0 or more (${unit}; 0: no limit)` })
+  .min(0, { error: `must be a whole number, 0 or more (${unit}; 0: no limit)` })
+const retentionFields = {
+  maxAgeMs: nonNegative('milliseconds'),
+  maxBytes: count('bytes'),
+  maxMessages: count('messages'),
+  sweepMs: ms
+} satisfies Record<keyof RetentionSettings, z.ZodType>
 
 const addresses = (what: string, needsPeerId: boolean): z.ZodType<string[]> => z
   .union([z.string(), z.array(z.string({ error: `must be a list of addresses (strings)` }))], { error: 'must be an address or a list of addresses' })
@@ -206,7 +224,8 @@ const schema = z.strictObject({
   controller: z.strictObject({
     url: z.string().url({ error: 'must be the controller\'s URL, http://host:port' }),
     joinToken: z.string().min(1, { error: 'must be a join token (slim-mesh ctl tokens create)' })
-  }, { error: 'must be a mapping with url and joinToken' }).partial()
+  }, { error: 'must be a mapping with url and joinToken' }).partial(),
+  retention: z.strictObject(retentionFields, { error: 'must be a mapping with maxAgeMs, maxBytes, maxMessages and sweepMs' }).partial()
 }, { error: 'must be a mapping of settings' }).partial()
 
 // ---- the environment ----
@@ -233,7 +252,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_CONTROLLER', path: ['controller', 'url'], kind: 'string' },
   { name: 'SLIM_MESH_JOIN_TOKEN', path: ['controller', 'joinToken'], kind: 'string' },
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
-  ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const }))
+  ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const })),
+  ...Object.keys(retentionFields).map(k => ({ name: `SLIM_MESH_RETENTION_${snake(k)}`, path: ['retention', k], kind: 'number' as const }))
 ]
 
 /** The config file named by the environment (the `--config` flag beats it). */
@@ -352,7 +372,7 @@ export function settingsFromEnv (env: NodeJS.ProcessEnv): PartialNodeSettings {
 function merge (a: PartialNodeSettings, b: PartialNodeSettings): PartialNodeSettings {
   for (const [k, v] of Object.entries(b) as Array<[keyof PartialNodeSettings, unknown]>) {
     if (v === undefined) continue
-    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust' || k === 'controller') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
+    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust' || k === 'controller' || k === 'retention') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
     else (a as Record<string, unknown>)[k] = v
   }
   return a
@@ -382,6 +402,6 @@ export async function loadNodeSettings (options: LoadOptions = {}): Promise<Node
 }
 
 /** Every setting with its effective value (defaults included), for `--print-config`. */
-export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings): NodeSettings & { relay: RelayConfig, timings: NodeTimings } {
-  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings } }
+export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings, retentionDefaults: RetentionSettings): NodeSettings & { relay: RelayConfig, timings: NodeTimings, retention: RetentionSettings } {
+  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings }, retention: { ...retentionDefaults, ...s.retention } }
 }

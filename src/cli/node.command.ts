@@ -11,6 +11,7 @@ import { InvalidArgumentError, Option } from 'commander'
 import type { Command } from 'commander'
 import { stringify as toYaml } from 'yaml'
 import { createRelay, DEFAULT_TIMINGS } from '../node/relay-node.js'
+import { DEFAULT_RETENTION } from '../node/relay-store.js'
 import type { Relay } from '../node/relay-node.js'
 import { trustFromFiles } from '../trust/trust-files.js'
 import { writeCredentials } from '../trust/credentials-file.js'
@@ -87,7 +88,7 @@ export function registerNodeCommand (program: Command): void {
       }
       const settings = await loadNodeSettings({ flags, configFile: opts.config })
       if (opts.printConfig === true) {
-        process.stdout.write(toYaml(effectiveSettings(settings, DEFAULT_TIMINGS)))
+        process.stdout.write(toYaml(effectiveSettings(settings, DEFAULT_TIMINGS, DEFAULT_RETENTION)))
         return
       }
       configureLogging(settings.log)
@@ -106,6 +107,7 @@ export function registerNodeCommand (program: Command): void {
         dataDir: settings.inMemory ? undefined : settings.dataDir,
         config: settings.relay,
         timings: settings.timings,
+        retention: settings.retention,
         inspect: settings.inspect,
         ...(settings.metrics != null ? { metrics: { listen: settings.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {})
       })

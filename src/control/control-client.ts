@@ -26,6 +26,7 @@ import { parseJoinToken } from './join-tokens.js'
 import { proofSigner } from './proofs.js'
 import type { ProofSigner } from './proofs.js'
 import { NamePolicyEnforcer } from './name-policy.js'
+import type { RetentionPolicy } from '../store/retention.js'
 import { StateApplier } from './apply-state.js'
 import type { ControlledRelay } from './apply-state.js'
 import type { ItemStatus } from './roster.js'
@@ -196,6 +197,8 @@ export class ControlClient {
   get generation (): number { return this.applied?.state.generation ?? 0 }
   get state (): SignedState | undefined { return this.applied }
   items (): ItemStatus[] { return this.applier?.items() ?? [] }
+  /** What the desired state's per-name policies say the archive of `name` keeps (undefined: they say nothing). */
+  retentionOf (name: string): RetentionPolicy | undefined { return this.enforcer.retentionOf(name) }
 
   private async applyPending (): Promise<{ generation: number }> {
     await this.attached

@@ -39,7 +39,8 @@ export interface NamePolicy {
   deny?: PolicyAction[]
   /** Publishes per second per agent (with a burst of up to `burst`, default one second's worth). */
   rateLimit?: { perSecond: number, burst?: number }
-  retention?: { messages?: number, seconds?: number }
+  /** What the archive of each covered name keeps at most: messages, age, bytes (the oldest are trimmed). */
+  retention?: { messages?: number, seconds?: number, bytes?: number }
   quota?: { bytesPerSecond?: number, messagesPerSecond?: number }
   replication?: number
   /** Why it is there, in words (an alert's reason, an operator's note). */
@@ -89,7 +90,7 @@ export const namePolicySchema = z.object({
   agents: pattern.optional(),
   deny: z.array(z.enum(POLICY_ACTIONS)).optional(),
   rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().positive().optional() }).optional(),
-  retention: z.object({ messages: z.number().int().positive().optional(), seconds: z.number().positive().optional() }).optional(),
+  retention: z.object({ messages: z.number().int().positive().optional(), seconds: z.number().positive().optional(), bytes: z.number().int().positive().optional() }).optional(),
   quota: z.object({ bytesPerSecond: z.number().positive().optional(), messagesPerSecond: z.number().positive().optional() }).optional(),
   replication: z.number().int().min(1).max(7).optional(),
   reason: z.string().max(500).optional(),

@@ -9,6 +9,7 @@
 import { matchName } from '../trust/patterns.js'
 import type { NameRequest, PolicyVerdict, PublishRequest, RelayPolicy, SessionRequest } from '../relay/policy.js'
 import type { NamePolicy, PolicyAction } from './desired-state.js'
+import type { RetentionPolicy } from '../store/retention.js'
 
 interface Bucket { tokens: number, at: number }
 /** Buckets kept per policy (the busiest agents' are kept; the oldest forgotten past this). */
@@ -88,6 +89,23 @@ export class NamePolicyEnforcer {
       b.tokens -= 1
     }
     return true
+  }
+
+  /**
+   * What the archive of `name` keeps, by the first policy in force that covers it and
+   * says (undefined: none does; the relay's own retention applies).
+   */
+  retentionOf (name: string): RetentionPolicy | undefined {
+    for (const rule of this.live()) {
+      const r = rule.retention
+      if (r == null || !matchName(rule.names, name)) continue
+      return {
+        ...(r.seconds != null ? { maxAgeMs: r.seconds * 1000 } : {}),
+        ...(r.bytes != null ? { maxBytes: r.bytes } : {}),
+        ...(r.messages != null ? { maxMessages: r.messages } : {})
+      }
+    }
+    return undefined
   }
 
   /** The hooks, combined with a relay's own (`local`): both must allow. */

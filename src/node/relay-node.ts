@@ -17,7 +17,7 @@ import type { RelayLibp2p } from '../p2p/libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
 import type { LinkKind } from '../relay/policy.js'
 import { systemClock } from '../relay/clock.js'
-import { openStore } from '../store/level-store.js'
+import { openRelayStore } from './relay-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
 import { decodeGossipBatch, encodeGossipBatch } from '../wire/codec.js'
 import { LINK_PROTOCOL, MULTICAST_TOPIC_PREFIX, SESSION_PROTOCOL } from '../wire/constants.js'
@@ -76,12 +76,13 @@ export const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
 export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).map(a => toMultiaddr(a, 'listen address'))
   const bootstrap = (options.bootstrap ?? []).map(a => relayAddress(a, 'bootstrap address'))
-  const store = await openStore(options.dataDir)
+  let control: ControlClient | undefined
+  const relayStore = await openRelayStore(options, (name) => control?.retentionOf(name))
+  const store = relayStore.store
   const privateKey = await loadOrCreateIdentity(store)
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
   const clock = systemClock
   const onTransitionRef: { fn?: (actor: string, from: string, to: string, event: string) => void } = {}
-  let control: ControlClient | undefined
   if (options.control != null) {
     if (options.trust != null) { await store.close(); throw new TrustConfigError('a relay run by a controller gets its trust from it: give `control` or `trust`, not both') }
     const id = peerIdFromPrivateKey(privateKey).toString()
@@ -304,6 +305,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   })
   const expiryTimer = trust != null ? setInterval(recheck, 1000) : undefined
   expiryTimer?.unref()
+  relayStore.start()
 
   // Relays linked before a restart, then the bootstrap list.
   for (const [key, value] of await store.list('peer/')) {
@@ -363,6 +365,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     denials: () => core.gate.denialsByAgent,
     ...(control != null ? { control: { get status () { return control.status }, get generation () { return control.generation }, items: () => control.items() } } : {}),
     summary: () => stats.summary(),
+    archive: async (name) => await store.extent(name),
     get metricsUrl () { return monitor != null ? `${monitor.url}/metrics` : undefined },
     stop: async () => {
       if (stopped) return
@@ -371,6 +374,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       await monitor?.close()
       stats.stop()
       clearInterval(expiryTimer)
+      relayStore.stop()
       linkAdmission.stop()
       for (const s of allSessions) s.stop()
       await core.stop()

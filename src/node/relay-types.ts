@@ -2,6 +2,7 @@
  * The relay's public shapes: what `createRelay` takes (`RelayOptions`) and what it gives
  * (`Relay`). The assembly is in ./relay-node.ts.
  */
+import type { ArchiveExtent } from '../store/retention.js'
 import type { RelayConfig } from '../relay/types.js'
 import type { LinkKind, RelayPolicy } from '../relay/policy.js'
 import type { TransportName } from '../p2p/libp2p-node.js'
@@ -27,6 +28,14 @@ export interface RelayOptions {
   bootstrap?: string[]
   /** Where the embedded store lives; in memory without one. */
   dataDir?: string
+  /**
+   * What each name's archive keeps at most (0: no limit), default 7 days and 1 GiB per
+   * name; older messages are trimmed, and a subscription asking for them fails with
+   * `HistoryTrimmedError` (its `oldest` is where the archive starts). A controller's
+   * per-name policy overrides it field by field. `sweepMs`: how often age limits are
+   * checked (default 10 s).
+   */
+  retention?: { maxAgeMs?: number, maxBytes?: number, maxMessages?: number, sweepMs?: number }
   /** Routing and multicast settings (mostly for tests and simulations). */
   config?: Partial<RelayConfig>
   /** Session and link timings. */
@@ -122,6 +131,11 @@ export interface Relay {
    * event-loop delay (p99 since the previous call).
    */
   summary: () => RelaySummary
+  /**
+   * What this relay's archive of `name` holds, as its retention counts it: the oldest
+   * sequence number kept, the head, bytes and messages.
+   */
+  archive: (name: string) => Promise<ArchiveExtent>
   /** Where its Prometheus metrics are served (`http://127.0.0.1:PORT/metrics`), with `metrics` set. */
   readonly metricsUrl?: string
   stop: () => Promise<void>

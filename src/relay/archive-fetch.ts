@@ -9,6 +9,11 @@ import { TimeoutError } from './errors.js'
 
 export type FetchRequest = NonNullable<Routed['fetch']>
 
+/** A whole `FetchReply` from what an archive answered (every field it left out at its zero). */
+export function fetchReply (name: string, requestId: number, r: Partial<FetchReply>): FetchReply {
+  return { head: 0, messages: [], code: 0, reason: '', first: 0, ...r, name, requestId }
+}
+
 interface Pending { resolve: (r: FetchReply) => void, reject: (e: Error) => void, timer: unknown }
 
 export interface ArchiveFetchesInit {

@@ -29,6 +29,20 @@ export class StaleEpochError extends Error {
 export class UnavailableError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'UnavailableError' }
 }
+/**
+ * A subscription asked for messages older than the name's archive keeps (its retention
+ * trimmed them): `oldest` is the first sequence number still kept, where a subscription
+ * may start instead.
+ */
+export class HistoryTrimmedError extends Error {
+  readonly oldest: number
+  constructor (message: string, oldest: number, options?: ErrorOptions) { super(message, options); this.name = 'HistoryTrimmedError'; this.oldest = oldest }
+
+  /** `from` of `name` was asked for; the archive starts at `oldest`. */
+  static at (name: string, from: number, oldest: number): HistoryTrimmedError {
+    return new HistoryTrimmedError(`messages of ${name} before ${oldest} are no longer kept (its retention trimmed them); ${from} was asked for, the oldest kept is ${oldest}`, oldest)
+  }
+}
 export class SessionClosedError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'SessionClosedError' }
 }
@@ -58,8 +72,12 @@ export class RemoteError extends Error {
   constructor (message: string, code: number, options?: ErrorOptions) { super(message, options); this.name = 'RemoteError'; this.code = code }
 }
 
-/** The typed error for a code the relay sent back. */
-export function errorFromCode (code: number, reason: string, epoch = 0): Error {
+/**
+ * The typed error for a code the relay sent back; `detail` is the epoch of a
+ * `STALE_EPOCH` and the oldest sequence number kept of a `HISTORY_TRIMMED`.
+ */
+export function errorFromCode (code: number, reason: string, detail = 0): Error {
+  const epoch = detail
   switch (code) {
     case ErrorCode.NO_ROUTE:
     case ErrorCode.HOP_LIMIT: return new NoRouteError(reason)
@@ -72,6 +90,7 @@ export function errorFromCode (code: number, reason: string, epoch = 0): Error {
     case ErrorCode.PAYLOAD_TOO_LARGE: return new PayloadTooLargeError(reason)
     case ErrorCode.PERMISSION_DENIED: return new PermissionDeniedError(reason, /\(([\w.]+)\)/.exec(reason)?.[1])
     case ErrorCode.INVALID_NAME: return new InvalidNameError(reason)
+    case ErrorCode.HISTORY_TRIMMED: return new HistoryTrimmedError(reason, detail)
     default: {
       const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)
       return e

@@ -21,6 +21,8 @@ export interface LocalSub {
   replaying: boolean
   closed: boolean
   port: () => AgentPort | undefined
+  /** The relay ended the subscription (its history was trimmed while it was behind). */
+  onEnded?: () => void
 }
 
 export interface MulticastHost {

@@ -24,7 +24,8 @@ import { stateName, transitionInspector } from '../machines/inspection.js'
 import { Envelope } from '../wire/envelope.pb.js'
 import type { SequencerActor } from './sequencer.actor.js'
 import { ReorderBuffer } from './reorder-buffer.js'
-import { UnavailableError } from './errors.js'
+import { HistoryTrimmedError, UnavailableError } from './errors.js'
+import { ErrorCode } from '../wire/errors.js'
 import type { LocalSub, MulticastHost } from './multicast-host.js'
 
 /** What the ordered streams need of the sequencer registry. */
@@ -364,8 +365,13 @@ export class OrderedStreamActor {
         }
       }
     } catch (err) {
-      this.host.log('replay of %s failed: %s', this.name, errorMessage(err))
-      stuck = true
+      if (err instanceof HistoryTrimmedError) {
+        // Trimmed while this subscriber was behind: it is told, not given a silent gap.
+        this.endSub(sub, err)
+      } else {
+        this.host.log('replay of %s failed: %s', this.name, errorMessage(err))
+        stuck = true
+      }
     } finally {
       // No await between the last check above and this: live delivery takes over exactly here.
       sub.replaying = false
@@ -373,6 +379,14 @@ export class OrderedStreamActor {
     // A read that failed (a fetch timed out under load, the sequencer away) is tried again,
     // backing off: with no live traffic after it, nothing else would move this subscriber.
     if (stuck) this.retryReplay(sub, retryMs)
+  }
+
+  private endSub (sub: LocalSub, err: HistoryTrimmedError): void {
+    this.host.log('subscription of %s to %s ended at %d: %s', sub.agent, this.name, sub.nextSeq, err.message)
+    sub.closed = true
+    this.subs.delete(sub)
+    sub.port()?.subscriptionEnded?.(this.name, ErrorCode.HISTORY_TRIMMED, err.message, err.oldest)
+    sub.onEnded?.()
   }
 
   private retryReplay (sub: LocalSub, retryMs: number): void {
@@ -383,7 +397,10 @@ export class OrderedStreamActor {
     }, retryMs)
   }
 
-  /** Messages `from` .. `from + limit - 1` that this relay has or can fetch, in order. */
+  /**
+   * Messages `from` .. `from + limit - 1` that this relay has or can fetch, in order.
+   * Fails with `HistoryTrimmedError` where the name's archive no longer keeps `from`.
+   */
   async read (from: number, limit: number): Promise<Envelope[]> {
     const out: Envelope[] = []
     let seq = from
@@ -395,16 +412,31 @@ export class OrderedStreamActor {
       seq++
     }
     if (out.length > 0) return out
+    const self = this.sequencer === this.host.self
     if (from >= this.localFrom) {
       await this.writing
       const stored = await this.host.store.range(this.name, from, limit, FETCH_REPLY_BYTES)
-      for (const m of stored) out.push(Envelope.decode(m.bytes))
-      if (out.length > 0) return out
+      // What is here starts later than `from`: this relay's copy was trimmed.
+      if (stored.length > 0 && stored[0]?.seq === from) return stored.map(m => Envelope.decode(m.bytes))
+      if (stored.length > 0 && self) throw HistoryTrimmedError.at(this.name, from, stored[0]?.seq ?? from)
     }
-    if (this.sequencer === this.host.self) return out
+    if (self) return out
     const reply = await this.host.fetch(this.sequencer, this.name, from, limit)
+    if (reply.code === ErrorCode.HISTORY_TRIMMED) throw new HistoryTrimmedError(reply.reason, reply.first)
     return reply.messages
   }
+
+  /**
+   * On the sequencer's relay, fails with `HistoryTrimmedError` if its archive no longer
+   * keeps `from`. Elsewhere the replay finds out from the sequencer's first answer and
+   * ends the subscription with that error (no extra round trip for every subscription).
+   */
+  async checkHistory (from: number): Promise<void> {
+    if (this.sequencer !== this.host.self) return
+    const first = await this.host.store.first(this.name)
+    if (from < first) throw HistoryTrimmedError.at(this.name, from, first)
+  }
+
 
   /** Stops the machine (its timers and fetches) and waits for the archive writes. */
   async stop (): Promise<void> {

@@ -10,6 +10,7 @@
 import type { Envelope, FetchReply } from '../wire/envelope.pb.js'
 import { Envelope as EnvelopeCodec } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
+import { HistoryTrimmedError } from './errors.js'
 import type { SequencerActor } from './sequencer.actor.js'
 import { FETCH_BATCH, FETCH_REPLY_BYTES, OrderedStreamActor } from './ordered-stream.actor.js'
 import type { SequencerLookup } from './ordered-stream.actor.js'
@@ -95,6 +96,7 @@ export class OrderedStreams {
   /** Adds a subscription; returns the first sequence number it will deliver. */
   async subscribe (sub: LocalSub, fromSeq?: number): Promise<number> {
     const stream = await this.open(sub.name)
+    if (fromSeq != null && fromSeq > 0 && fromSeq <= stream.head) await stream.checkHistory(fromSeq)
     return stream.subscribe(sub, fromSeq)
   }
 
@@ -113,15 +115,29 @@ export class OrderedStreams {
     const messages: Envelope[] = []
     let bytes = 0
     const from = Math.max(1, fromSeq)
-    const stored = stream != null
-      ? await stream.read(from, Math.min(limit, FETCH_BATCH))
-      : (await this.host.store.range(name, from, Math.min(limit, FETCH_BATCH), FETCH_REPLY_BYTES)).map(m => EnvelopeCodec.decode(m.bytes))
+    let stored: Envelope[]
+    try {
+      stored = stream != null
+        ? await stream.read(from, Math.min(limit, FETCH_BATCH))
+        : await this.readArchive(name, from, Math.min(limit, FETCH_BATCH))
+    } catch (err) {
+      if (!(err instanceof HistoryTrimmedError)) throw err
+      return { name, head, code: ErrorCode.HISTORY_TRIMMED, reason: err.message, first: err.oldest }
+    }
     for (const env of stored) {
       bytes += env.payload.byteLength + 128
       if (messages.length > 0 && bytes > FETCH_REPLY_BYTES) break
       messages.push(env)
     }
     return { name, head, messages, code: 0 }
+  }
+
+  /** A sequencer's archive read with no stream open: trimmed below `from` fails as the stream's read does. */
+  private async readArchive (name: string, from: number, limit: number): Promise<Envelope[]> {
+    const stored = await this.host.store.range(name, from, limit, FETCH_REPLY_BYTES)
+    const first = stored[0]?.seq
+    if (first != null && first > from) throw HistoryTrimmedError.at(name, from, first)
+    return stored.map(m => EnvelopeCodec.decode(m.bytes))
   }
 
   /** Drops the state of names nobody here subscribes to any more. */

@@ -29,7 +29,7 @@ import { SequencerCredentials } from './sequencer-credentials.js'
 import { CredentialsSent, credentialRequested } from './credentials-sent.js'
 import { publishRefusal } from './publish-check.js'
 import { WriteDeadlines } from './write-deadlines.js'
-import { ArchiveFetches } from './archive-fetch.js'
+import { ArchiveFetches, fetchReply } from './archive-fetch.js'
 import { RelayGate } from './relay-gate.js'
 import { RouteExchange } from './route-exchange.js'
 import type { LinkKind } from './policy.js'
@@ -211,7 +211,7 @@ export class RelayCore {
     const serves = this.gate.serve(agent, name, true) === true
     let sub = rec.subs.get(name)
     if (sub == null) {
-      sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port }
+      sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port, onEnded: () => { this.unsubscribe(agent, name) } }
       rec.subs.set(name, sub)
     }
     const isNew = serves && this.table.addLocal(name, rec.instance)
@@ -433,7 +433,7 @@ export class RelayCore {
           : `relay ${this.self} has no route to relay ${r.to}`
         this.ackOrigin({ relay: r.from, agent: env.source }, nack(env, multicast ? ErrorCode.UNAVAILABLE : code, why))
       }
-      else if (r.fetch != null) this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { requestId: r.fetch.requestId, name: r.fetch.name, head: 0, messages: [], code, reason: `no route to relay ${r.to}` }, instance: '' })
+      else if (r.fetch != null) this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: fetchReply(r.fetch.name, r.fetch.requestId, { code, reason: `no route to relay ${r.to}` }), instance: '' })
       return
     }
     this.io.sendRouted(hop, from == null ? r : { ...r, hopLimit: r.hopLimit - 1 })
@@ -460,7 +460,7 @@ export class RelayCore {
       void this.multicast.serveFetch(f.name, f.fromSeq, f.limit)
         .catch(err => ({ name: f.name, code: ErrorCode.UNAVAILABLE, reason: (err as Error).message }))
         .then(reply => {
-          this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: { head: 0, messages: [], code: 0, reason: '', name: f.name, ...reply, requestId: f.requestId }, instance: '' })
+          this.route({ to: r.from, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, fetched: fetchReply(f.name, f.requestId, reply), instance: '' })
         })
     } else if (r.fetched != null) {
       this.fetches.answered(r.fetched)
@@ -470,8 +470,7 @@ export class RelayCore {
   /** Asks another relay for archived messages of `name` (limit 0: only its head). */
   async fetch (relay: string, name: string, fromSeq: number, limit: number): Promise<FetchReply> {
     if (relay === this.self) {
-      const reply = await this.multicast.serveFetch(name, fromSeq, limit)
-      return { requestId: 0, name, head: 0, messages: [], code: 0, reason: '', ...reply }
+      return fetchReply(name, 0, await this.multicast.serveFetch(name, fromSeq, limit))
     }
     return await this.fetches.request(relay, name, fromSeq, limit)
   }

@@ -34,6 +34,8 @@ export interface AgentPort {
   pauseUntil?: (until: Promise<void>) => void
   /** Ends the session of an agent that stopped reading (a slow consumer). */
   cut?: (reason: string) => void
+  /** Ends the agent's subscription to `name` with an error (`code`; `nextSeq` as `Subscribed` carries it). */
+  subscriptionEnded?: (name: string, code: number, reason: string, nextSeq: number) => void
 }
 
 export interface RelayConfig {

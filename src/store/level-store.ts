@@ -60,6 +60,18 @@ export class LevelStore implements Store {
     return 0
   }
 
+  async first (name: string): Promise<number> {
+    for await (const key of this.db.keys({ gte: `a!${name}!`, lt: `a!${name}!~`, limit: 1 })) {
+      return parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
+    }
+    return 1
+  }
+
+  async trim (name: string, before: number): Promise<void> {
+    if (before <= 1) return
+    await this.db.clear({ gte: `a!${name}!`, lt: `a!${name}!${seqKey(before)}` })
+  }
+
   async dropArchive (name: string): Promise<void> {
     await this.db.clear({ gte: `a!${name}!`, lt: `a!${name}!~` })
     await this.db.del(`m!${name}`)

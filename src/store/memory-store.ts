@@ -49,6 +49,21 @@ export class MemoryStore implements Store {
   }
 
   async head (name: string): Promise<number> { return this.heads.get(name) ?? 0 }
+  async first (name: string): Promise<number> {
+    const a = this.archives.get(name)
+    if (a == null || a.size === 0) return 1
+    let low = this.lows.get(name) ?? 1
+    while (!a.has(low) && low <= (this.heads.get(name) ?? 0)) low++
+    return low
+  }
+
+  async trim (name: string, before: number): Promise<void> {
+    const a = this.archives.get(name)
+    if (a == null) return
+    let low = this.lows.get(name) ?? 1
+    for (; low < before; low++) a.delete(low)
+    this.lows.set(name, Math.max(low, this.lows.get(name) ?? 1))
+  }
   async dropArchive (name: string): Promise<void> {
     this.archives.delete(name)
     this.lows.delete(name)

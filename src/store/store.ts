@@ -42,6 +42,10 @@ export interface Store {
   range: (name: string, from: number, limit: number, maxBytes?: number) => Promise<ArchivedMessage[]>
   /** The highest sequence number held for `name`, 0 if none. */
   head: (name: string) => Promise<number>
+  /** The lowest sequence number held for `name` (older ones were trimmed); 1 if none is held. */
+  first: (name: string) => Promise<number>
+  /** Forgets the archived messages of `name` numbered below `before` (the metadata stays). */
+  trim: (name: string, before: number) => Promise<void>
   /** Forgets every archived message and the metadata of `name`. */
   dropArchive: (name: string) => Promise<void>
   getMeta: (name: string) => Promise<ChannelMeta | undefined>

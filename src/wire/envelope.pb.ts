@@ -3504,6 +3504,7 @@ export interface FetchReply {
   messages: Envelope[]
   code: number
   reason: string
+  first: number
 }
 
 export namespace FetchReply {
@@ -3548,6 +3549,11 @@ export namespace FetchReply {
           w.string(obj.reason)
         }
 
+        if ((obj.first != null && obj.first !== 0)) {
+          w.uint32(56)
+          w.uint64Number(obj.first)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3558,7 +3564,8 @@ export namespace FetchReply {
           head: 0,
           messages: [],
           code: 0,
-          reason: ''
+          reason: '',
+          first: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3599,6 +3606,10 @@ export namespace FetchReply {
             }
             case 6: {
               obj.reason = reader.string()
+              break
+            }
+            case 7: {
+              obj.first = reader.uint64Number()
               break
             }
             default: {
@@ -3674,6 +3685,13 @@ export namespace FetchReply {
               yield {
                 field: `${prefix}.reason`,
                 value: reader.string()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.first`,
+                value: reader.uint64Number()
               }
               break
             }
@@ -3799,6 +3817,11 @@ export namespace FetchReply {
     value: string
   }
 
+  export interface FetchReplyFirstFieldEvent {
+    field: '$.first'
+    value: number
+  }
+
   export function encode (obj: Partial<FetchReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FetchReply.codec())
   }
@@ -3807,7 +3830,7 @@ export namespace FetchReply {
     return decodeMessage(buf, FetchReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchReply>): Generator<FetchReplyRequestIdFieldEvent | FetchReplyNameFieldEvent | FetchReplyHeadFieldEvent | FetchReplyMessagesTypeFieldEvent | FetchReplyMessagesChannelIdFieldEvent | FetchReplyMessagesMessageIdFieldEvent | FetchReplyMessagesPayloadFieldEvent | FetchReplyMessagesMetadataFieldEvent | FetchReplyMessagesSourceFieldEvent | FetchReplyMessagesDestinationFieldEvent | FetchReplyMessagesSeqFieldEvent | FetchReplyMessagesEpochFieldEvent | FetchReplyMessagesHopLimitFieldEvent | FetchReplyMessagesModeFieldEvent | FetchReplyMessagesCorrelationIdFieldEvent | FetchReplyMessagesExpectsReplyFieldEvent | FetchReplyMessagesNoAckFieldEvent | FetchReplyCodeFieldEvent | FetchReplyReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchReply>): Generator<FetchReplyRequestIdFieldEvent | FetchReplyNameFieldEvent | FetchReplyHeadFieldEvent | FetchReplyMessagesTypeFieldEvent | FetchReplyMessagesChannelIdFieldEvent | FetchReplyMessagesMessageIdFieldEvent | FetchReplyMessagesPayloadFieldEvent | FetchReplyMessagesMetadataFieldEvent | FetchReplyMessagesSourceFieldEvent | FetchReplyMessagesDestinationFieldEvent | FetchReplyMessagesSeqFieldEvent | FetchReplyMessagesEpochFieldEvent | FetchReplyMessagesHopLimitFieldEvent | FetchReplyMessagesModeFieldEvent | FetchReplyMessagesCorrelationIdFieldEvent | FetchReplyMessagesExpectsReplyFieldEvent | FetchReplyMessagesNoAckFieldEvent | FetchReplyCodeFieldEvent | FetchReplyReasonFieldEvent | FetchReplyFirstFieldEvent> {
     return streamMessage(buf, FetchReply.codec(), opts)
   }
 }
@@ -4276,6 +4299,11 @@ export namespace Routed {
     value: string
   }
 
+  export interface RoutedFetchedFirstFieldEvent {
+    field: '$.fetched.first'
+    value: number
+  }
+
   export interface RoutedInstanceFieldEvent {
     field: '$.instance'
     value: string
@@ -4294,7 +4322,7 @@ export namespace Routed {
     return decodeMessage(buf, Routed.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedInstanceFieldEvent | RoutedCredentialFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedFetchedFirstFieldEvent | RoutedInstanceFieldEvent | RoutedCredentialFieldEvent> {
     return streamMessage(buf, Routed.codec(), opts)
   }
 }
@@ -4982,6 +5010,12 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameRoutedFetchedFirstFieldEvent {
+    field: '$.routed[].fetched.first'
+    value: number
+    index: number
+  }
+
   export interface LinkFrameRoutedInstanceFieldEvent {
     field: '$.routed[].instance'
     value: string
@@ -5033,7 +5067,7 @@ export namespace LinkFrame {
     return decodeMessage(buf, LinkFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedFetchedFirstFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
     return streamMessage(buf, LinkFrame.codec(), opts)
   }
 }

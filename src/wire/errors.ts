@@ -61,7 +61,12 @@ export const ErrorCode = {
    * publisher; its home relay sends the submission again with the credential attached
    * (`Routed.credential`). Never passed on to an agent.
    */
-  CREDENTIAL_REQUIRED: 17
+  CREDENTIAL_REQUIRED: 17,
+  /**
+   * The history asked for is older than the archive keeps (its retention trimmed it):
+   * `Subscribed.next_seq` and `FetchReply.first` carry the oldest sequence number kept.
+   */
+  HISTORY_TRIMMED: 18
 } as const
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
 

@@ -127,9 +127,9 @@ function harness (sequencer = 'relay-seq', head = 0): Harness {
     if (limit > 0) await h.gates.get(relay)
     h.answered.push({ relay, fromSeq, limit })
     const top = h.archives.get(relay)
-    if (top == null) return { requestId: 0, name, head: 0, messages: [], code: ErrorCode.NO_ROUTE, reason: `${relay} does not sequence ${name}` }
+    if (top == null) return { requestId: 0, name, head: 0, messages: [], code: ErrorCode.NO_ROUTE, reason: `${relay} does not sequence ${name}`, first: 0 }
     const last = Math.min(top, fromSeq + limit - 1)
-    return { requestId: 0, name, head: top, messages: limit === 0 ? [] : range(Math.max(1, fromSeq), last).map(seq => env(seq, h.tags.get(relay))), code: 0, reason: '' }
+    return { requestId: 0, name, head: top, messages: limit === 0 ? [] : range(Math.max(1, fromSeq), last).map(seq => env(seq, h.tags.get(relay))), code: 0, reason: '', first: 1 }
   }
   const host: MulticastHost = {
     self: SELF,

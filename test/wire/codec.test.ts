@@ -105,7 +105,7 @@ describe('codec round trips', () => {
         { to: 'relayB', from: 'relayA', hopLimit: 16, instance: 'i1', envelope: envelope() },
         { to: 'relayB', from: 'relayA', hopLimit: 16, instance: '', ack: { messageId: id(1), seq: 1, code: 0, reason: '', agent: 'a/b/c/d', epoch: 0 } },
         { to: 'relayB', from: 'relayA', hopLimit: 16, instance: '', fetch: { requestId: 3, name: 'a/b/c', fromSeq: 10, limit: 100 } },
-        { to: 'relayB', from: 'relayA', hopLimit: 16, instance: '', fetched: { requestId: 3, name: 'a/b/c', head: 12, messages: [envelope()], code: 0, reason: '' } }
+        { to: 'relayB', from: 'relayA', hopLimit: 16, instance: '', fetched: { requestId: 3, name: 'a/b/c', head: 12, messages: [envelope()], code: 0, reason: '', first: 1 } }
       ]
     }
     const back = decodeLinkFrame(encodeLinkFrame(frame))
@@ -189,7 +189,7 @@ describe('codec typed errors', () => {
   it('checks the envelopes inside a routed frame and a fetch reply', () => {
     const badRouted = encodeLinkFrame({ routed: [{ to: 'b', from: 'a', hopLimit: 1, instance: '', envelope: envelope({ messageId: new Uint8Array(0) }) }] })
     expect(thrown(() => decodeLinkFrame(badRouted))).toBeInstanceOf(MalformedFrameError)
-    const badFetched = encodeLinkFrame({ routed: [{ to: 'b', from: 'a', hopLimit: 1, instance: '', fetched: { requestId: 1, name: 'a/b/c', head: 1, messages: [envelope({ type: MessageType.MESSAGE_TYPE_UNSPECIFIED })], code: 0, reason: '' } }] })
+    const badFetched = encodeLinkFrame({ routed: [{ to: 'b', from: 'a', hopLimit: 1, instance: '', fetched: { requestId: 1, name: 'a/b/c', head: 1, messages: [envelope({ type: MessageType.MESSAGE_TYPE_UNSPECIFIED })], code: 0, reason: '', first: 0 } }] })
     expect(thrown(() => decodeLinkFrame(badFetched))).toBeInstanceOf(UnknownMessageTypeError)
   })
 
