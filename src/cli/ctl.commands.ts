@@ -103,6 +103,9 @@ export function registerCtlCommands (program: Command): void {
     .option('--agents <pattern>', 'the agents it covers (default every agent)')
     .addOption(collectOption('--deny <action>', `refuse ${POLICY_ACTIONS.join(', ')} (repeatable, or comma-separated)`))
     .option('--rate-limit <perSecond>', 'publishes per second per agent', Number)
+    .option('--retention-seconds <n>', 'each covered name\'s archive keeps messages this long', Number)
+    .option('--retention-bytes <n>', '... and at most this many bytes', Number)
+    .option('--retention-messages <n>', '... and at most this many messages', Number)
     .option('--reason <text>', 'why (agents see it in their refusal)')
     .action(action(async (c, [id], o) => {
       const deny = (o.deny as string[]).flatMap(d => d.split(',')).filter(d => d !== '')
@@ -111,6 +114,7 @@ export function registerCtlCommands (program: Command): void {
         ...(o.agents != null ? { agents: o.agents } : {}),
         ...(deny.length > 0 ? { deny } : {}),
         ...(o.rateLimit != null ? { rateLimit: { perSecond: o.rateLimit } } : {}),
+        ...(retentionOf(o) != null ? { retention: retentionOf(o) } : {}),
         ...(o.reason != null ? { reason: o.reason } : {})
       })
     }, (p) => { console.log(`policy set; generation ${String((p as { generation: number }).generation)}`) }))
@@ -186,4 +190,14 @@ export function registerCtlCommands (program: Command): void {
 
   sub(ctl, 'dashboard', 'a link to the controller\'s dashboard (a read-only session for 12 h)')
     .action(action(async c => await c.request<{ url: string }>('POST', '/v1/dashboard'), r => { console.log(r.url) }))
+}
+
+/** `policy set`'s retention flags as a policy's `retention` (undefined: none given). */
+function retentionOf (o: Record<string, unknown>): { seconds?: number, bytes?: number, messages?: number } | undefined {
+  const r = {
+    ...(o.retentionSeconds != null ? { seconds: o.retentionSeconds as number } : {}),
+    ...(o.retentionBytes != null ? { bytes: o.retentionBytes as number } : {}),
+    ...(o.retentionMessages != null ? { messages: o.retentionMessages as number } : {})
+  }
+  return Object.keys(r).length > 0 ? r : undefined
 }

@@ -171,4 +171,13 @@ describe('node config', () => {
     expect(() => parseConfigText('metrics: 127.0.0.1', 'relay.yaml')).toThrow('relay.yaml: monitoring address "127.0.0.1" is not host:port; write it like 127.0.0.1:9464 (port 0 picks a free one)')
     expect(() => settingsFromEnv({ SLIM_MESH_METRICS: 'localhost' })).toThrow('SLIM_MESH_METRICS: monitoring address "localhost" is not host:port')
   })
+
+  it('reads retention from `retention:` and SLIM_MESH_RETENTION_*, merged key by key, and names a bad value', async () => {
+    expect(parseConfigText('retention: { maxBytes: 1048576, maxAgeMs: 0 }', 'relay.yaml')).toEqual({ retention: { maxBytes: 1048576, maxAgeMs: 0 } })
+    expect(settingsFromEnv({ SLIM_MESH_RETENTION_MAX_MESSAGES: '500' })).toEqual({ retention: { maxMessages: 500 } })
+    const path = await file('relay.yaml', 'retention: { maxBytes: 1048576 }')
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_RETENTION_MAX_AGE_MS: '60000' } })).retention).toEqual({ maxBytes: 1048576, maxAgeMs: 60000 })
+    expect(() => parseConfigText('retention: { maxBytes: -1 }', 'relay.yaml')).toThrow('relay.yaml: retention.maxBytes must be a whole number, 0 or more (bytes; 0: no limit) (got -1)')
+    expect(() => parseConfigText('retention: { maxBites: 1 }', 'relay.yaml')).toThrow('unknown setting "retention.maxBites" (did you mean "maxBytes"?)')
+  })
 })
