@@ -28,7 +28,7 @@ export async function startRelayProcess (opts: RelayOptions & { port?: number } 
     config: { ...FAST.config, ...opts.config },
     timings: { ...FAST.timings, ...opts.timings }
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/relay-process.ts', JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/fixtures/relay-process.ts', JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   const ready = await new Promise<{ peerId: string, multiaddrs: string[] }>((resolve, reject) => {
     let buf = ''
@@ -57,4 +57,20 @@ export async function stopRelayProcess (r?: ProcessRelay): Promise<void> {
   if (r == null || r.child.exitCode != null || r.child.signalCode != null) return
   r.child.kill('SIGTERM')
   await r.exited
+}
+
+/** The relay process's memory after a garbage collection: heap in use and resident set, in bytes. */
+export async function relayMemory (r: ProcessRelay): Promise<{ heapUsed: number, rss: number }> {
+  return await new Promise((resolve) => {
+    let buf = ''
+    const onData = (d: Buffer): void => {
+      buf += d.toString()
+      const line = buf.split('\n').find(l => l.startsWith('memory '))
+      if (line == null) return
+      r.child.stdout?.off('data', onData)
+      resolve(JSON.parse(line.slice('memory '.length)) as { heapUsed: number, rss: number })
+    }
+    r.child.stdout?.on('data', onData)
+    r.child.kill('SIGUSR2')
+  })
 }

@@ -28,7 +28,11 @@ export class MulticastPlane {
   }
 
   /** Restarts the sequencers this relay owned before a restart. */
-  async restore (): Promise<void> { await this.registry.restore() }
+  /** Restarts the sequencers this relay had; those with nothing to keep (and nobody here subscribed yet) are retired. */
+  async restore (): Promise<void> {
+    await this.registry.restore()
+    for (const { name } of this.registry.heads()) if (this.streams.state(name) == null) this.registry.retireIfIdle(name)
+  }
 
   sequencer (name: string): SequencerActor | undefined { return this.registry.get(name) }
 

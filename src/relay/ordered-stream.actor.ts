@@ -35,6 +35,8 @@ export interface SequencerLookup {
   start: (name: string, since: number) => Promise<SequencerActor>
   get: (name: string) => SequencerActor | undefined
   has: (name: string) => boolean
+  /** Ends this relay's claim of `name` if it has nothing to keep; whether it did. */
+  retireIfIdle: (name: string) => boolean
 }
 
 export interface OrderedStreamInit {

@@ -109,7 +109,12 @@ export class OrderedStreams {
   async serveFetch (name: string, fromSeq: number, limit: number): Promise<Partial<FetchReply>> {
     const stream = this.streams.get(name)
     const s = this.sequencers.get(name)
-    if (stream == null && s == null) return { name, code: ErrorCode.NO_ROUTE, reason: `relay ${this.host.self} holds no archive of ${name}` }
+    if (stream == null && s == null) {
+      // Asked as the sequencer of a name this relay retired while idle (or never had):
+      // nothing was numbered, and the first submission makes it claim the name again.
+      if (this.host.table.sequencerOf(name) == null) return { name, head: 0, messages: [], code: 0 }
+      return { name, code: ErrorCode.NO_ROUTE, reason: `relay ${this.host.self} holds no archive of ${name}` }
+    }
     const head = stream != null ? stream.head : (s as SequencerActor).durableHead
     if (limit === 0) return { name, head, code: 0 }
     const messages: Envelope[] = []
@@ -140,10 +145,15 @@ export class OrderedStreams {
     return stored.map(m => EnvelopeCodec.decode(m.bytes))
   }
 
-  /** Drops the state of names nobody here subscribes to any more. */
+  /**
+   * Drops the state of names nobody here subscribes to any more. A name this relay
+   * sequences keeps its stream, unless its sequencer has nothing to keep: then the claim
+   * is retired too, and the name costs this relay nothing until it is used again.
+   */
   release (name: string): void {
     const stream = this.streams.get(name)
-    if (stream == null || stream.subs.size > 0 || this.sequencers.has(name)) return
+    if (stream == null || stream.subs.size > 0) return
+    if (this.sequencers.has(name) && !this.sequencers.retireIfIdle(name)) return
     stream.release()
     this.streams.delete(name)
     if (!this.host.table.isKnown(name)) this.host.io.setTopic(name, false)

@@ -23,6 +23,8 @@ export interface SequencerClaimEffects {
   onSequenced: (name: string, envs: Envelope[]) => void
   /** The claim ended (`released` after a handover, or `stopped` with the relay). */
   onDone: (claim: SequencerClaimActor) => void
+  /** What the name's sequencer must wait for before it reads the store (an earlier claim of it being retired). */
+  before?: (name: string) => Promise<void> | undefined
 }
 
 /** Archived messages read per store call during a handover. */
@@ -48,7 +50,8 @@ export class SequencerClaimActor {
   private constructor (name: string, since: number, restored: boolean, fx: SequencerClaimEffects) {
     this.name = name
     this.fx = fx
-    this.started = this.startSequencer(since)
+    const before = fx.before?.(name)
+    this.started = before == null ? this.startSequencer(since) : before.then(async () => await this.startSequencer(since))
     const host = fx.host
     const machine = sequencerClaimMachine.provide({
       actions: {
@@ -109,6 +112,8 @@ export class SequencerClaimActor {
   /** The relay whose claim beat this one ('' while this one stands). */
   get winner (): string { return this.actor.getSnapshot().context.winner }
   get done (): boolean { return this.actor.getSnapshot().status !== 'active' }
+  /** The claim stands and holds no submission back (a settling claim may hold some). */
+  get idle (): boolean { return this.sequences && this.actor.getSnapshot().context.queue.length === 0 }
   /** Whether the claim stands (settling, restored or sequencing). */
   get sequences (): boolean { const s = this.state; return s === 'settling' || s === 'restored' || s === 'sequencing' }
 

@@ -27,6 +27,8 @@ export class SequencerRegistry {
   private readonly claims = new Map<string, SequencerClaimActor>()
   /** Claims handing over, which wait for the winner's answers. */
   private readonly handingOver = new Set<SequencerClaimActor>()
+  /** Idle claims being retired: a new claim of the name waits for its store to be clean. */
+  private readonly retiring = new Map<string, Promise<void>>()
 
   constructor (init: SequencerRegistryInit) {
     this.host = init.host
@@ -126,7 +128,32 @@ export class SequencerRegistry {
     }
   }
 
+  /**
+   * Retires the claim of `name` if it has nothing to keep: it stands, its sequencer has
+   * numbered nothing, and nothing waits for it. The claim leaves the table (and the next
+   * announcement) at once, so a later use of the name makes a fresh one; its sequencer
+   * stops and its metadata is dropped, so it is not restored on the next start either.
+   * Returns whether it was retired.
+   */
+  retireIfIdle (name: string): boolean {
+    const claim = this.claims.get(name)
+    const s = claim?.sequencer
+    if (claim == null || s == null || !claim.idle || s.head !== 0 || s.backlog() != null) return false
+    this.claims.delete(name)
+    this.host.table.releaseSequencer(name)
+    this.host.table.forgetSequencer(name)
+    this.host.routesChanged()
+    const done = (async () => {
+      await claim.stop()
+      await this.host.store.dropArchive(name)
+    })().catch(err => { this.host.log.warn({ name, error: (err as Error).message }, 'retiring an idle sequencer failed') })
+      .finally(() => { if (this.retiring.get(name) === done) this.retiring.delete(name) })
+    this.retiring.set(name, done)
+    return true
+  }
+
   async stop (): Promise<void> {
+    await Promise.all([...this.retiring.values()])
     await Promise.all([...this.claims.values()].map(async c => { await c.stop() }))
   }
 
@@ -138,6 +165,7 @@ export class SequencerRegistry {
   private effects (): SequencerClaimEffects {
     return {
       host: this.host,
+      before: (name) => this.retiring.get(name),
       onSequenced: (name, envs) => { this.onSequenced(name, envs) },
       onDone: (claim) => {
         this.handingOver.delete(claim)

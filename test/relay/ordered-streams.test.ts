@@ -150,7 +150,8 @@ function harness (sequencer = 'relay-seq', head = 0): Harness {
     // This relay's own sequencer, with nothing durable yet.
     start: async () => ({ durableHead: 0 }) as unknown as SequencerActor,
     get: () => undefined,
-    has: () => false
+    has: () => false,
+    retireIfIdle: () => false
   }
   h.streams = new OrderedStreams(host, lookup)
   let agents = 0
