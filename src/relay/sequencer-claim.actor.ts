@@ -11,6 +11,7 @@ import { sequencerClaimMachine } from '../machines/sequencer-claim.machine.js'
 import type { HandedOver, Submission } from '../machines/sequencer-claim.machine.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import { transitionInspector } from '../machines/inspection.js'
+import { ActorNotProvidedError } from '../machines/errors.js'
 import { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { SequencerActor } from './sequencer.actor.js'
@@ -53,25 +54,7 @@ export class SequencerClaimActor {
     const before = fx.before?.(name)
     this.started = before == null ? this.startSequencer(since) : before.then(async () => await this.startSequencer(since))
     const host = fx.host
-    const machine = sequencerClaimMachine.provide({
-      actions: {
-        sequence: (_, params) => { for (const s of params.submissions) this.toSequencer(s) },
-        forwardToWinner: (_, params) => {
-          for (const s of params.submissions) host.forward(params.winner, s.envelope, s.origin)
-        },
-        resubmitToWinner: (_, params) => { this.resubmit(params.winner, params.messages) }
-      },
-      actors: {
-        stopSequencer: fromPromise<void, { name: string }>(async () => {
-          const s = await this.started
-          this.running = undefined
-          await s.stop()
-        }),
-        readArchive: fromPromise<HandedOver[], { name: string }>(async ({ input }) => await this.readArchive(input.name)),
-        dropArchive: fromPromise<void, { name: string }>(async ({ input }) => { await host.store.dropArchive(input.name) })
-      }
-    })
-    this.actor = createActor(machine, {
+    this.actor = createActor(SequencerClaimActor.machine, {
       // Unanswered handed-over messages are resent by the relay's submissions in flight
       // (src/relay/submissions-in-flight.ts) until it gives up after `sequencerWaitMs`;
       // the claim sends what is still unanswered again at that pace.
@@ -79,6 +62,7 @@ export class SequencerClaimActor {
       clock: host.clock as never,
       inspect: transitionInspector(host.onTransition == null ? undefined : (from, to, event) => { host.onTransition?.(`claim:${name}`, from, to, event) })
     })
+    owners.set(this.actor.system, this)
     this.actor.subscribe({
       complete: () => { this.fx.onDone(this) },
       error: (err) => { host.log.warn({ name, error: (err as Error).message }, 'sequencer claim failed') }
@@ -89,6 +73,32 @@ export class SequencerClaimActor {
       host.log.warn({ name, error: err.message }, 'sequencer failed to start: its store could not be read')
     })
   }
+
+  /**
+   * The machine with its effects, made once (a machine provided per claim would build its
+   * whole state tree again for each name): each effect finds its claim by the actor
+   * system it runs in.
+   */
+  private static readonly machine = sequencerClaimMachine.provide({
+    actions: {
+      sequence: ({ system }, params) => { const c = owner(system); for (const s of params.submissions) c.toSequencer(s) },
+      forwardToWinner: ({ system }, params) => {
+        const host = owner(system).fx.host
+        for (const s of params.submissions) host.forward(params.winner, s.envelope, s.origin)
+      },
+      resubmitToWinner: ({ system }, params) => { owner(system).resubmit(params.winner, params.messages) }
+    },
+    actors: {
+      stopSequencer: fromPromise<void, { name: string }>(async ({ system }) => {
+        const c = owner(system)
+        const s = await c.started
+        c.running = undefined
+        await s.stop()
+      }),
+      readArchive: fromPromise<HandedOver[], { name: string }>(async ({ input, system }) => await owner(system).readArchive(input.name)),
+      dropArchive: fromPromise<void, { name: string }>(async ({ input, system }) => { await owner(system).fx.host.store.dropArchive(input.name) })
+    }
+  })
 
   private startSequencer (since: number): Promise<SequencerActor> {
     const host = this.fx.host
@@ -179,4 +189,14 @@ export class SequencerClaimActor {
     }
     return out
   }
+}
+
+/** Each claim, by the actor system its machine runs in. */
+const owners = new WeakMap<object, SequencerClaimActor>()
+
+function owner (system: object): SequencerClaimActor {
+  const c = owners.get(system)
+  // Only machines made by the constructor run these effects, and it registers each first.
+  if (c == null) throw new ActorNotProvidedError('a sequencer claim effect', 'SequencerClaimActor it runs in (none found)')
+  return c
 }

@@ -13,6 +13,7 @@ import { createActor } from 'xstate'
 import { transitionInspector } from '../machines/inspection.js'
 import type { Actor } from 'xstate'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
+import { ActorNotProvidedError } from '../machines/errors.js'
 import type { ChannelRoles, SequencerOrigin } from '../machines/sequencer.machine.js'
 import { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
@@ -63,24 +64,31 @@ export class SequencerActor {
     this.name = name
     this.since = since
     this.fx = fx
-    const machine = sequencerMachine.provide({
-      actions: {
-        // The submission is the event being handled: its envelope and origin come with it.
-        appendToArchive: ({ event }, params) => { if (event.type === 'message.submit') this.append(event.envelope, event.origin, params) },
-        rejectStaleCommit: ({ event }, params) => {
-          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.STALE_EPOCH, `commit built on epoch ${event.envelope.epoch}; the channel is at epoch ${params.epoch}`, params.epoch)
-        },
-        rejectForbidden: ({ event }, params) => {
-          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.PERMISSION_DENIED, params.reason, 0)
-        },
-        rejectNotSequencer: ({ event }) => {
-          if (event.type === 'message.submit') this.reject(event.envelope, event.origin, ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${name}`, 0)
-        }
-      }
-    })
-    this.actor = createActor(machine, { input: { name, head, epoch, roles }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
+    this.actor = createActor(SequencerActor.machine, { input: { name, head, epoch, roles }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
+    owners.set(this.actor.system, this)
     this.actor.start()
   }
+
+  /**
+   * The machine with its effects, made once: a machine provided per sequencer would build
+   * its whole state tree again for each name. Each effect finds its sequencer by the
+   * actor system it runs in (one per sequencer).
+   */
+  private static readonly machine = sequencerMachine.provide({
+    actions: {
+      // The submission is the event being handled: its envelope and origin come with it.
+      appendToArchive: ({ event, system }, params) => { if (event.type === 'message.submit') owner(system).append(event.envelope, event.origin, params) },
+      rejectStaleCommit: ({ event, system }, params) => {
+        if (event.type === 'message.submit') owner(system).reject(event.envelope, event.origin, ErrorCode.STALE_EPOCH, `commit built on epoch ${event.envelope.epoch}; the channel is at epoch ${params.epoch}`, params.epoch)
+      },
+      rejectForbidden: ({ event, system }, params) => {
+        if (event.type === 'message.submit') owner(system).reject(event.envelope, event.origin, ErrorCode.PERMISSION_DENIED, params.reason, 0)
+      },
+      rejectNotSequencer: ({ event, system }) => {
+        if (event.type === 'message.submit') owner(system).reject(event.envelope, event.origin, ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${owner(system).name}`, 0)
+      }
+    }
+  })
 
   /** Starts the sequencer of `name` from what the store holds. */
   static async start (name: string, since: number, fx: SequencerEffects): Promise<SequencerActor> {
@@ -213,4 +221,14 @@ export class SequencerActor {
     }
     this.actor.stop()
   }
+}
+
+/** Each sequencer, by the actor system its machine runs in. */
+const owners = new WeakMap<object, SequencerActor>()
+
+function owner (system: object): SequencerActor {
+  const s = owners.get(system)
+  // Only machines made by the constructor run these effects, and it registers each first.
+  if (s == null) throw new ActorNotProvidedError('a sequencer effect', 'SequencerActor it runs in (none found)')
+  return s
 }
