@@ -98,7 +98,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   try {
     node = await createRelayLibp2p(privateKey, listen, options.transports, {
       admission: options.trust === 'open' ? undefined : (id) => admission?.status(id) ?? 'pending'
-    })
+    }, options.inbound)
   } catch (err) {
     await store.close()
     throw err
