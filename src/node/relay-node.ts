@@ -63,7 +63,7 @@ export const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
   handshakeTimeoutMs: 10_000,
   silenceTimeoutMs: 35_000,
   gracePeriodMs: 30_000,
-  keepaliveMs: 10_000,
+  keepaliveMs: 1_000,
   probeIntervalMs: 5_000
 }
 
