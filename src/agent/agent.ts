@@ -79,10 +79,10 @@ export interface ConnectAgentOptions {
   requestTimeoutMs?: number
   publishTimeoutMs?: number
   /**
-   * The keepalive tick, default 1000 ms: a tick that heard nothing from the relay (any
-   * frame counts) sends a ping, and three such ticks in a row give the relay up as hung
-   * (2 to 4 s of silence): the agent moves on to the next relay in `relays` and resumes
-   * there. The relay hears a ping at least every two ticks.
+   * The keepalive tick, default 750 ms: a tick that heard nothing from the relay (any
+   * frame counts) sends a ping, and four such ticks in a row give the relay up as hung
+   * (after 2.25 to 3.75 s of silence with the default): the agent moves on to the next
+   * relay in `relays` and resumes there. The relay hears a ping at least every two ticks.
    */
   keepaliveMs?: number
   handshakeTimeoutMs?: number
@@ -143,7 +143,7 @@ export class Agent {
       credential: trust?.credential,
       renewable: trust?.renewable,
       relays: [options.relay, ...(options.relays ?? [])],
-      keepaliveMs: options.keepaliveMs ?? 1_000,
+      keepaliveMs: options.keepaliveMs ?? 750,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       handlers: {
         onEnvelope: (env) => { this.core.envelopeArrived(env) },

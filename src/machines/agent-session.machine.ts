@@ -9,7 +9,7 @@
  *   frame counts, not only a pong, so a relay busy sending is never taken for dead.
  *   A tick that heard nothing sends a ping, and so does any tick after one that sent
  *   none (the relay hears the agent at least every two ticks, even while the agent only
- *   receives). Three ticks in a row that heard nothing mean the relay is hung (its
+ *   receives). Four ticks in a row that heard nothing mean the relay is hung (its
  *   process stopped, its host gone, sockets open): the connection is abandoned and the
  *   session moves to the next relay at once, since the same relay would not answer a
  *   redial either. reconnecting: wait an exponential backoff, capped, then connect
@@ -48,7 +48,7 @@ export type AgentSessionEvent =
   | { type: 'session.close' }
 
 /** Keepalive ticks in a row that hear nothing from the relay before it is given up as hung. */
-export const SILENT_TICKS_LIMIT = 3
+export const SILENT_TICKS_LIMIT = 4
 
 /** Errors that no reconnect can fix. */
 const FATAL = new Set(['AuthenticationError', 'InvalidNameError', 'ProtocolViolationError'])
@@ -64,7 +64,7 @@ export const agentSessionMachine = setup({
     input: {} as AgentSessionInput
   },
   delays: {
-    KEEPALIVE_INTERVAL: 1_000,
+    KEEPALIVE_INTERVAL: 750,
     BACKOFF: ({ context }) => Math.min(100 * 2 ** Math.max(0, context.attempt - 1), 5_000)
   },
   actors: {

@@ -1,16 +1,19 @@
 /**
  * A hung relay (its process stopped with SIGSTOP: TCP stays open, nothing answers),
  * relays in their own processes. An agent on relay A with `relays: [B]`, subscribed and
- * publishing, gives A up within the default keepalive (three silent ticks of 1 s), moves
+ * publishing, gives A up within the default keepalive (four silent ticks of 750 ms), moves
  * to B and is served there (a publish acknowledged, its subscription delivering) within
- * 5 s of the stop, with nothing acknowledged lost and no gap in its subscription.
+ * 5 s of the stop, with nothing acknowledged lost and no gap in its subscription. And the
+ * other way round: a relay takes an agent that went silent as away after its silence
+ * timeout, and keeps one that only receives (agents ping at least every two ticks).
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { connectAgent } from '../../src/agent/agent.js'
 import type { Agent } from '../../src/agent/agent.js'
 import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
 import type { Message } from '../../src/agent/message.js'
-import { stopAll, testMesh, waitFor } from '../helpers.js'
+import { agent as helperAgent, relay, stopAll, testMesh, waitFor } from '../helpers.js'
+import { rawSession } from '../relay/raw-session.js'
 import { pauseRelay, resumeRelay, startRelayProcess, stopRelayProcess } from '../process-relays.js'
 import type { ProcessRelay } from '../process-relays.js'
 
@@ -92,4 +95,42 @@ describe('a hung relay', () => {
       await stopAll(...agents)
     }
   }, 90_000)
+})
+
+describe('a hung agent, seen from its relay', () => {
+  it('an agent that handshakes and then says nothing is taken as away after the silence timeout', async () => {
+    const r = await relay({ timings: { silenceTimeoutMs: 1500 } })
+    const raw = await rawSession(r.multiaddrs[0] as string)
+    try {
+      const name = await raw.handshake('acme/hung/mute')
+      await waitFor(() => r.agents().includes(name), 'the agent attached')
+      const attachedAt = Date.now()
+      await waitFor(() => !r.agents().includes(name), 'the relay to take it as away', 5000)
+      expect(Date.now() - attachedAt).toBeGreaterThanOrEqual(1400)
+    } finally {
+      await stopAll(r, raw)
+    }
+  })
+
+  it('an agent that only receives still pings often enough: the relay keeps it through many silence timeouts', async () => {
+    const r = await relay({ timings: { silenceTimeoutMs: 1500 } })
+    const statuses: AgentStatus[] = []
+    const reader = await helperAgent(r, 'acme/hung/reader', { keepaliveMs: 500, onStatus: s => statuses.push(s) })
+    const writer = await helperAgent(r, 'acme/hung/writer')
+    try {
+      const box: Message[] = []
+      const sub = await reader.subscribe('acme/hung/stream')
+      void (async () => { try { for await (const m of sub) box.push(m) } catch {} })()
+      const until = Date.now() + 5000
+      while (Date.now() < until) {
+        await writer.publish('acme/hung/stream', 'x', { mode: 'multicast' })
+        await new Promise(resolve => setTimeout(resolve, 50))
+      }
+      expect(r.agents()).toContain(reader.name)
+      expect(statuses.filter(s => s.type === 'session.reconnecting')).toEqual([])
+      expect(box.length).toBeGreaterThan(50)
+    } finally {
+      await stopAll(reader, writer, r)
+    }
+  }, 30_000)
 })

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate'
 import { agentSessionMachine } from '../../src/machines/agent-session.machine.js'
 
-const KEEPALIVE_INTERVAL = 1_000
+const KEEPALIVE_INTERVAL = 750
 /** Safety net only: a machine that never gets there fails fast instead of hanging. */
 const WAIT = { timeout: 2_000 }
 
@@ -127,11 +127,12 @@ describe('agentSessionMachine', () => {
     expect(h.connects.at(-1)).toEqual({ relay: 'r1', at: at + 100 })
   })
 
-  it('pings on each tick that heard nothing; three such ticks in a row give the relay up as hung and move on to the next relay at once', async () => {
+  it('pings on each tick that heard nothing; four such ticks in a row give the relay up as hung and move on to the next relay at once', async () => {
     const h = await established()
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
-    expect(h.pings).toBe(2)
+    h.clock.increment(KEEPALIVE_INTERVAL)
+    expect(h.pings).toBe(3)
     expect(h.actor.getSnapshot().matches('active')).toBe(true)
     h.clock.increment(KEEPALIVE_INTERVAL - 1)
     expect(h.actor.getSnapshot().matches('active')).toBe(true)
@@ -139,11 +140,11 @@ describe('agentSessionMachine', () => {
     expect(h.actor.getSnapshot().value).toBe('reconnecting')
     expect(h.abandoned).toBe(1)
     expect(h.drops).toBe(1)
-    expect(h.pings).toBe(2)
+    expect(h.pings).toBe(3)
     expect(h.actor.getSnapshot().context.error?.name).toBe('TimeoutError')
     // Not the same relay again: a hung one would not answer a redial either.
     h.clock.increment(100)
-    expect(h.connects.at(-1)).toEqual({ relay: 'r1', at: 3 * KEEPALIVE_INTERVAL + 100 })
+    expect(h.connects.at(-1)).toEqual({ relay: 'r1', at: 4 * KEEPALIVE_INTERVAL + 100 })
   })
 
   it('any frame from the relay counts, not only a pong: a relay heard every tick is kept, and pinged every other tick', async () => {
@@ -159,22 +160,24 @@ describe('agentSessionMachine', () => {
     expect(h.abandoned).toBe(0)
   })
 
-  it('a relay silent for two ticks and then heard is kept (busy, not hung)', async () => {
+  it('a relay silent for three ticks and then heard is kept (busy, not hung)', async () => {
     const h = await established()
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
-    expect(h.actor.getSnapshot().context.silentTicks).toBe(2)
+    h.clock.increment(KEEPALIVE_INTERVAL)
+    expect(h.actor.getSnapshot().context.silentTicks).toBe(3)
     h.clock.increment(KEEPALIVE_INTERVAL / 2)
     h.actor.send({ type: 'traffic.received' })
     h.clock.increment(KEEPALIVE_INTERVAL / 2)
     expect(h.actor.getSnapshot().context.silentTicks).toBe(0)
-    // Three silent ticks from here (4 s, 5 s, 6 s): given up at 6 s.
+    // Four silent ticks from here (ticks 5 to 8): given up at the eighth.
+    h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL - 1)
     expect(h.actor.getSnapshot().matches('active')).toBe(true)
     h.clock.increment(1)
-    expect(h.clock.now()).toBe(6 * KEEPALIVE_INTERVAL)
+    expect(h.clock.now()).toBe(8 * KEEPALIVE_INTERVAL)
     expect(h.actor.getSnapshot().value).toBe('reconnecting')
   })
 
