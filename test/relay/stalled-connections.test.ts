@@ -14,7 +14,7 @@ import type { Socket } from 'node:net'
 import { connectAgent } from '../../src/agent/agent.js'
 import type { Agent } from '../../src/agent/agent.js'
 import { multiaddr } from '@multiformats/multiaddr'
-import { stopAll, testMesh, waitFor, collect } from '../helpers.js'
+import { relay, stopAll, testMesh, waitFor, collect } from '../helpers.js'
 import { startRelayProcess, stopRelayProcess } from '../process-relays.js'
 import type { ProcessRelay } from '../process-relays.js'
 
@@ -124,4 +124,9 @@ describe('stalled connections from one host', () => {
       await stopRelayProcess(r)
     }
   }, 60_000)
+
+  it('a limit that is no whole number of 1 or more is refused before the relay starts, naming the key and its default', async () => {
+    await expect(relay({ inbound: { maxPendingPerHost: 0 } })).rejects.toMatchObject({ name: 'InvalidInboundLimitsError', message: expect.stringContaining('inbound.maxPendingPerHost is 0') })
+    await expect(relay({ inbound: { upgradeTimeoutMs: 1.5 } })).rejects.toMatchObject({ name: 'InvalidInboundLimitsError', message: expect.stringContaining('default 5000') })
+  })
 })
