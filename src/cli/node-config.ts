@@ -15,6 +15,7 @@
  * log: { level: info, format: json }
  * relay: { writeDeadlineMs: 10000 }
  * timings: { gracePeriodMs: 60000 }
+ * inbound: { maxPendingPerHost: 32 }               # connections one IP may hold mid-handshake
  * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
  * controller: { url: http://127.0.0.1:7460, joinToken: ... }  # run by a controller (instead of trust, bootstrap)
  * trust:
@@ -40,8 +41,8 @@ import { DEFAULT_RELAY_CONFIG } from '../relay/types.js'
 import type { RelayConfig } from '../relay/types.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
-import { DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
-import type { TransportName } from '../p2p/libp2p-node.js'
+import { DEFAULT_INBOUND_LIMITS, DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
+import type { InboundLimits, TransportName } from '../p2p/libp2p-node.js'
 import { parseListen } from '../control/monitor-server.js'
 
 export type NodeTimings = RelaySessionTimings & PeerLinkTimings
@@ -62,6 +63,8 @@ export interface NodeSettings {
   /** Only the fields that were set; the relay fills in the rest. */
   relay: Partial<RelayConfig>
   timings: Partial<NodeTimings>
+  /** Inbound connections not yet upgraded (only the fields that were set). */
+  inbound: Partial<InboundLimits>
   /** Where to serve Prometheus metrics and health checks over HTTP (`host:port`); none: not served. */
   metrics?: string
   /** Run by a controller: its URL and (for the first start) a join token. */
@@ -81,6 +84,7 @@ export interface PartialNodeSettings {
   open?: boolean
   relay?: Partial<RelayConfig>
   timings?: Partial<NodeTimings>
+  inbound?: Partial<InboundLimits>
   metrics?: string
   controller?: { url?: string, joinToken?: string }
 }
@@ -110,6 +114,7 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   open: false,
   relay: {},
   timings: {},
+  inbound: {},
   controller: {}
 }
 
@@ -155,6 +160,12 @@ const timingFields = {
   keepaliveMs: ms,
   probeIntervalMs: ms
 } satisfies Record<keyof NodeTimings, z.ZodType>
+
+const inboundFields = {
+  maxPendingPerHost: positive('connections'),
+  maxPending: positive('connections'),
+  upgradeTimeoutMs: ms
+} satisfies Record<keyof InboundLimits, z.ZodType>
 
 const addresses = (what: string, needsPeerId: boolean): z.ZodType<string[]> => z
   .union([z.string(), z.array(z.string({ error: `must be a list of addresses (strings)` }))], { error: 'must be an address or a list of addresses' })
@@ -202,6 +213,7 @@ const schema = z.strictObject({
   open: boolean,
   relay: z.strictObject(relayFields, { error: 'must be a mapping of relay settings' }).partial(),
   timings: z.strictObject(timingFields, { error: 'must be a mapping of timings' }).partial(),
+  inbound: z.strictObject(inboundFields, { error: 'must be a mapping of inbound connection limits' }).partial(),
   metrics: monitorAddress,
   controller: z.strictObject({
     url: z.string().url({ error: 'must be the controller\'s URL, http://host:port' }),
@@ -233,7 +245,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_CONTROLLER', path: ['controller', 'url'], kind: 'string' },
   { name: 'SLIM_MESH_JOIN_TOKEN', path: ['controller', 'joinToken'], kind: 'string' },
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
-  ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const }))
+  ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const })),
+  ...Object.keys(inboundFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['inbound', k], kind: 'number' as const }))
 ]
 
 /** The config file named by the environment (the `--config` flag beats it). */
@@ -352,7 +365,7 @@ export function settingsFromEnv (env: NodeJS.ProcessEnv): PartialNodeSettings {
 function merge (a: PartialNodeSettings, b: PartialNodeSettings): PartialNodeSettings {
   for (const [k, v] of Object.entries(b) as Array<[keyof PartialNodeSettings, unknown]>) {
     if (v === undefined) continue
-    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust' || k === 'controller') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
+    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'inbound' || k === 'trust' || k === 'controller') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
     else (a as Record<string, unknown>)[k] = v
   }
   return a
@@ -382,6 +395,6 @@ export async function loadNodeSettings (options: LoadOptions = {}): Promise<Node
 }
 
 /** Every setting with its effective value (defaults included), for `--print-config`. */
-export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings): NodeSettings & { relay: RelayConfig, timings: NodeTimings } {
-  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings } }
+export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings): NodeSettings & { relay: RelayConfig, timings: NodeTimings, inbound: InboundLimits } {
+  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings }, inbound: { ...DEFAULT_INBOUND_LIMITS, ...s.inbound } }
 }

@@ -106,6 +106,7 @@ export function registerNodeCommand (program: Command): void {
         dataDir: settings.inMemory ? undefined : settings.dataDir,
         config: settings.relay,
         timings: settings.timings,
+        inbound: settings.inbound,
         inspect: settings.inspect,
         ...(settings.metrics != null ? { metrics: { listen: settings.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {})
       })
