@@ -97,6 +97,31 @@ describe('a hung relay', () => {
   }, 90_000)
 })
 
+describe('a busy relay', () => {
+  it('a relay that stops for 1.5 s (SIGSTOP, then SIGCONT) is kept: no reconnect, and the publishes made meanwhile are acknowledged', async () => {
+    const a = await startRelayProcess()
+    relays.push(a)
+    const statuses: AgentStatus[] = []
+    const agent = await connectAgent({ relay: a.addr, name: 'acme/busy/agent', credentials: (await testMesh()).credentials, onStatus: s => statuses.push(s) })
+    try {
+      await agent.subscribe('acme/busy/feed')
+      await agent.publish('acme/busy/feed', 'before', { mode: 'multicast' })
+      pauseRelay(a)
+      const during = agent.publish('acme/busy/feed', 'during', { mode: 'multicast' })
+      await new Promise(resolve => setTimeout(resolve, 1500)) // the stall being survived
+      resumeRelay(a)
+      expect((await during).seq).toBe(2)
+      // Past the point where four silent ticks would have given it up, had the stall lasted.
+      await new Promise(resolve => setTimeout(resolve, 1500))
+      expect(statuses.map(s => s.type)).toEqual(['session.connected'])
+    } finally {
+      resumeRelay(a)
+      await stopAll(agent)
+      await stopRelayProcess(a)
+    }
+  }, 60_000)
+})
+
 describe('a hung agent, seen from its relay', () => {
   it('an agent that handshakes and then says nothing is taken as away after the silence timeout', async () => {
     const r = await relay({ timings: { silenceTimeoutMs: 1500 } })
