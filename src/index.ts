@@ -15,6 +15,7 @@ export { createRelay } from './node/relay-node.js'
 export type { RelayPeer } from './node/relay-node.js'
 export type { RelayPolicy, PolicyVerdict, LinkKind, SessionRequest, NameRequest, PublishRequest, RouteRequest } from './relay/policy.js'
 export type { Relay, RelayOptions, TransitionEvent } from './node/relay-node.js'
+export type { InboundLimits } from './p2p/libp2p-node.js'
 export type { RelayConfig } from './relay/types.js'
 
 // Monitoring: a relay's summary, and the /metrics /healthz /readyz server (createRelay's `metrics` option uses it)
@@ -65,7 +66,7 @@ export type { ServiceName, AgentName, Name } from './names/index.js'
 // Errors: callers branch on `err.name`
 export { InvalidNameError, InvalidAddressError } from './names/errors.js'
 export { DataDirInUseError } from './store/errors.js'
-export { AddressInUseError, ListenError, InvalidTransportsError } from './p2p/errors.js'
+export { AddressInUseError, ListenError, InvalidTransportsError, InvalidInboundLimitsError } from './p2p/errors.js'
 export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError, HistoryTrimmedError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 

@@ -48,6 +48,16 @@ export async function killRelay (r: ProcessRelay): Promise<void> {
   await r.exited
 }
 
+/** SIGSTOP: the process stops where it is, its sockets stay open and nothing answers (a hung relay). */
+export function pauseRelay (r: ProcessRelay): void {
+  r.child.kill('SIGSTOP')
+}
+
+/** SIGCONT: a paused relay goes on. */
+export function resumeRelay (r: ProcessRelay): void {
+  r.child.kill('SIGCONT')
+}
+
 /** The same relay again: same options, data directory and port. */
 export async function restartRelay (r: ProcessRelay): Promise<ProcessRelay> {
   return await startRelayProcess(r.options)
@@ -55,6 +65,7 @@ export async function restartRelay (r: ProcessRelay): Promise<ProcessRelay> {
 
 export async function stopRelayProcess (r?: ProcessRelay): Promise<void> {
   if (r == null || r.child.exitCode != null || r.child.signalCode != null) return
+  r.child.kill('SIGCONT') // a paused one would never see the SIGTERM
   r.child.kill('SIGTERM')
   await r.exited
 }

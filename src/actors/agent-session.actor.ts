@@ -71,6 +71,10 @@ export class AgentSessionActor {
   private established = false
   /** The handshake finished on the current stream (true from the entry of `active`). */
   private up = false
+  /** The machine asked to hear of the next frame from the relay (`watchTraffic`): one event per keepalive tick, not one per frame. */
+  private watching = false
+  /** Closes the libp2p connection the current stream runs on. */
+  private abortConnection?: (err: Error) => void
   readonly done: Promise<void>
 
   constructor (init: AgentSessionInit) {
@@ -86,7 +90,9 @@ export class AgentSessionActor {
         })
       },
       actions: {
+        watchTraffic: () => { this.watching = true },
         sendPing: () => { this.send(pingEnvelope()) },
+        abandonConnection: () => { this.abortConnection?.(new TimeoutError(`relay ${this.relay ?? ''} stopped answering`)) },
         resumeSession: () => { init.handlers.onActive(this.established); this.established = true },
         dropConnection: () => {
           this.up = false
@@ -132,6 +138,7 @@ export class AgentSessionActor {
     const where = relayLabel(relay)
     const dialed = await this.init.dial(relay, SESSION_PROTOCOL, { signal, timeoutMs: this.init.handshakeTimeoutMs })
     this.remotePeer = dialed.remotePeer
+    this.abortConnection = dialed.abortConnection
     const frames: FrameTransport<Item> = dialed.open<SessionFrame, Item>({
       decode: decodeSessionFrame,
       encodeBatch: (items) => encodeSessionFrame({ messages: items.map(i => i.message) }),
@@ -189,6 +196,8 @@ export class AgentSessionActor {
 
   private onFrame (f: SessionFrame): void {
     if (this.waiter != null) { this.waiter.resolve(f); return }
+    // Any frame shows the relay is alive (a relay busy sending may answer a ping late).
+    if (this.watching && this.up) { this.watching = false; this.tell({ type: 'traffic.received' }) }
     if (f.fault != null) {
       const err = faultError(f.fault.code, f.fault.reason)
       const renew = this.init.renewable === true && (err as { check?: string }).check === 'expired'
@@ -196,7 +205,7 @@ export class AgentSessionActor {
       return
     }
     for (const env of f.messages) {
-      if (env.type === MessageType.PONG) { this.tell({ type: 'pong.received' }); continue }
+      if (env.type === MessageType.PONG) continue
       this.init.handlers.onEnvelope(env)
     }
     for (const ack of f.acks) this.init.handlers.onAck(ack)

@@ -78,6 +78,12 @@ export interface ConnectAgentOptions {
   identity?: PrivateKey
   requestTimeoutMs?: number
   publishTimeoutMs?: number
+  /**
+   * The keepalive tick, default 750 ms: a tick that heard nothing from the relay (any
+   * frame counts) sends a ping, and four such ticks in a row give the relay up as hung
+   * (after 2.25 to 3.75 s of silence with the default): the agent moves on to the next
+   * relay in `relays` and resumes there. The relay hears a ping at least every two ticks.
+   */
   keepaliveMs?: number
   handshakeTimeoutMs?: number
   /** Session status changes: `session.connected`, `session.reconnecting`, `session.reconnected`, `session.closed`. */
@@ -137,7 +143,7 @@ export class Agent {
       credential: trust?.credential,
       renewable: trust?.renewable,
       relays: [options.relay, ...(options.relays ?? [])],
-      keepaliveMs: options.keepaliveMs ?? 10_000,
+      keepaliveMs: options.keepaliveMs ?? 750,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       handlers: {
         onEnvelope: (env) => { this.core.envelopeArrived(env) },

@@ -15,6 +15,7 @@
  * log: { level: info, format: json }
  * relay: { writeDeadlineMs: 10000 }
  * timings: { gracePeriodMs: 60000 }
+ * inbound: { maxPendingPerHost: 32 }               # connections one IP may hold mid-handshake
  * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
  * retention: { maxAgeMs: 86400000, maxBytes: 1073741824 }  # per name archive (0: no limit)
  * controller: { url: http://127.0.0.1:7460, joinToken: ... }  # run by a controller (instead of trust, bootstrap)
@@ -41,8 +42,8 @@ import { DEFAULT_RELAY_CONFIG } from '../relay/types.js'
 import type { RelayConfig } from '../relay/types.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
-import { DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
-import type { TransportName } from '../p2p/libp2p-node.js'
+import { DEFAULT_INBOUND_LIMITS, DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
+import type { InboundLimits, TransportName } from '../p2p/libp2p-node.js'
 import { parseListen } from '../control/monitor-server.js'
 
 export type NodeTimings = RelaySessionTimings & PeerLinkTimings
@@ -63,6 +64,8 @@ export interface NodeSettings {
   /** Only the fields that were set; the relay fills in the rest. */
   relay: Partial<RelayConfig>
   timings: Partial<NodeTimings>
+  /** Inbound connections not yet upgraded (only the fields that were set). */
+  inbound: Partial<InboundLimits>
   /** Where to serve Prometheus metrics and health checks over HTTP (`host:port`); none: not served. */
   metrics?: string
   /** Run by a controller: its URL and (for the first start) a join token. */
@@ -87,6 +90,7 @@ export interface PartialNodeSettings {
   open?: boolean
   relay?: Partial<RelayConfig>
   timings?: Partial<NodeTimings>
+  inbound?: Partial<InboundLimits>
   metrics?: string
   controller?: { url?: string, joinToken?: string }
   retention?: Partial<RetentionSettings>
@@ -117,6 +121,7 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   open: false,
   relay: {},
   timings: {},
+  inbound: {},
   controller: {},
   retention: {}
 }
@@ -173,6 +178,11 @@ const retentionFields = {
   maxMessages: count('messages'),
   sweepMs: ms
 } satisfies Record<keyof RetentionSettings, z.ZodType>
+const inboundFields = {
+  maxPendingPerHost: positive('connections'),
+  maxPending: positive('connections'),
+  upgradeTimeoutMs: ms
+} satisfies Record<keyof InboundLimits, z.ZodType>
 
 const addresses = (what: string, needsPeerId: boolean): z.ZodType<string[]> => z
   .union([z.string(), z.array(z.string({ error: `must be a list of addresses (strings)` }))], { error: 'must be an address or a list of addresses' })
@@ -220,6 +230,7 @@ const schema = z.strictObject({
   open: boolean,
   relay: z.strictObject(relayFields, { error: 'must be a mapping of relay settings' }).partial(),
   timings: z.strictObject(timingFields, { error: 'must be a mapping of timings' }).partial(),
+  inbound: z.strictObject(inboundFields, { error: 'must be a mapping of inbound connection limits' }).partial(),
   metrics: monitorAddress,
   controller: z.strictObject({
     url: z.string().url({ error: 'must be the controller\'s URL, http://host:port' }),
@@ -253,6 +264,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_JOIN_TOKEN', path: ['controller', 'joinToken'], kind: 'string' },
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
   ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const })),
+  ...Object.keys(inboundFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['inbound', k], kind: 'number' as const })),
   ...Object.keys(retentionFields).map(k => ({ name: `SLIM_MESH_RETENTION_${snake(k)}`, path: ['retention', k], kind: 'number' as const }))
 ]
 
@@ -372,7 +384,7 @@ export function settingsFromEnv (env: NodeJS.ProcessEnv): PartialNodeSettings {
 function merge (a: PartialNodeSettings, b: PartialNodeSettings): PartialNodeSettings {
   for (const [k, v] of Object.entries(b) as Array<[keyof PartialNodeSettings, unknown]>) {
     if (v === undefined) continue
-    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'trust' || k === 'controller' || k === 'retention') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
+    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'inbound' || k === 'trust' || k === 'controller' || k === 'retention') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
     else (a as Record<string, unknown>)[k] = v
   }
   return a
@@ -402,6 +414,6 @@ export async function loadNodeSettings (options: LoadOptions = {}): Promise<Node
 }
 
 /** Every setting with its effective value (defaults included), for `--print-config`. */
-export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings, retentionDefaults: RetentionSettings): NodeSettings & { relay: RelayConfig, timings: NodeTimings, retention: RetentionSettings } {
-  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings }, retention: { ...retentionDefaults, ...s.retention } }
+export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings, retentionDefaults: RetentionSettings): NodeSettings & { relay: RelayConfig, timings: NodeTimings, inbound: InboundLimits, retention: RetentionSettings } {
+  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings }, inbound: { ...DEFAULT_INBOUND_LIMITS, ...s.inbound }, retention: { ...retentionDefaults, ...s.retention } }
 }

@@ -108,6 +108,7 @@ export function registerNodeCommand (program: Command): void {
         config: settings.relay,
         timings: settings.timings,
         retention: settings.retention,
+        inbound: settings.inbound,
         inspect: settings.inspect,
         ...(settings.metrics != null ? { metrics: { listen: settings.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {})
       })

@@ -4,10 +4,17 @@
  * connecting: dial the relay (the next in the list after a failure) and open a session
  *   stream. handshaking: prove the key behind the agent's name. active: traffic flows;
  *   entering it (again) resumes: subscriptions are renewed from the last sequence number
- *   seen and unacknowledged publishes are sent again. A keepalive ping goes out every
- *   interval; three unanswered in a row count as a lost connection. reconnecting: wait
- *   an exponential backoff, capped, then connect again. closing: say goodbye to the
- *   relay. closed: final, with the error if it ended on one.
+ *   seen and unacknowledged publishes are sent again. Every keepalive interval (a tick)
+ *   the session looks whether anything came from the relay since the last tick: any
+ *   frame counts, not only a pong, so a relay busy sending is never taken for dead.
+ *   A tick that heard nothing sends a ping, and so does any tick after one that sent
+ *   none (the relay hears the agent at least every two ticks, even while the agent only
+ *   receives). Four ticks in a row that heard nothing mean the relay is hung (its
+ *   process stopped, its host gone, sockets open): the connection is abandoned and the
+ *   session moves to the next relay at once, since the same relay would not answer a
+ *   redial either. reconnecting: wait an exponential backoff, capped, then connect
+ *   again (the same relay first after a closed stream: it may be restarting). closing:
+ *   say goodbye to the relay. closed: final, with the error if it ended on one.
  *
  * A first connection that fails ends in `closed` with its error (the caller of
  * `connectAgent` hears about it at once); once established, failures reconnect.
@@ -20,17 +27,28 @@ export interface AgentSessionContext {
   relayIndex: number
   attempt: number
   established: boolean
-  missedPongs: number
+  /** Something came from the relay since the last keepalive tick. */
+  heard: boolean
+  /** Ticks in a row that heard nothing from the relay. */
+  silentTicks: number
+  /** The last tick sent a ping. */
+  pinged: boolean
+  /** The relay was given up as hung: the next connect goes to the next relay. */
+  hung: boolean
   error?: { name: string, message: string }
 }
 
 export interface AgentSessionInput { relays: string[] }
 
 export type AgentSessionEvent =
-  | { type: 'pong.received' }
+  /** Something (any frame) came from the relay; told once per tick (see `watchTraffic`). */
+  | { type: 'traffic.received' }
   | { type: 'stream.closed', error?: { name: string, message: string } }
   | { type: 'session.faulted', fatal: boolean, error: { name: string, message: string } }
   | { type: 'session.close' }
+
+/** Keepalive ticks in a row that hear nothing from the relay before it is given up as hung. */
+export const SILENT_TICKS_LIMIT = 4
 
 /** Errors that no reconnect can fix. */
 const FATAL = new Set(['AuthenticationError', 'InvalidNameError', 'ProtocolViolationError'])
@@ -46,7 +64,7 @@ export const agentSessionMachine = setup({
     input: {} as AgentSessionInput
   },
   delays: {
-    KEEPALIVE_INTERVAL: 10_000,
+    KEEPALIVE_INTERVAL: 750,
     BACKOFF: ({ context }) => Math.min(100 * 2 ** Math.max(0, context.attempt - 1), 5_000)
   },
   actors: {
@@ -61,27 +79,44 @@ export const agentSessionMachine = setup({
       return e instanceof Error ? FATAL.has(e.name) : FATAL.has((e as { name?: string } | undefined)?.name ?? '')
     },
     isFatalFault: ({ event }) => event.type === 'session.faulted' && event.fatal && FATAL.has(event.error.name),
-    isUnanswered: ({ context }) => context.missedPongs >= 3
+    /** This tick heard nothing either, and it is the last one allowed. */
+    isRelayHung: ({ context }) => !context.heard && context.silentTicks + 1 >= SILENT_TICKS_LIMIT,
+    /** The relay was heard since the last tick, which sent a ping: nothing to ask now. */
+    needsNoPing: ({ context }) => context.heard && context.pinged
   },
   actions: {
     recordError: assign(({ event }) => ({ error: toError((event as { error?: unknown }).error) })),
     recordFault: assign(({ event }) => event.type === 'session.faulted' ? { error: event.error } : {}),
-    markEstablished: assign({ established: true, attempt: 0, missedPongs: 0, error: undefined }),
+    markEstablished: assign({ established: true, attempt: 0, heard: false, silentTicks: 0, pinged: false, error: undefined }),
     nextRelay: assign(({ context }) => ({
       attempt: context.attempt + 1,
-      relayIndex: context.attempt === 0 ? context.relayIndex : (context.relayIndex + 1) % context.relays.length
+      hung: false,
+      relayIndex: context.attempt === 0 && !context.hung ? context.relayIndex : (context.relayIndex + 1) % context.relays.length
     })),
-    countPing: assign(({ context }) => ({ missedPongs: context.missedPongs + 1 })),
-    clearPings: assign({ missedPongs: 0 }),
+    recordHeard: assign({ heard: true }),
+    /** A tick: what it heard, and whether it pings. */
+    recordTick: assign(({ context }, params: { ping: boolean }) => ({
+      silentTicks: context.heard ? 0 : context.silentTicks + 1,
+      heard: false,
+      pinged: params.ping
+    })),
+    recordHung: assign(({ context }) => ({
+      hung: true,
+      error: { name: 'TimeoutError', message: `nothing came from the relay in ${SILENT_TICKS_LIMIT} keepalive intervals: it is taken as hung` }
+    })),
     // Effects, given by the agent session actor:
+    /** Tell `traffic.received` once, at the next frame from the relay. */
+    watchTraffic: () => {},
     sendPing: () => {},
+    /** Close the connection to the relay, not only the session stream (a hung one would be reused by a redial). */
+    abandonConnection: () => {},
     resumeSession: () => {},
     dropConnection: () => {},
     notifyStatus: (_, _params: { type: string }) => {}
   }
 }).createMachine({
   id: 'agentSession',
-  context: ({ input }) => ({ relays: input.relays, relayIndex: 0, attempt: 0, established: false, missedPongs: 0 }),
+  context: ({ input }) => ({ relays: input.relays, relayIndex: 0, attempt: 0, established: false, heard: false, silentTicks: 0, pinged: false, hung: false }),
   initial: 'connecting',
   states: {
     connecting: {
@@ -110,6 +145,7 @@ export const agentSessionMachine = setup({
       entry: [
         { type: 'notifyStatus', params: ({ context }) => ({ type: context.established ? 'session.reconnected' : 'session.connected' }) },
         'markEstablished',
+        'watchTraffic',
         'resumeSession'
       ],
       initial: 'live',
@@ -117,14 +153,15 @@ export const agentSessionMachine = setup({
         live: {
           after: {
             KEEPALIVE_INTERVAL: [
-              { guard: 'isUnanswered', target: '#agentSession.reconnecting' },
-              { target: 'live', reenter: true, actions: ['countPing', 'sendPing'] }
+              { guard: 'isRelayHung', target: '#agentSession.reconnecting', actions: ['recordHung', 'abandonConnection'] },
+              { guard: 'needsNoPing', target: 'live', reenter: true, actions: [{ type: 'recordTick', params: { ping: false } }, 'watchTraffic'] },
+              { target: 'live', reenter: true, actions: [{ type: 'recordTick', params: { ping: true } }, 'watchTraffic', 'sendPing'] }
             ]
           }
         }
       },
       on: {
-        'pong.received': { actions: 'clearPings' },
+        'traffic.received': { actions: 'recordHeard' },
         'stream.closed': 'reconnecting',
         'session.faulted': [
           { guard: 'isFatalFault', target: 'closed', actions: 'recordFault' },

@@ -58,12 +58,16 @@ function relayAddress (addr: string, what = 'relay address'): string {
   return ma
 }
 
-/** The session and link timings a relay runs with unless `timings` says otherwise. */
+/**
+ * The session and link timings a relay runs with unless `timings` says otherwise. An
+ * agent pings at least every two keepalive ticks (1.5 s by default), so 15 s of silence
+ * is a hung or vanished agent, with room for an agent that ticks every few seconds.
+ */
 export const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
   handshakeTimeoutMs: 10_000,
-  silenceTimeoutMs: 35_000,
+  silenceTimeoutMs: 15_000,
   gracePeriodMs: 30_000,
-  keepaliveMs: 10_000,
+  keepaliveMs: 750,
   probeIntervalMs: 5_000
 }
 
@@ -99,7 +103,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   try {
     node = await createRelayLibp2p(privateKey, listen, options.transports, {
       admission: options.trust === 'open' ? undefined : (id) => admission?.status(id) ?? 'pending'
-    })
+    }, options.inbound)
   } catch (err) {
     await store.close()
     throw err

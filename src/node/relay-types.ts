@@ -5,7 +5,7 @@
 import type { ArchiveExtent } from '../store/retention.js'
 import type { RelayConfig } from '../relay/types.js'
 import type { LinkKind, RelayPolicy } from '../relay/policy.js'
-import type { TransportName } from '../p2p/libp2p-node.js'
+import type { InboundLimits, TransportName } from '../p2p/libp2p-node.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
 import type { TransitionEvent } from '../p2p/inspection-service.js'
@@ -24,6 +24,13 @@ export interface RelayOptions {
    * follows `listen`; an address whose transport is left out is a `ListenError`.
    */
   transports?: TransportName[]
+  /**
+   * Inbound connections not yet upgraded (src/p2p/pending-inbound.ts): `maxPendingPerHost`
+   * (32) per remote IP, more are closed at once, so one host's stalled handshakes cannot
+   * lock others out; `maxPending` (256) for all hosts; `upgradeTimeoutMs` (5000) to finish
+   * the Noise and Yamux handshakes.
+   */
+  inbound?: Partial<InboundLimits>
   /** Relays to link to, as multiaddrs ending in `/p2p/<peerId>`. */
   bootstrap?: string[]
   /** Where the embedded store lives; in memory without one. */

@@ -31,3 +31,11 @@ export class InvalidTransportsError extends Error {
     this.name = 'InvalidTransportsError'
   }
 }
+
+/** A relay's `inbound` limits with a value that is not a whole number of 1 or more. */
+export class InvalidInboundLimitsError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidInboundLimitsError'
+  }
+}

@@ -8,4 +8,4 @@
  * - ./inspection-service.ts, ./inspect-client.ts: live inspection (`slim-mesh inspect`).
  */
 export { inspectRelay } from './inspect-client.js'
-export { AddressInUseError, ListenError, InvalidTransportsError } from './errors.js'
+export { AddressInUseError, ListenError, InvalidTransportsError, InvalidInboundLimitsError } from './errors.js'

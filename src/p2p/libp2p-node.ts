@@ -18,7 +18,8 @@ import { WebSocket as NodeWebSocket } from 'ws'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Identify } from '@libp2p/identify'
-import { AddressInUseError, InvalidTransportsError, ListenError } from './errors.js'
+import { AddressInUseError, InvalidInboundLimitsError, InvalidTransportsError, ListenError } from './errors.js'
+import { PendingInboundLimiter } from './pending-inbound.js'
 
 export type RelayLibp2p = Libp2p<{ pubsub: GossipSub, ping: Ping, identify: Identify }>
 
@@ -45,6 +46,23 @@ export interface RelayGossipInit {
  */
 export const GOSSIP_THRESHOLDS = { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 } as const
 const APP_SCORE: Record<GossipAdmission, number> = { admitted: 0, pending: -60, refused: -10_000 }
+
+/**
+ * What a relay lets inbound connections hold before they are upgraded (src/p2p/pending-inbound.ts).
+ * `maxPendingPerHost`: pending connections one remote IP may hold (past it, new ones are
+ * closed at once), so a host that stalls hundreds of handshakes takes its share, not the
+ * pool. `maxPending`: the pool, for all hosts (libp2p's `maxIncomingPendingConnections`).
+ * `upgradeTimeoutMs`: a connection not upgraded by then is closed (libp2p's
+ * `inboundUpgradeTimeout`, 10 s by default there); loopback upgrades take milliseconds,
+ * and a far agent a few round trips.
+ */
+export interface InboundLimits {
+  maxPendingPerHost: number
+  maxPending: number
+  upgradeTimeoutMs: number
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = { maxPendingPerHost: 32, maxPending: 256, upgradeTimeoutMs: 5_000 }
 
 /** The transports a relay can listen and dial on. */
 export const TRANSPORTS = ['tcp', 'websockets'] as const
@@ -85,11 +103,17 @@ export function transportOf (addr: string): TransportName | 'wss' | undefined {
  * libp2p's advice about `transportManager.faultTolerance` with a stack trace per address;
  * so does one whose transport is not in `transports`, with the fix (enable it) named.
  */
-export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}): Promise<RelayLibp2p> {
+export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}, inbound: Partial<InboundLimits> = {}): Promise<RelayLibp2p> {
   const enabled = checkTransports(transports)
   for (const addr of listen) checkListenTransport(addr, enabled)
+  const limits = { ...DEFAULT_INBOUND_LIMITS, ...inbound }
+  // Checked before anything is opened: a bad limit is the operator's mistake, said plainly.
+  for (const k of ['maxPendingPerHost', 'maxPending', 'upgradeTimeoutMs'] as const) {
+    if (!Number.isInteger(limits[k]) || limits[k] < 1) throw new InvalidInboundLimitsError(`the relay's inbound.${k} is ${String(limits[k])}; it must be a whole number, 1 or more (default ${DEFAULT_INBOUND_LIMITS[k]})`)
+  }
+  const limiter = new PendingInboundLimiter({ maxPerHost: limits.maxPendingPerHost })
   try {
-    return await startRelayLibp2p(privateKey, listen, enabled, gossip)
+    return await startRelayLibp2p(privateKey, listen, enabled, gossip, limits, limiter)
   } catch (err) {
     throw listenError(err) ?? err
   }
@@ -141,7 +165,7 @@ export function rescoreGossipPeer (node: RelayLibp2p, peerId: string): void {
   (node.services.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peerId)
 }
 
-async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit): Promise<RelayLibp2p> {
+async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit, limits: InboundLimits, limiter: PendingInboundLimiter): Promise<RelayLibp2p> {
   const admission = gossip.admission
   return await createLibp2p({
     privateKey,
@@ -154,8 +178,11 @@ async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], trans
       // Agents behind one address (a NAT, or loopback in tests) connect in bursts; libp2p's
       // default of 5 new connections per second per host would refuse them.
       inboundConnectionThreshold: 500,
-      maxIncomingPendingConnections: 256
+      maxIncomingPendingConnections: limits.maxPending,
+      inboundUpgradeTimeout: limits.upgradeTimeoutMs
     },
+    // One host's stalled handshakes hold at most its share of the pending pool.
+    connectionGater: limiter.gater(),
     services: {
       identify: identify(),
       ping: ping(),

@@ -4,7 +4,7 @@
  * (./dial-error.ts).
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { toMultiaddr } from '../names/address.js'
 import { UnavailableError } from '../relay/errors.js'
 import type { SessionDialer } from '../wire/frame-transport.js'
@@ -15,10 +15,11 @@ export function libp2pSessionDialer (node: Libp2p): SessionDialer {
   return async (relay, protocol, { signal, timeoutMs }) => {
     let stream: Stream
     let remotePeer: string
+    let connection: Connection
     try {
       // No /p2p/ part is fine: Noise then tells who the relay is, and the handshake checks
       // that the Challenge names the same peer.
-      const connection = await node.dial(multiaddr(toMultiaddr(relay)), { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
+      connection = await node.dial(multiaddr(toMultiaddr(relay)), { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
       remotePeer = connection.remotePeer.toString()
       stream = await connection.newStream(protocol, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
     } catch (err) {
@@ -33,6 +34,7 @@ export function libp2pSessionDialer (node: Libp2p): SessionDialer {
     return {
       open: libp2pFrames(stream),
       remotePeer,
+      abortConnection: (err) => { connection.abort(err) },
       onRemoteClose: (f) => {
         if (stream.remoteWriteStatus !== 'writable') f()
         else stream.addEventListener('remoteCloseWrite', f, { once: true })

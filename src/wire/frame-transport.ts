@@ -55,6 +55,8 @@ export interface DialedStream {
   remotePeer?: string
   /** Calls `f` once the far end closes its side (at once if it already has). */
   onRemoteClose: (f: () => void) => void
+  /** Closes the connection under the stream at once (a relay found hung: a redial must not reuse it). */
+  abortConnection?: (err: Error) => void
 }
 
 /**

@@ -102,6 +102,7 @@ describe('slim-mesh node: configuration', () => {
     expect(text).toContain('gapWaitMs: 7')
     expect(text).toContain('routeTtlMs: 15000') // a default, shown too
     expect(text).toContain('gracePeriodMs: 30000')
+    expect(text).toContain('maxPendingPerHost: 32') // the inbound limits' defaults too
   }, 60_000)
 
   it('--metrics serves Prometheus metrics and health checks, said in the banner; --print-config shows it', async () => {

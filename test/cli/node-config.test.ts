@@ -50,6 +50,12 @@ describe('node config', () => {
     })
   })
 
+  it('reads the inbound connection limits from a file and from SLIM_MESH_* variables, and names a wrong one', () => {
+    expect(parseConfigText('inbound: { maxPendingPerHost: 8, upgradeTimeoutMs: 3000 }', 'relay.yaml')).toEqual({ inbound: { maxPendingPerHost: 8, upgradeTimeoutMs: 3000 } })
+    expect(settingsFromEnv({ SLIM_MESH_MAX_PENDING_PER_HOST: '16', SLIM_MESH_MAX_PENDING: '512' })).toEqual({ inbound: { maxPendingPerHost: 16, maxPending: 512 } })
+    expect(() => parseConfigText('inbound: { maxPendingPerHost: 0 }', 'config.yaml')).toThrow('config.yaml: inbound.maxPendingPerHost must be a positive integer (connections) (got 0)')
+  })
+
   it('reads JSON by its extension', () => {
     expect(parseConfigText('{ "relay": { "routeTtlMs": 9000 } }', 'relay.json')).toEqual({ relay: { routeTtlMs: 9000 } })
   })

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate'
 import { agentSessionMachine } from '../../src/machines/agent-session.machine.js'
 
-const KEEPALIVE_INTERVAL = 10_000
+const KEEPALIVE_INTERVAL = 750
 /** Safety net only: a machine that never gets there fails fast instead of hanging. */
 const WAIT = { timeout: 2_000 }
 
@@ -18,6 +18,7 @@ interface Harness {
   handshakes: number
   pings: number
   drops: number
+  abandoned: number
   statuses: string[]
   /** What the next connect or handshake does: resolve, or reject with this error. */
   connectError: Error | undefined
@@ -27,7 +28,7 @@ interface Harness {
 
 function start (relays = ['r0', 'r1', 'r2'], opts: { holdClose?: boolean, connectError?: Error } = {}): Harness {
   const clock = new SimulatedClock()
-  const h = { clock, connects: [], handshakes: 0, pings: 0, drops: 0, statuses: [], connectError: opts.connectError, handshakeError: undefined, closeSent: () => {} } as unknown as Harness
+  const h = { clock, connects: [], handshakes: 0, pings: 0, drops: 0, abandoned: 0, statuses: [], connectError: opts.connectError, handshakeError: undefined, closeSent: () => {} } as unknown as Harness
   const machine = agentSessionMachine.provide({
     actors: {
       connect: fromPromise<void, { relay: string }>(async ({ input }) => {
@@ -45,6 +46,7 @@ function start (relays = ['r0', 'r1', 'r2'], opts: { holdClose?: boolean, connec
     actions: {
       sendPing: () => { h.pings++ },
       dropConnection: () => { h.drops++ },
+      abandonConnection: () => { h.abandoned++ },
       notifyStatus: (_, p) => { h.statuses.push(p.type) }
     }
   })
@@ -125,7 +127,7 @@ describe('agentSessionMachine', () => {
     expect(h.connects.at(-1)).toEqual({ relay: 'r1', at: at + 100 })
   })
 
-  it('sends a keepalive ping every interval and reconnects after three in a row go unanswered', async () => {
+  it('pings on each tick that heard nothing; four such ticks in a row give the relay up as hung and move on to the next relay at once', async () => {
     const h = await established()
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
@@ -136,27 +138,46 @@ describe('agentSessionMachine', () => {
     expect(h.actor.getSnapshot().matches('active')).toBe(true)
     h.clock.increment(1)
     expect(h.actor.getSnapshot().value).toBe('reconnecting')
+    expect(h.abandoned).toBe(1)
     expect(h.drops).toBe(1)
     expect(h.pings).toBe(3)
+    expect(h.actor.getSnapshot().context.error?.name).toBe('TimeoutError')
+    // Not the same relay again: a hung one would not answer a redial either.
+    h.clock.increment(100)
+    expect(h.connects.at(-1)).toEqual({ relay: 'r1', at: 4 * KEEPALIVE_INTERVAL + 100 })
   })
 
-  it('a pong clears the count of unanswered pings', async () => {
+  it('any frame from the relay counts, not only a pong: a relay heard every tick is kept, and pinged every other tick', async () => {
+    const h = await established()
+    for (let i = 0; i < 10; i++) {
+      h.clock.increment(KEEPALIVE_INTERVAL / 2)
+      h.actor.send({ type: 'traffic.received' })
+      h.clock.increment(KEEPALIVE_INTERVAL / 2)
+    }
+    expect(h.actor.getSnapshot().matches('active')).toBe(true)
+    // The relay hears the agent at least every two ticks, even while the agent only receives.
+    expect(h.pings).toBe(5)
+    expect(h.abandoned).toBe(0)
+  })
+
+  it('a relay silent for three ticks and then heard is kept (busy, not hung)', async () => {
     const h = await established()
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
-    expect(h.actor.getSnapshot().context.missedPongs).toBe(2)
+    h.clock.increment(KEEPALIVE_INTERVAL)
+    expect(h.actor.getSnapshot().context.silentTicks).toBe(3)
     h.clock.increment(KEEPALIVE_INTERVAL / 2)
-    h.actor.send({ type: 'pong.received' })
-    expect(h.actor.getSnapshot().context.missedPongs).toBe(0)
-    // Three more unanswered pings (at 30 s, 40 s and 50 s), then the drop at 60 s.
+    h.actor.send({ type: 'traffic.received' })
     h.clock.increment(KEEPALIVE_INTERVAL / 2)
+    expect(h.actor.getSnapshot().context.silentTicks).toBe(0)
+    // Four silent ticks from here (ticks 5 to 8): given up at the eighth.
+    h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL)
     h.clock.increment(KEEPALIVE_INTERVAL - 1)
     expect(h.actor.getSnapshot().matches('active')).toBe(true)
-    expect(h.pings).toBe(5)
     h.clock.increment(1)
-    expect(h.clock.now()).toBe(60_000)
+    expect(h.clock.now()).toBe(8 * KEEPALIVE_INTERVAL)
     expect(h.actor.getSnapshot().value).toBe('reconnecting')
   })
 
