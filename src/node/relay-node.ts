@@ -76,6 +76,7 @@ export const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
 export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).map(a => toMultiaddr(a, 'listen address'))
   const bootstrap = (options.bootstrap ?? []).map(a => relayAddress(a, 'bootstrap address'))
+  const announce = (options.announce ?? []).map(a => toMultiaddr(a, 'announce address'))
   const store = await openStore(options.dataDir)
   const privateKey = await loadOrCreateIdentity(store)
   const timings = { ...DEFAULT_TIMINGS, ...options.timings }
@@ -98,7 +99,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   try {
     node = await createRelayLibp2p(privateKey, listen, options.transports, {
       admission: options.trust === 'open' ? undefined : (id) => admission?.status(id) ?? 'pending'
-    })
+    }, announce)
   } catch (err) {
     await store.close()
     throw err

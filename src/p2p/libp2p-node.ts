@@ -85,11 +85,11 @@ export function transportOf (addr: string): TransportName | 'wss' | undefined {
  * libp2p's advice about `transportManager.faultTolerance` with a stack trace per address;
  * so does one whose transport is not in `transports`, with the fix (enable it) named.
  */
-export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}): Promise<RelayLibp2p> {
+export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}, announce: string[] = []): Promise<RelayLibp2p> {
   const enabled = checkTransports(transports)
   for (const addr of listen) checkListenTransport(addr, enabled)
   try {
-    return await startRelayLibp2p(privateKey, listen, enabled, gossip)
+    return await startRelayLibp2p(privateKey, listen, enabled, gossip, announce)
   } catch (err) {
     throw listenError(err) ?? err
   }
@@ -141,11 +141,12 @@ export function rescoreGossipPeer (node: RelayLibp2p, peerId: string): void {
   (node.services.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peerId)
 }
 
-async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit): Promise<RelayLibp2p> {
+async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit, announce: string[]): Promise<RelayLibp2p> {
   const admission = gossip.admission
   return await createLibp2p({
     privateKey,
-    addresses: { listen },
+    // With `announce`, identify tells peers only those addresses (not the listen ones).
+    addresses: { listen, ...(announce.length > 0 ? { announce } : {}) },
     transports: transports.map(t => TRANSPORT_FACTORIES[t]()),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
