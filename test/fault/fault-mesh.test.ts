@@ -7,8 +7,10 @@
  * Traffic is forced through the proxies: each relay listens on a port of its own and
  * announces only its link proxy's address (`announce`), so identify tells the other relay
  * nothing it could dial around the proxy with; r1 bootstraps to r0's link proxy; agents
- * dial their relay's agent proxy. Each run checks the proxies' byte counters, and the
- * partition run checks that the relays lose each other (which a direct path would hide).
+ * dial their relay's agent proxy. Each run checks the proxies' byte counters; the
+ * partition runs check that the relays lose each other (which a direct path would hide),
+ * and the reset partition that both relays redial through the proxies (without
+ * `announce`, r0 redials r1 at the listen address identify told it, around the proxy).
  *
  * Two names, one sequenced at each relay (its first publisher is there); a publisher on
  * each relay publishes to both, and a subscriber on each relay reads both from seq 1.
@@ -169,7 +171,30 @@ describe('the mesh under network faults', () => {
     await settleAndCheck(m, 20)
   }, 80_000)
 
-  it('a half-open relay link for 6 s, then reset: what was acknowledged arrives once, in order', async () => {
+  it('a partition that resets the relay link and refuses new connections for 5 s: the relays redial only through the proxies, and what was acknowledged arrives once, in order', async () => {
+    const m = await startMesh('reset', { config: { sequencerWaitMs: 4000 } })
+    const [r0, r1] = m.relays
+    const t = traffic(m)
+    await sleep(1000)
+    const dialled = m.link.map(p => p.counters.connections)
+    for (const p of m.link) p.partition({ reset: true })
+    const cut = Date.now()
+    // Both relays dial again, and only at the addresses announced: the proxies see (and refuse) them.
+    await waitFor(() => m.link.every((p, i) => p.counters.connections > dialled[i]!), 'both relays to redial through the proxies', 10_000)
+    expect(r0.neighbours()).not.toContain(r1.peerId)
+    expect(r1.neighbours()).not.toContain(r0.peerId)
+    await sleep(Math.max(0, 5000 - (Date.now() - cut)))
+    expect(r0.neighbours()).not.toContain(r1.peerId)
+    for (const p of m.link) p.heal()
+    const healed = linkBytes(m)
+    await waitFor(() => r0.neighbours().includes(r1.peerId) && r1.neighbours().includes(r0.peerId), 'the link back after heal', 20_000)
+    await sleep(2000)
+    await t.stop()
+    expectLinkTraffic(m, healed)
+    await settleAndCheck(m, 20)
+  }, 60_000)
+
+  it('a half-open relay link for 8 s, then reset: what was acknowledged arrives once, in order', async () => {
     const m = await startMesh('halfopen')
     const [r0, r1] = m.relays
     const t = traffic(m)
@@ -177,7 +202,10 @@ describe('the mesh under network faults', () => {
     // What r0 sends r1 is black-holed on the connection r1 dialled (and on one r0 would dial).
     m.link[0].halfOpen('fromTarget')
     m.link[1].halfOpen('toTarget')
-    await sleep(6000)
+    const cut = Date.now()
+    // r1 hears nothing from r0 and drops the link (r0 may well go on hearing r1).
+    await waitFor(() => !r1.neighbours().includes(r0.peerId), 'r1 to notice that r0 went silent', 10_000)
+    await sleep(Math.max(0, 8000 - (Date.now() - cut)))
     for (const p of m.link) p.reset()
     const after = linkBytes(m)
     await waitFor(() => r0.neighbours().includes(r1.peerId) && r1.neighbours().includes(r0.peerId), 'the link up after reset', 20_000)
