@@ -21,6 +21,7 @@ import { freePort } from '../cli/spawn.js'
 import type { Relay, RelayOptions } from '../../src/node/relay-node.js'
 import { relayInternals } from '../../src/node/relay-node.js'
 import type { Agent } from '../../src/agent/agent.js'
+import type { AgentStatus } from '../../src/actors/agent-session.actor.js'
 import { startFaultProxy } from './fault-proxy.js'
 import type { FaultProxy, FaultProxyCounters } from './fault-proxy.js'
 import { HistoryRecorder, checkHistory, summarize } from './history.js'
@@ -40,6 +41,8 @@ interface FaultMesh {
   names: [string, string]
   publishers: Array<{ agent: Agent, client: string }>
   history: HistoryRecorder
+  /** Each agent's session status changes, by its client id (p0, p1, s0, s1). */
+  statuses: Map<string, AgentStatus[]>
 }
 
 const all = (m: FaultMesh): FaultProxy[] => [...m.link, ...m.agentLinks]
@@ -61,9 +64,13 @@ async function startMesh (tag: string, opts: Partial<RelayOptions> = {}): Promis
   cleanup.push(r1)
   const relays: [Relay, Relay] = [r0, r1]
   await converged(relays)
+  expect(relays.map(r => r.multiaddrs)).toEqual(relays.map((r, i) => [`/ip4/${HOST}/tcp/${link[i]!.port}/p2p/${r.peerId}`]))
 
+  const statuses = new Map<string, AgentStatus[]>()
   const connect = async (i: number, name: string): Promise<Agent> => {
-    const a = await agent(relays[i]!, name, { relay: `/ip4/${HOST}/tcp/${agentLinks[i]!.port}/p2p/${relays[i]!.peerId}` })
+    const seen: AgentStatus[] = []
+    statuses.set(name.slice(name.lastIndexOf('/') + 1), seen)
+    const a = await agent(relays[i]!, name, { relay: `/ip4/${HOST}/tcp/${agentLinks[i]!.port}/p2p/${relays[i]!.peerId}`, onStatus: s => { seen.push(s) } })
     cleanup.push(a)
     return a
   }
@@ -95,7 +102,7 @@ async function startMesh (tag: string, opts: Partial<RelayOptions> = {}): Promis
   expect(sum(agentLinks, 'bytesToTarget')).toBeGreaterThan(0)
   expect(sum(link, 'bytesToTarget')).toBeGreaterThan(0)
   expect(sum(link, 'bytesFromTarget')).toBeGreaterThan(0)
-  return { relays, link, agentLinks, names, publishers, history }
+  return { relays, link, agentLinks, names, publishers, history, statuses }
 }
 
 /** Both publishers publish to both names, each name one message at a time, until `stop` is called. */
@@ -212,6 +219,22 @@ describe('the mesh under network faults', () => {
     await sleep(2000)
     await t.stop()
     expectLinkTraffic(m, after)
+    await settleAndCheck(m, 20)
+  }, 60_000)
+
+  it('the agent links of one relay stalled for 4 s, then healed: its publisher and subscriber resume, and what was acknowledged arrives once, in order', async () => {
+    const m = await startMesh('agents')
+    const t = traffic(m)
+    await sleep(1000)
+    const stalled = m.agentLinks[1] // p1 and s1, on r1; p0 and s0 go on publishing and reading on r0
+    stalled.partition()
+    await sleep(4000)
+    stalled.heal()
+    // Both noticed the silence (keepalives every 500 ms) and resumed their sessions.
+    await waitFor(() => ['p1', 's1'].every(c => m.statuses.get(c)?.some(s => s.type === 'session.reconnected') === true), 'p1 and s1 to reconnect', 20_000)
+    expect(m.statuses.get('p0')?.map(s => s.type)).not.toContain('session.reconnecting')
+    await sleep(2000)
+    await t.stop()
     await settleAndCheck(m, 20)
   }, 60_000)
 })
