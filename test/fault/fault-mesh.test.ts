@@ -121,7 +121,11 @@ function traffic (m: FaultMesh): { stop: () => Promise<void> } {
 /** Clean links, then every acknowledged message at every subscriber, none twice, none out of order. */
 async function settleAndCheck (m: FaultMesh, minAcked: number, timeoutMs = 30_000): Promise<void> {
   for (const p of all(m)) p.reset()
-  await waitFor(() => checkHistory(m.history).lost.length === 0, `every acknowledged message at both subscribers (${summarize(m.history)})`, timeoutMs)
+  try {
+    await waitFor(() => checkHistory(m.history).lost.length === 0, 'every acknowledged message at both subscribers', timeoutMs)
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${summarize(m.history)}`)
+  }
   const a = checkHistory(m.history)
   expect(a, summarize(m.history, a)).toEqual({ lost: [], duplicated: [], reordered: [], unexpected: [] })
   const acked = m.history.publishes.filter(p => p.status === 'ok').length
