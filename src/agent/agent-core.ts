@@ -12,7 +12,8 @@
  *   `TimeoutError` that says whether it was ever sent;
  * - request/reply correlation (a reply carries the request's id as its correlation id);
  * - each subscription's position, the next multicast sequence number it is owed:
- *   deliveries below it are dropped, a renewal after a reconnect starts from it, and it
+ *   deliveries below it are dropped (and those above it until a renewal after a reconnect
+ *   is answered), a renewal after a reconnect starts from it, and it
  *   is saved through a `PositionStore` (./positions.ts) if there is one;
  * - de-duplication of unicast and anycast deliveries by source and message id;
  * - the demux of channel control (anything but `Msg` sent to this agent's own name) to
@@ -53,7 +54,8 @@ export interface AgentCoreHandlers<S extends CoreSubscription> {
   end: (sub: S, err?: Error) => void
   /**
    * A delivery the core dropped as a duplicate (a multicast sequence number below the
-   * position, or a message id seen before), with the subscription it would have gone
+   * position, one above it before a renewal is answered, which comes again, or a message
+   * id seen before), with the subscription it would have gone
    * to. For the simulations' metrics, which count what the relay delivered.
    */
   duplicate?: (sub: S | undefined, env: Envelope) => void
@@ -112,6 +114,14 @@ export class AgentCore<S extends CoreSubscription> {
   private readonly requests = new Map<string, { resolve: (reply: Envelope) => void, reject: (e: Error) => void }>()
   /** First subscribes waiting for their answer, by name. */
   private readonly awaiting = new Map<string, Awaiting>()
+  /**
+   * Subscriptions whose renewal is owed since the session dropped, by name: the request id
+   * once it is sent. Until the relay has it, it may go on delivering from where it thinks
+   * the lost stream got to, which can be past this subscription's position (see
+   * `multicastArrived`); the new session's first messages can even come before
+   * `sessionActive`, so this starts at `sessionDown`.
+   */
+  private readonly renewing = new Map<string, number | undefined>()
   /** Made at the first unicast or anycast delivery (most simulated agents get only multicast). */
   private seen?: DedupWindow
   private readonly activeWaiters: Array<() => void> = []
@@ -156,12 +166,15 @@ export class AgentCore<S extends CoreSubscription> {
   sessionActive (): void {
     this.up = true
     for (const w of this.activeWaiters.splice(0)) w()
+    this.renewing.clear()
     for (const sub of this.subs.values()) {
       // A first subscribe still unanswered is asked again under its own request id, so
       // the answer on the new session is the one it waits for.
       const first = this.awaiting.get(sub.name)
       const fromSeq = sub.position > 0 ? sub.position : first?.fromSeq
-      this.port.subscribe({ requestId: first?.requestId ?? this.nextRequestId++, name: sub.name, fromSeq })
+      const requestId = first?.requestId ?? this.nextRequestId++
+      if (sub.position > 0) this.renewing.set(sub.name, requestId)
+      this.port.subscribe({ requestId, name: sub.name, fromSeq })
     }
     this.outbox.resume(this.pending.values())
   }
@@ -169,6 +182,7 @@ export class AgentCore<S extends CoreSubscription> {
   /** The session dropped; what is pending waits for the next `sessionActive`. */
   sessionDown (): void {
     this.up = false
+    for (const sub of this.subs.values()) if (sub.position > 0) this.renewing.set(sub.name, undefined)
   }
 
   ackArrived (ack: Ack): void {
@@ -181,6 +195,7 @@ export class AgentCore<S extends CoreSubscription> {
   }
 
   subscribed (s: Subscribed): void {
+    if (this.renewing.get(s.name) === s.requestId) this.renewing.delete(s.name)
     const first = this.awaiting.get(s.name)
     if (first != null && first.requestId === s.requestId) { first.resolve(s); return }
     // A renewal after a reconnect.
@@ -210,11 +225,18 @@ export class AgentCore<S extends CoreSubscription> {
     else if (sub != null) this.handlers.deliver(sub, env, subject)
   }
 
-  /** Multicast is ordered by sequence number: what is below the position came before a reconnect. */
+  /**
+   * Multicast is ordered by sequence number: what is below the position came before a
+   * reconnect. What is above it while the subscription's renewal is unanswered is the
+   * relay going on from where it last wrote to the lost stream (it cannot know what of
+   * that arrived); taking it would move the position past messages that never came, and
+   * drop them when the renewal replays them. It comes again: the relay answers the
+   * renewal by delivering from the position, in order.
+   */
   private multicastArrived (env: Envelope): void {
     const sub = this.subs.get(env.destination)
     if (sub == null) return
-    if (env.seq < sub.position) { this.handlers.duplicate?.(sub, env); return }
+    if (env.seq < sub.position || (env.seq > sub.position && this.renewing.has(sub.name))) { this.handlers.duplicate?.(sub, env); return }
     sub.position = env.seq + 1
     this.savePositions()
     this.handlers.deliver(sub, env, env.destination)
@@ -263,7 +285,7 @@ export class AgentCore<S extends CoreSubscription> {
 
   /** Ends `sub` at the relay. */
   unsubscribe (sub: S): void {
-    if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name)
+    if (this.subs.get(sub.name) === sub) { this.subs.delete(sub.name); this.renewing.delete(sub.name) }
     this.port.unsubscribe({ requestId: this.nextRequestId++, name: sub.name })
   }
 

@@ -80,6 +80,7 @@ export const DEFAULT_TIMINGS: RelaySessionTimings & PeerLinkTimings = {
 export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).map(a => toMultiaddr(a, 'listen address'))
   const bootstrap = (options.bootstrap ?? []).map(a => relayAddress(a, 'bootstrap address'))
+  const announce = (options.announce ?? []).map(a => toMultiaddr(a, 'announce address'))
   let control: ControlClient | undefined
   const relayStore = await openRelayStore(options, (name) => control?.retentionOf(name))
   const store = relayStore.store
@@ -103,7 +104,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   try {
     node = await createRelayLibp2p(privateKey, listen, options.transports, {
       admission: options.trust === 'open' ? undefined : (id) => admission?.status(id) ?? 'pending'
-    }, options.inbound)
+    }, { inbound: options.inbound, announce })
   } catch (err) {
     await store.close()
     throw err

@@ -31,6 +31,12 @@ export interface RelayOptions {
    * the Noise and Yamux handshakes.
    */
   inbound?: Partial<InboundLimits>
+  /**
+   * Addresses other relays and agents are told to dial this relay at, instead of the
+   * listen addresses (multiaddrs or `host:port`): a relay behind a port forward, a NAT or
+   * a proxy. Default: the listen addresses.
+   */
+  announce?: string[]
   /** Relays to link to, as multiaddrs ending in `/p2p/<peerId>`. */
   bootstrap?: string[]
   /** Where the embedded store lives; in memory without one. */

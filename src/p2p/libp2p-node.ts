@@ -103,7 +103,8 @@ export function transportOf (addr: string): TransportName | 'wss' | undefined {
  * libp2p's advice about `transportManager.faultTolerance` with a stack trace per address;
  * so does one whose transport is not in `transports`, with the fix (enable it) named.
  */
-export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}, inbound: Partial<InboundLimits> = {}): Promise<RelayLibp2p> {
+export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: readonly TransportName[] = DEFAULT_TRANSPORTS, gossip: RelayGossipInit = {}, net: { inbound?: Partial<InboundLimits>, announce?: string[] } = {}): Promise<RelayLibp2p> {
+  const inbound = net.inbound ?? {}
   const enabled = checkTransports(transports)
   for (const addr of listen) checkListenTransport(addr, enabled)
   const limits = { ...DEFAULT_INBOUND_LIMITS, ...inbound }
@@ -113,7 +114,7 @@ export async function createRelayLibp2p (privateKey: PrivateKey, listen: string[
   }
   const limiter = new PendingInboundLimiter({ maxPerHost: limits.maxPendingPerHost })
   try {
-    return await startRelayLibp2p(privateKey, listen, enabled, gossip, limits, limiter)
+    return await startRelayLibp2p(privateKey, listen, enabled, gossip, limits, limiter, net.announce ?? [])
   } catch (err) {
     throw listenError(err) ?? err
   }
@@ -165,11 +166,12 @@ export function rescoreGossipPeer (node: RelayLibp2p, peerId: string): void {
   (node.services.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peerId)
 }
 
-async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit, limits: InboundLimits, limiter: PendingInboundLimiter): Promise<RelayLibp2p> {
+async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit, limits: InboundLimits, limiter: PendingInboundLimiter, announce: string[]): Promise<RelayLibp2p> {
   const admission = gossip.admission
   return await createLibp2p({
     privateKey,
-    addresses: { listen },
+    // With `announce`, identify tells peers only those addresses (not the listen ones).
+    addresses: { listen, ...(announce.length > 0 ? { announce } : {}) },
     transports: transports.map(t => TRANSPORT_FACTORIES[t]()),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -238,6 +238,25 @@ describe('AgentCore', () => {
     expect(again.session.subscribes[0]).toMatchObject({ name: 'acme/test/news', fromSeq: 8 })
   })
 
+  it('after a reconnect takes nothing past the position until the renewal is answered: the relay\'s replay from the position is not dropped', async () => {
+    const h = harness()
+    const news = await subscribed(h, 'acme/test/news', 5)
+    h.core.envelopeArrived(multicast('acme/test/news', 5))
+    // The session is lost; the relay went on writing 6..9 to the dead stream.
+    h.core.sessionDown()
+    // Before the relay reads the renewal it goes on from where it thinks it got to, and
+    // the new session's first messages can come before the core hears it is active.
+    h.core.envelopeArrived(multicast('acme/test/news', 10))
+    h.core.sessionActive()
+    const renewal = h.session.subscribes.at(-1) as Subscribe
+    expect(renewal).toMatchObject({ name: 'acme/test/news', fromSeq: 6 })
+    h.core.envelopeArrived(multicast('acme/test/news', 11))
+    h.core.subscribed({ requestId: renewal.requestId, name: 'acme/test/news', nextSeq: 6, code: 0, reason: '' })
+    for (const seq of [6, 7, 8, 9, 10, 11, 12]) h.core.envelopeArrived(multicast('acme/test/news', seq))
+    expect(news.got.map(e => e.seq)).toEqual([5, 6, 7, 8, 9, 10, 11, 12])
+    expect(h.duplicates.map(e => e.seq)).toEqual([10, 11])
+  })
+
   it('asks again for a subscription whose first answer was lost with the session, under the same request id', async () => {
     const h = harness()
     const sub: TestSub = { name: 'acme/test/news', position: 0, got: [], ends: [] }
