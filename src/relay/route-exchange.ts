@@ -4,8 +4,13 @@
  * every change, refreshed every `announceIntervalMs`), and what it does with the
  * announcements it hears: keep what the policy imports, flood what is new on to the
  * other neighbours, and export to each link only what the policy allows there.
+ *
+ * An announcement goes as pieces under the wire's caps (./route-pieces.ts): the refresh
+ * and a link coming up send every piece, and each piece heard is flooded on once per
+ * version, as it comes, whether or not its version is complete here yet.
  */
 import type { RouteAnnouncement } from '../wire/envelope.pb.js'
+import { splitAnnouncement } from './route-pieces.js'
 import type { ForwardingTable } from './forwarding-table.js'
 import type { RelayGate } from './relay-gate.js'
 import type { LinkKind } from './policy.js'
@@ -52,7 +57,7 @@ export class RouteExchange {
 
   linkUp (peer: string, kind: LinkKind): void {
     this.neighbours.set(peer, kind)
-    this.send(peer, this.own())
+    for (const piece of this.own()) this.send(peer, piece)
     for (const ann of this.init.table.knownAnnouncements()) {
       if (ann.origin !== peer && ann.hops + 1 < ann.hopLimit) this.send(peer, { ...ann, hops: ann.hops + 1 })
     }
@@ -63,20 +68,23 @@ export class RouteExchange {
     if (this.init.table.removeNeighbour(peer).length > 0) this.init.routesChanged()
   }
 
-  /** An announcement from a neighbour. */
+  /** An announcement (or one piece of one) from a neighbour. */
   heard (peer: string, announcement: RouteAnnouncement): void {
-    // Only the routes the policy imports from this link are kept (and passed on).
+    // Only the routes the policy imports from this link are kept (and passed on). A piece
+    // whose routes are all refused still counts toward its version being complete.
     const names = this.init.gate.imported(peer, this.neighbours.get(peer) ?? 'mesh', announcement.names)
     const ann = names === announcement.names ? announcement : { ...announcement, names }
-    if (this.init.table.apply(peer, ann, this.init.clock.now()) !== 'new') return
+    const result = this.init.table.apply(peer, ann, this.init.clock.now())
+    if (result !== 'new' && result !== 'piece') return
     if (ann.hops + 1 < ann.hopLimit) {
       const next = { ...ann, hops: ann.hops + 1 }
       for (const n of this.neighbours.keys()) if (n !== peer && n !== ann.origin) this.send(n, next)
     }
+    if (result === 'piece') return
     // Join the topic of every multicast name in use in the mesh, so that the relays on a
     // topic stay connected through this one (gossipsub only forwards among a topic's
     // subscribers). An agent's own name, reachable only, is no topic.
-    for (const r of ann.names) if (r.instances.length > 0 || r.sequencerSince > 0) this.init.io.setTopic(r.name, true)
+    for (const [name, r] of this.init.table.routesOf(ann.origin) ?? []) if (r.instances.length > 0 || r.sequencerSince > 0) this.init.io.setTopic(name, true)
     this.init.routesChanged()
   }
 
@@ -92,9 +100,10 @@ export class RouteExchange {
     this.init.io.sendAnnouncement(peer, names === ann.names ? ann : { ...ann, names })
   }
 
-  private own (withdrawn = false): RouteAnnouncement {
+  /** The pieces of our current version (a withdrawal is one piece with no routes). */
+  private own (withdrawn = false): RouteAnnouncement[] {
     const { config, table, io } = this.init
-    return {
+    return splitAnnouncement({
       origin: this.init.self,
       version: this.version,
       hops: 0,
@@ -102,14 +111,16 @@ export class RouteExchange {
       ttlMs: config.routeTtlMs,
       names: withdrawn ? [] : table.ownRoutes(),
       addrs: io.addrs(),
-      withdrawn
-    }
+      withdrawn,
+      piece: 0,
+      pieces: 0
+    })
   }
 
   private announce (withdrawn = false): void {
     this.version = Math.max(this.version + 1, this.init.clock.now())
-    const ann = this.own(withdrawn)
-    for (const n of this.neighbours.keys()) this.send(n, ann)
+    const pieces = this.own(withdrawn)
+    for (const n of this.neighbours.keys()) for (const piece of pieces) this.send(n, piece)
   }
 
   /** Stops refreshing and tells every neighbour our routes are withdrawn. */
