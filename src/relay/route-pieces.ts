@@ -5,7 +5,8 @@
  * `ROUTE_PIECE_BYTES` encoded. Names are measured by their encoded size, not only
  * counted: 5,000 names of 255 bytes are far more than 5,000 short ones. A name with more
  * instances than one piece holds is split across pieces, one route per piece carrying
- * part of its instances; the receiver merges them back (`mergePieces`).
+ * part of its instances (never two routes of one name in one piece); the receiver merges
+ * them back (`mergePieces`).
  *
  * Every piece of a version carries `piece` (0-based) and `pieces`; a version that fits in
  * one goes out as before (`pieces` 0), so a single piece is byte for byte the old format.
@@ -113,7 +114,9 @@ export function splitAnnouncement (whole: RouteAnnouncement, limits: PieceLimits
     for (const key of ['instances', 'reachable'] as const) {
       for (const id of route[key]) {
         const e = str(id)
-        if (part[key].length >= limits.instances) { pushPart(); startPart() }
+        // A name's instances past the limit go on in the next piece: one route per name
+        // and piece, so even a receiver that knew no pieces would read each piece right.
+        if (part[key].length >= limits.instances) { pushPart(); closePiece() }
         if (!room(partLen + e)) {
           // The part so far fits (every entry was checked): it ends this piece, and the
           // rest of the name goes on in the next one.
