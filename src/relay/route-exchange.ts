@@ -33,8 +33,9 @@ export class RouteExchange {
   /** Linked relays, with the kind of each link. */
   private readonly neighbours = new Map<string, LinkKind>()
   private version = 0
-  /** How long building and queueing our last announcement took (ms). */
+  /** How long building and queueing our last announcement took (ms), and its pieces. */
   private announceCost = 0
+  private announcePieces = 1
   private announceTimer?: unknown
   private refreshTimer?: unknown
   private stopped = false
@@ -92,13 +93,15 @@ export class RouteExchange {
 
   /**
    * Our own routes changed: announce them soon (changes within a few ms go out together).
-   * Each announcement costs its size here and at every relay it floods to, so a relay
-   * with a large table waits ten times what the last one took (a second at most): 20,000
-   * subscriptions made one by one go out as a few versions, not as 20,000 of 20,000 names.
+   * Each announcement costs its size here (more than is measured: it is encoded when the
+   * link writes it) and at every relay it floods to, so a relay with a large table waits
+   * longer: ten times what the last one took here, and 200 ms for every piece past the
+   * first, a second at most. 20,000 subscriptions made one by one then go out as a few
+   * versions, not as 20,000 versions of 20,000 names.
    */
   schedule (): void {
     if (this.announceTimer != null || this.stopped) return
-    const delay = Math.min(1000, Math.max(5, 10 * this.announceCost))
+    const delay = Math.min(1000, Math.max(5, 10 * this.announceCost, 200 * (this.announcePieces - 1)))
     this.announceTimer = this.init.clock.setTimeout(() => { this.announceTimer = undefined; this.announce() }, delay)
   }
 
@@ -131,6 +134,7 @@ export class RouteExchange {
     const pieces = this.own(withdrawn)
     for (const n of this.neighbours.keys()) for (const piece of pieces) this.send(n, piece)
     this.announceCost = this.init.clock.now() - start
+    this.announcePieces = pieces.length
   }
 
   /** Stops refreshing and tells every neighbour our routes are withdrawn. */
