@@ -16,7 +16,8 @@ import { peerLinkMachine } from '../machines/peer-link.machine.js'
 import type { PeerLinkEvent } from '../machines/peer-link.machine.js'
 import { FrameStream } from '../p2p/frame-stream.js'
 import { decodeLinkFrame, encodeLinkFrame } from '../wire/codec.js'
-import { LINK_PROTOCOL } from '../wire/constants.js'
+import { LINK_PROTOCOL, MAX_ANNOUNCEMENTS_PER_FRAME, MAX_BATCH_BYTES } from '../wire/constants.js'
+import { announcementBytes } from '../relay/route-pieces.js'
 import { ErrorCode } from '../wire/errors.js'
 import { InboundGate } from './link-admission.js'
 import type { LinkAdmission } from './link-admission.js'
@@ -34,6 +35,13 @@ const EARLY_LIMIT = 4096
 
 /** Revocations per frame (the .proto allows 4096). */
 const REVOCATIONS_PER_FRAME = 1024
+
+/**
+ * What an announcement counts for in a batch: its encoded size, and never less than a
+ * batch's share per announcement, so no batch packs more announcements than a link frame
+ * may carry (a neighbour would cut the link on decode).
+ */
+const announcementSize = (ann: RouteAnnouncement): number => Math.max(announcementBytes(ann), Math.ceil(MAX_BATCH_BYTES / MAX_ANNOUNCEMENTS_PER_FRAME) + 1)
 
 export interface PeerLinkTimings { probeIntervalMs: number }
 
@@ -165,7 +173,7 @@ export class PeerLinkActor {
         announcements: items.flatMap(i => 'announcement' in i ? [i.announcement] : []),
         routed: items.flatMap(i => 'routed' in i ? [i.routed] : [])
       }),
-      sizeOf: (i) => 'routed' in i ? (i.routed.envelope?.payload.byteLength ?? 0) + (i.routed.fetched?.messages.reduce((n, m) => n + m.payload.byteLength + 128, 0) ?? 0) + 200 : 64 + i.announcement.names.length * 64,
+      sizeOf: (i) => 'routed' in i ? (i.routed.envelope?.payload.byteLength ?? 0) + (i.routed.fetched?.messages.reduce((n, m) => n + m.payload.byteLength + 128, 0) ?? 0) + 200 : announcementSize(i.announcement),
       onFrame: () => {},
       onInvalid: (err) => { this.init.log('link %s wrote on our stream: %s', this.peer, err.message) },
       onClose: () => { if (this.out?.stream === stream) { this.out = undefined; this.tell({ type: 'link.lost' }) } }

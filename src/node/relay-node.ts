@@ -265,7 +265,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     const s = new RelaySessionActor({ frames: libp2pFrames(stream), core, relayPeerId: self, clock, timings, registry: sessions, trust: trust?.anchors, revocations: () => trust?.revocations() ?? [], onRevocations: takeAgentRevocations, onTransition, log })
     allSessions.add(s)
     stream.addEventListener('close', () => { if (s.state === 'closed') allSessions.delete(s) })
-  }, { maxInboundStreams: 8 }) // an agent needs one session stream; a loop of opens is refused, not served
+  }, { maxInboundStreams: options.maxSessionsPerConnection ?? 8 }) // an agent needs one session stream; a loop of opens is refused, not served
 
   /** Revocations an admitted relay passed on: each is checked and kept (a known one stops there, so the flood ends). */
   const takeRevocations = async (peer: string, list: string[]): Promise<void> => {

@@ -84,6 +84,12 @@ export interface RelayOptions {
    * (`host:port`, port 0 for a free one). Loopback unless the address says otherwise.
    */
   metrics?: { listen: string, token?: string }
+  /**
+   * Agent sessions one connection may carry at once, default 8 (an agent needs one; a
+   * loop of opens is refused). A gateway that hosts many agents behind one node, or a
+   * test that attaches thousands, raises it (yamux still caps a connection at 1,000).
+   */
+  maxSessionsPerConnection?: number
 }
 
 export type { TransitionEvent, TrustOptions }

@@ -10,8 +10,14 @@
  * its origin stops refreshing it (expiry), withdraws it, or every neighbour it was heard
  * through goes away. Loops cannot form: the origin drops its own announcement, and a
  * version is flooded once.
+ *
+ * A version too large for one frame comes in pieces (./route-pieces.ts); it is applied
+ * only once every piece is in (./route-assembly.ts), and until then the origin's last
+ * complete version stays in force.
  */
 import type { NameRoute, RouteAnnouncement } from '../wire/envelope.pb.js'
+import { RouteAssembly } from './route-assembly.js'
+import { isPiece, mergePieces } from './route-pieces.js'
 
 export interface RemoteRelay {
   origin: string
@@ -21,7 +27,8 @@ export interface RemoteRelay {
   /** neighbour -> hops to the origin through it */
   paths: Map<string, number>
   expiresAt: number
-  announcement: RouteAnnouncement
+  /** The version as heard (its pieces, or the one whole announcement), to pass on to a new neighbour. */
+  pieces: RouteAnnouncement[]
 }
 
 /** What an origin announced for one name. */
@@ -36,7 +43,12 @@ export interface RemoteName {
 /** How many names' last known sequencers a relay remembers. */
 const REMEMBERED_SEQUENCERS = 65_536
 
-export type ApplyResult = 'self' | 'stale' | 'alternative' | 'new'
+/**
+ * 'new': a version applied (flood it on, routes changed); 'piece': a new piece of a
+ * version not complete yet (flood it on, nothing applied); 'alternative': a further path
+ * for what was heard already; 'stale', 'self': ignored.
+ */
+export type ApplyResult = 'self' | 'stale' | 'alternative' | 'piece' | 'new'
 
 export interface RouteTarget {
   relay: string
@@ -56,6 +68,8 @@ export class ForwardingTable {
   /** Names this relay sequences, with when it claimed them. */
   private readonly localSequencer = new Map<string, number>()
   private readonly remote = new Map<string, RemoteRelay>()
+  /** Pieces of versions not complete yet. */
+  private readonly assembly = new RouteAssembly()
   /** Withdrawn origins, remembered until their TTL ends so that a late older copy cannot revive them. */
   private readonly withdrawn = new Map<string, { version: number, expiresAt: number }>()
   private readonly anycastCursor = new Map<string, number>()
@@ -194,20 +208,28 @@ export class ForwardingTable {
     }
     if (ann.withdrawn) {
       this.drop(ann.origin)
+      this.assembly.forget(ann.origin)
       this.withdrawn.set(ann.origin, { version: ann.version, expiresAt: now + ann.ttlMs })
       return 'new'
     }
-    const names = new Map<string, RemoteName>()
-    for (const r of ann.names) names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince, reachable: r.reachable })
+    let pieces = [ann]
+    let paths = new Map([[neighbour, hops]])
+    if (isPiece(ann)) {
+      const done = this.assembly.add(neighbour, hops, ann, now)
+      if (typeof done === 'string') return done
+      ;({ pieces, paths } = done)
+    } else {
+      this.assembly.settled(ann.origin, ann.version)
+    }
     this.drop(ann.origin)
     const entry: RemoteRelay = {
       origin: ann.origin,
       version: ann.version,
       addrs: ann.addrs,
-      names,
-      paths: new Map([[neighbour, hops]]),
+      names: mergePieces(pieces),
+      paths,
       expiresAt: now + ann.ttlMs,
-      announcement: ann
+      pieces
     }
     this.remote.set(ann.origin, entry)
     this.index(entry)
@@ -216,6 +238,7 @@ export class ForwardingTable {
 
   /** Forgets every path through `neighbour`; returns the origins now unreachable. */
   removeNeighbour (neighbour: string): string[] {
+    this.assembly.removeNeighbour(neighbour)
     const lost: string[] = []
     for (const [origin, r] of this.remote) {
       r.paths.delete(neighbour)
@@ -234,15 +257,28 @@ export class ForwardingTable {
       if (r.expiresAt <= now) { this.drop(origin); lost.push(origin) }
     }
     for (const [origin, t] of this.withdrawn) if (t.expiresAt <= now) this.withdrawn.delete(origin)
+    this.assembly.expire(now)
     return lost
   }
 
-  /** Every announcement known, to bring a new neighbour up to date. */
+  /**
+   * Every announcement known, to bring a new neighbour up to date: every piece of each
+   * applied version, and the pieces held of versions not complete yet (the rest of them
+   * is flooded to the new neighbour as it comes).
+   */
   knownAnnouncements (): RouteAnnouncement[] {
-    return [...this.remote.values()].map(r => ({ ...r.announcement, hops: Math.min(...r.paths.values()) - 1 }))
+    const out: RouteAnnouncement[] = []
+    for (const r of this.remote.values()) {
+      const hops = Math.min(...r.paths.values()) - 1
+      for (const p of r.pieces) out.push({ ...p, hops })
+    }
+    return out.concat(this.assembly.held())
   }
 
   relays (): RemoteRelay[] { return [...this.remote.values()] }
+
+  /** What `origin`'s applied version announces, by name. */
+  routesOf (origin: string): ReadonlyMap<string, RemoteName> | undefined { return this.remote.get(origin)?.names }
 
   nextHop (relay: string): string | undefined {
     const r = this.remote.get(relay)

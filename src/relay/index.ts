@@ -7,6 +7,8 @@
  *
  * - ./forwarding-table.ts: routes learnt from flooded announcements, sequencer claims;
  * - ./route-exchange.ts: links, our own announcement, import and export per link;
+ * - ./route-pieces.ts, ./route-assembly.ts: an announcement split under the wire's caps,
+ *   and its pieces held until a version is complete;
  * - ./multicast-plane.ts: multicast at one relay, from its parts: ./sequencer-registry.ts (the sequencers
  *   this relay runs, one ./sequencer-claim.actor.ts per claimed name: settling, handover) and
  *   ./ordered-streams.ts (the ordered stream per subscribed name, one ./ordered-stream.actor.ts each);

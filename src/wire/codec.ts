@@ -8,7 +8,7 @@
 import { Envelope, GossipBatch, LinkFrame, SessionFrame } from './envelope.pb.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import {
-  MAX_FRAME_BYTES, MAX_MESSAGE_ID_BYTES, MAX_METADATA_FIELD_BYTES, MAX_NAME_BYTES, MAX_PAYLOAD_BYTES
+  MAX_FRAME_BYTES, MAX_MESSAGE_ID_BYTES, MAX_METADATA_FIELD_BYTES, MAX_NAME_BYTES, MAX_PAYLOAD_BYTES, MAX_ROUTE_PIECES
 } from './constants.js'
 import { FrameTooLargeError, MalformedFrameError, PayloadTooLargeError, UnknownMessageTypeError } from './errors.js'
 import type { WireError } from './errors.js'
@@ -95,6 +95,13 @@ export function decodeLinkFrame (bytes: Bytes): LinkFrame {
     if (parts !== 1) throw new MalformedFrameError(`routed frame carries ${parts} parts; exactly one expected`)
     if (r.envelope != null) checkEnvelope(r.envelope, 'routed envelope')
     r.fetched?.messages.forEach(m => { checkEnvelope(m, 'fetched message') })
+  }
+  for (const a of frame.announcements) {
+    // Pieces of one version (src/relay/route-pieces.ts): a bounded count, an index within
+    // it, and a withdrawal is never split.
+    if (a.pieces > MAX_ROUTE_PIECES) throw new MalformedFrameError(`route announcement of ${a.origin.slice(0, 64)} claims ${a.pieces} pieces; at most ${MAX_ROUTE_PIECES}`)
+    if (a.pieces > 1 ? a.piece >= a.pieces : a.piece !== 0) throw new MalformedFrameError(`route announcement piece ${a.piece} of ${a.pieces}; a piece's index is below the count (0 of 0 or 1 for a whole one)`)
+    if (a.withdrawn && a.pieces > 1) throw new MalformedFrameError('a withdrawn route announcement comes in one piece')
   }
   return frame
 }

@@ -38,3 +38,27 @@ export const DEFAULT_HOP_LIMIT = 16
 export const MAX_WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 /** How many bytes of queued frames a writer packs into one frame under backlog. */
 export const MAX_BATCH_BYTES = 256 * 1024
+
+/** Routes per announcement, instances (and reachable agents) per route: the .proto's caps. */
+export const MAX_ROUTE_NAMES = 10_000
+export const MAX_ROUTE_INSTANCES = 4096
+/** Announcements one link frame may carry (the .proto's cap). */
+export const MAX_ANNOUNCEMENTS_PER_FRAME = 1024
+/**
+ * Pieces one version of an announcement may be split into: a receiver refuses more, and
+ * holds at most this many of one origin's version while it waits for the rest.
+ */
+export const MAX_ROUTE_PIECES = 256
+/**
+ * What an origin puts in one piece, with margin under the caps above: half the names and
+ * half the instances a decoder accepts, and a sixteenth of a frame (the batch size, so a
+ * piece never makes a link frame large nor holds the link long).
+ */
+export const ROUTE_PIECE_NAMES = 5000
+export const ROUTE_PIECE_INSTANCES = 2048
+export const ROUTE_PIECE_BYTES = MAX_BATCH_BYTES
+/**
+ * Bytes of pieces a relay holds, over all origins, while versions are still incomplete;
+ * past it the oldest incomplete version is dropped (its routes come with the next refresh).
+ */
+export const MAX_ASSEMBLY_BYTES = 64 * 1024 * 1024

@@ -2820,6 +2820,8 @@ export interface RouteAnnouncement {
   names: NameRoute[]
   addrs: string[]
   withdrawn: boolean
+  piece: number
+  pieces: number
 }
 
 export namespace RouteAnnouncement {
@@ -2876,6 +2878,16 @@ export namespace RouteAnnouncement {
           w.bool(obj.withdrawn)
         }
 
+        if ((obj.piece != null && obj.piece !== 0)) {
+          w.uint32(72)
+          w.uint32(obj.piece)
+        }
+
+        if ((obj.pieces != null && obj.pieces !== 0)) {
+          w.uint32(80)
+          w.uint32(obj.pieces)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2888,7 +2900,9 @@ export namespace RouteAnnouncement {
           ttlMs: 0,
           names: [],
           addrs: [],
-          withdrawn: false
+          withdrawn: false,
+          piece: 0,
+          pieces: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2945,6 +2959,14 @@ export namespace RouteAnnouncement {
             }
             case 8: {
               obj.withdrawn = reader.bool()
+              break
+            }
+            case 9: {
+              obj.piece = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.pieces = reader.uint32()
               break
             }
             default: {
@@ -3050,6 +3072,20 @@ export namespace RouteAnnouncement {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.piece`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.pieces`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3122,6 +3158,16 @@ export namespace RouteAnnouncement {
     value: boolean
   }
 
+  export interface RouteAnnouncementPieceFieldEvent {
+    field: '$.piece'
+    value: number
+  }
+
+  export interface RouteAnnouncementPiecesFieldEvent {
+    field: '$.pieces'
+    value: number
+  }
+
   export function encode (obj: Partial<RouteAnnouncement>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RouteAnnouncement.codec())
   }
@@ -3130,7 +3176,7 @@ export namespace RouteAnnouncement {
     return decodeMessage(buf, RouteAnnouncement.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteAnnouncement>): Generator<RouteAnnouncementOriginFieldEvent | RouteAnnouncementVersionFieldEvent | RouteAnnouncementHopsFieldEvent | RouteAnnouncementHopLimitFieldEvent | RouteAnnouncementTtlMsFieldEvent | RouteAnnouncementNamesNameFieldEvent | RouteAnnouncementNamesInstancesFieldEvent | RouteAnnouncementNamesSequencerSinceFieldEvent | RouteAnnouncementNamesReachableFieldEvent | RouteAnnouncementAddrsFieldEvent | RouteAnnouncementWithdrawnFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteAnnouncement>): Generator<RouteAnnouncementOriginFieldEvent | RouteAnnouncementVersionFieldEvent | RouteAnnouncementHopsFieldEvent | RouteAnnouncementHopLimitFieldEvent | RouteAnnouncementTtlMsFieldEvent | RouteAnnouncementNamesNameFieldEvent | RouteAnnouncementNamesInstancesFieldEvent | RouteAnnouncementNamesSequencerSinceFieldEvent | RouteAnnouncementNamesReachableFieldEvent | RouteAnnouncementAddrsFieldEvent | RouteAnnouncementWithdrawnFieldEvent | RouteAnnouncementPieceFieldEvent | RouteAnnouncementPiecesFieldEvent> {
     return streamMessage(buf, RouteAnnouncement.codec(), opts)
   }
 }
@@ -4732,6 +4778,18 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameAnnouncementsPieceFieldEvent {
+    field: '$.announcements[].piece'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameAnnouncementsPiecesFieldEvent {
+    field: '$.announcements[].pieces'
+    value: number
+    index: number
+  }
+
   export interface LinkFrameRoutedToFieldEvent {
     field: '$.routed[].to'
     value: string
@@ -5067,7 +5125,7 @@ export namespace LinkFrame {
     return decodeMessage(buf, LinkFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedFetchedFirstFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameAnnouncementsPieceFieldEvent | LinkFrameAnnouncementsPiecesFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedFetchedFirstFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
     return streamMessage(buf, LinkFrame.codec(), opts)
   }
 }

@@ -5,7 +5,7 @@ import type { NameRoute, RouteAnnouncement } from '../../src/wire/envelope.pb.js
 const SVC = 'acme/research/summarizer'
 
 function ann (origin: string, version: number, over: Partial<RouteAnnouncement> = {}): RouteAnnouncement {
-  return { origin, version, hops: 0, hopLimit: 8, ttlMs: 1_000, names: [], addrs: [`/dns4/${origin}/tcp/1`], withdrawn: false, ...over }
+  return { origin, version, hops: 0, hopLimit: 8, ttlMs: 1_000, names: [], addrs: [`/dns4/${origin}/tcp/1`], withdrawn: false, piece: 0, pieces: 0, ...over }
 }
 
 function route (name: string, instances: string[], sequencerSince = 0): NameRoute {
