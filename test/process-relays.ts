@@ -70,8 +70,11 @@ export async function stopRelayProcess (r?: ProcessRelay): Promise<void> {
   await r.exited
 }
 
-/** The relay process's memory after a garbage collection: heap in use and resident set, in bytes. */
-export async function relayMemory (r: ProcessRelay): Promise<{ heapUsed: number, rss: number }> {
+/**
+ * The relay process's memory after a garbage collection (heap in use and resident set, in
+ * bytes) and the longest its event loop was held since the last call (ms).
+ */
+export async function relayMemory (r: ProcessRelay): Promise<{ heapUsed: number, rss: number, loopMaxMs: number }> {
   return await new Promise((resolve) => {
     let buf = ''
     const onData = (d: Buffer): void => {
@@ -79,7 +82,7 @@ export async function relayMemory (r: ProcessRelay): Promise<{ heapUsed: number,
       const line = buf.split('\n').find(l => l.startsWith('memory '))
       if (line == null) return
       r.child.stdout?.off('data', onData)
-      resolve(JSON.parse(line.slice('memory '.length)) as { heapUsed: number, rss: number })
+      resolve(JSON.parse(line.slice('memory '.length)) as { heapUsed: number, rss: number, loopMaxMs: number })
     }
     r.child.stdout?.on('data', onData)
     r.child.kill('SIGUSR2')

@@ -12,7 +12,8 @@
  *   receives). Four ticks in a row that heard nothing mean the relay is hung (its
  *   process stopped, its host gone, sockets open): the connection is abandoned and the
  *   session moves to the next relay at once, since the same relay would not answer a
- *   redial either. reconnecting: wait an exponential backoff, capped, then connect
+ *   redial either; with no other relay to go to it takes twelve (a relay merely busy is
+ *   not worth renewing every subscription on). reconnecting: wait an exponential backoff, capped, then connect
  *   again (the same relay first after a closed stream: it may be restarting). closing:
  *   say goodbye to the relay. closed: final, with the error if it ended on one.
  *
@@ -47,8 +48,17 @@ export type AgentSessionEvent =
   | { type: 'session.faulted', fatal: boolean, error: { name: string, message: string } }
   | { type: 'session.close' }
 
-/** Keepalive ticks in a row that hear nothing from the relay before it is given up as hung. */
+/** Keepalive ticks in a row that hear nothing from the relay before it is given up as hung, with another relay to go to. */
 export const SILENT_TICKS_LIMIT = 4
+/**
+ * The same with no other relay to go to: redialling the one relay there is helps only if
+ * its connection died silently, and a relay merely busy (a long garbage collection under
+ * load) would get every subscription of the agent renewed at once, so it is given longer.
+ */
+export const SILENT_TICKS_LIMIT_ALONE = 12
+
+/** How many silent ticks in a row give the relay up. */
+export function silentTicksLimit (relays: readonly string[]): number { return relays.length > 1 ? SILENT_TICKS_LIMIT : SILENT_TICKS_LIMIT_ALONE }
 
 /** Errors that no reconnect can fix. */
 const FATAL = new Set(['AuthenticationError', 'InvalidNameError', 'ProtocolViolationError'])
@@ -80,7 +90,7 @@ export const agentSessionMachine = setup({
     },
     isFatalFault: ({ event }) => event.type === 'session.faulted' && event.fatal && FATAL.has(event.error.name),
     /** This tick heard nothing either, and it is the last one allowed. */
-    isRelayHung: ({ context }) => !context.heard && context.silentTicks + 1 >= SILENT_TICKS_LIMIT,
+    isRelayHung: ({ context }) => !context.heard && context.silentTicks + 1 >= silentTicksLimit(context.relays),
     /** The relay was heard since the last tick, which sent a ping: nothing to ask now. */
     needsNoPing: ({ context }) => context.heard && context.pinged
   },
@@ -102,7 +112,7 @@ export const agentSessionMachine = setup({
     })),
     recordHung: assign(({ context }) => ({
       hung: true,
-      error: { name: 'TimeoutError', message: `nothing came from the relay in ${SILENT_TICKS_LIMIT} keepalive intervals: it is taken as hung` }
+      error: { name: 'TimeoutError', message: `nothing came from the relay in ${silentTicksLimit(context.relays)} keepalive intervals: it is taken as hung` }
     })),
     // Effects, given by the agent session actor:
     /** Tell `traffic.received` once, at the next frame from the relay. */

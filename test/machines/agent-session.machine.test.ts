@@ -147,6 +147,15 @@ describe('agentSessionMachine', () => {
     expect(h.connects.at(-1)).toEqual({ relay: 'r1', at: 4 * KEEPALIVE_INTERVAL + 100 })
   })
 
+  it('with no other relay to go to, a silent relay is given twelve ticks, not four (a busy one is not worth renewing every subscription on)', async () => {
+    const h = await established(['r0'])
+    for (let i = 0; i < 11; i++) h.clock.increment(KEEPALIVE_INTERVAL)
+    expect(h.actor.getSnapshot().matches('active')).toBe(true)
+    h.clock.increment(KEEPALIVE_INTERVAL)
+    expect(h.actor.getSnapshot().value).toBe('reconnecting')
+    expect(h.actor.getSnapshot().context.error?.message).toMatch(/in 12 keepalive intervals/)
+  })
+
   it('any frame from the relay counts, not only a pong: a relay heard every tick is kept, and pinged every other tick', async () => {
     const h = await established()
     for (let i = 0; i < 10; i++) {
