@@ -67,7 +67,10 @@ export async function stopRelayProcess (r?: ProcessRelay): Promise<void> {
   if (r == null || r.child.exitCode != null || r.child.signalCode != null) return
   r.child.kill('SIGCONT') // a paused one would never see the SIGTERM
   r.child.kill('SIGTERM')
+  // A relay that does not finish stopping is killed: no test leaves a process behind.
+  const timer = setTimeout(() => { r.child.kill('SIGKILL') }, 15_000)
   await r.exited
+  clearTimeout(timer)
 }
 
 /**

@@ -70,7 +70,8 @@ async function startMesh (tag: string, opts: Partial<RelayOptions> = {}): Promis
   const connect = async (i: number, name: string): Promise<Agent> => {
     const seen: AgentStatus[] = []
     statuses.set(name.slice(name.lastIndexOf('/') + 1), seen)
-    const a = await agent(relays[i]!, name, { relay: `/ip4/${HOST}/tcp/${agentLinks[i]!.port}/p2p/${relays[i]!.peerId}`, onStatus: s => { seen.push(s) } })
+    // One relay each: a silent one is given up after twelve keepalive ticks (3 s here), inside the 4 s stall.
+    const a = await agent(relays[i]!, name, { relay: `/ip4/${HOST}/tcp/${agentLinks[i]!.port}/p2p/${relays[i]!.peerId}`, keepaliveMs: 250, onStatus: s => { seen.push(s) } })
     cleanup.push(a)
     return a
   }

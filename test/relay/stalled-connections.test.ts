@@ -92,20 +92,21 @@ describe('stalled connections from one host', () => {
   }, 60_000)
 
   it('the host\'s connections past maxPendingPerHost are closed at once; the rest at the upgrade timeout', async () => {
-    const r = await startRelayProcess({ inbound: { maxPendingPerHost: 32, upgradeTimeoutMs: 3000 } })
+    const r = await startRelayProcess({ inbound: { maxPendingPerHost: 32, upgradeTimeoutMs: 6000 } })
     relays.push(r)
     try {
       const started = Date.now()
       const s = await stall(r, 400, '127.0.0.2')
-      // The excess goes within a second (each refused as its upgrade begins).
-      await waitFor(() => s.filter(x => x.closedAt != null).length >= 400 - 32, 'the excess to be closed', 2000)
-      const early = s.filter(x => x.closedAt != null && x.closedAt - started < 2000).length
+      // The excess goes at once (each refused as its upgrade begins): well before the
+      // upgrade timeout, even on a loaded machine.
+      await waitFor(() => s.filter(x => x.closedAt != null).length >= 400 - 32, 'the excess to be closed', 4000)
+      const early = s.filter(x => x.closedAt != null && x.closedAt - started < 4000).length
       expect(early).toBe(400 - 32)
       expect(s.filter(x => x.closedAt == null).length).toBe(32)
       // The 32 it held are closed at the upgrade timeout, not before.
-      await waitFor(() => s.every(x => x.closedAt != null), 'the held ones to be closed', 6000)
+      await waitFor(() => s.every(x => x.closedAt != null), 'the held ones to be closed', 10_000)
       const held = s.map(x => (x.closedAt as number) - started).sort((a, b) => a - b).slice(400 - 32)
-      expect(Math.min(...held)).toBeGreaterThanOrEqual(2500)
+      expect(Math.min(...held)).toBeGreaterThanOrEqual(5500)
       // And the host may connect again afterwards: the cap counts what is pending, not what was.
       const again = await stall(r, 32, '127.0.0.2')
       await new Promise(resolve => setTimeout(resolve, 500))
