@@ -74,7 +74,7 @@ export class RetainedStore implements Store {
     const ledger = await this.ledger(name)
     const policy = this.policyOf(name)
     const closed = add(ledger, entries, this.now(), policy)
-    if (over(ledger, policy, this.now())) await this.trim(name, 0)
+    if (over(ledger, policy, this.now())) await this.enforce(name)
     else if (closed) await this.save(name, ledger)
   }
 
@@ -93,42 +93,65 @@ export class RetainedStore implements Store {
     const before = this.trimmed
     for (const name of [...this.ledgers.keys()]) {
       const l = await this.ledgers.get(name)
-      if (l != null && over(l, this.policyOf(name), this.now())) await this.trim(name, 0)
+      if (l != null && over(l, this.policyOf(name), this.now())) await this.enforce(name)
     }
     return this.trimmed - before
   }
 
-  /**
-   * Trims `name` to its policy; with `before` > 0, also every message below it (never
-   * the newest segment either way).
-   */
+  /** Forgets the messages of `name` below `before`, as `Store.trim` does (the ledger follows). */
   async trim (name: string, before: number): Promise<void> {
-    const previous = this.trimming.get(name) ?? Promise.resolve()
-    const run = previous.then(async () => { await this.trimNow(name, before) })
-    this.trimming.set(name, run)
-    try { await run } finally { if (this.trimming.get(name) === run) this.trimming.delete(name) }
+    await this.serially(name, async () => {
+      await this.inner.trim(name, before)
+      const l = await this.ledger(name)
+      while (l.segments.length > 0 && (l.segments[0] as Segment).from < before) {
+        const s = l.segments[0] as Segment
+        const count = s.to - s.from + 1
+        const dropped = Math.min(count, before - s.from)
+        // A segment cut through keeps its share of the bytes (the ledger does not read the archive).
+        const bytes = dropped === count ? s.bytes : Math.round(s.bytes * dropped / count)
+        l.bytes -= bytes
+        l.messages -= dropped
+        this.trimmed += dropped
+        if (dropped === count) l.segments.shift()
+        else { s.from = before; s.bytes -= bytes }
+      }
+      await this.save(name, l)
+    })
   }
 
-  private async trimNow (name: string, before: number): Promise<void> {
-    const l = await this.ledger(name)
-    const policy = this.policyOf(name) ?? {}
-    const now = this.now()
-    let cut = 0
-    while (l.segments.length > 1) {
-      const oldest = l.segments[0] as Segment
-      const expired = policy.maxAgeMs != null && oldest.at < now - policy.maxAgeMs
-      const tooBig = policy.maxBytes != null && l.bytes > policy.maxBytes
-      const tooMany = policy.maxMessages != null && l.messages > policy.maxMessages
-      if (!(expired || tooBig || tooMany || oldest.to < before)) break
-      l.segments.shift()
-      l.bytes -= oldest.bytes
-      l.messages -= oldest.to - oldest.from + 1
-      cut = oldest.to + 1
-      this.trimmed += oldest.to - oldest.from + 1
-    }
-    if (cut === 0) return
-    await this.inner.trim(name, cut)
-    await this.save(name, l)
+  /** Trims `name` to its policy: whole segments, oldest first, never the newest. */
+  private async enforce (name: string): Promise<void> {
+    await this.serially(name, async () => {
+      const l = await this.ledger(name)
+      const policy = this.policyOf(name) ?? {}
+      const now = this.now()
+      let cut = 0
+      while (l.segments.length > 1) {
+        const oldest = l.segments[0] as Segment
+        const expired = policy.maxAgeMs != null && oldest.at < now - policy.maxAgeMs
+        const tooBig = policy.maxBytes != null && l.bytes > policy.maxBytes
+        const tooMany = policy.maxMessages != null && l.messages > policy.maxMessages
+        if (!(expired || tooBig || tooMany)) break
+        l.segments.shift()
+        l.bytes -= oldest.bytes
+        l.messages -= oldest.to - oldest.from + 1
+        cut = oldest.to + 1
+        this.trimmed += oldest.to - oldest.from + 1
+      }
+      if (cut === 0) return
+      await this.inner.trim(name, cut)
+      await this.save(name, l)
+    })
+  }
+
+  /** Trims of one name run one at a time. */
+  private async serially (name: string, f: () => Promise<void>): Promise<void> {
+    const previous = this.trimming.get(name) ?? Promise.resolve()
+    const run = previous.then(f)
+    // The next trim waits for this one, failed or not.
+    const settled = run.catch(() => {})
+    this.trimming.set(name, settled)
+    try { await run } finally { if (this.trimming.get(name) === settled) this.trimming.delete(name) }
   }
 
   async range (name: string, from: number, limit: number, maxBytes?: number): Promise<ArchivedMessage[]> {

@@ -102,6 +102,15 @@ describe.each(engines)('RetainedStore over the %s store', (_, open) => {
 })
 
 describe('RetainedStore ledger', () => {
+  it('trim(name, before) forgets what is below `before`, as Store.trim does, and the ledger follows', async () => {
+    const store = new RetainedStore(new MemoryStore(), { policyOf: () => undefined })
+    await write(store, 1, 100, 10)
+    await store.trim(NAME, 41)
+    expect((await held(store)).seqs).toEqual(Array.from({ length: 60 }, (_, i) => 41 + i))
+    expect(await store.extent(NAME)).toMatchObject({ first: 41, head: 100, messages: 60, bytes: 600 })
+  })
+
+
   it('survives a reopen of the data directory, and a crash that lost its last save', async () => {
     await using dir = await tempDir()
     const policy = { maxBytes: 32 * 1024 }
