@@ -439,7 +439,6 @@ export class OrderedStreamActor {
     if (from < first) throw HistoryTrimmedError.at(this.name, from, first)
   }
 
-
   /** Stops the machine (its timers and fetches) and waits for the archive writes. */
   async stop (): Promise<void> {
     if (this.phase === 'loading') this.settle.reject(new UnavailableError(`relay ${this.host.self} stopped while opening ${this.name}`))
