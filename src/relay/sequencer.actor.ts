@@ -40,7 +40,8 @@ export interface SequencerEffects {
   onTransition?: (from: string, to: string, event: string) => void
 }
 
-interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters: SequencerOrigin[] }
+/** One remembered message id (`waiters`: copies sent again before the first was durable; made only then). */
+interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters?: SequencerOrigin[] }
 /** `epoch`, `roles`: the channel's once this message is numbered (what the store keeps with it). */
 interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
 
@@ -103,7 +104,7 @@ export class SequencerActor {
       for (const m of batch) {
         try {
           const env = Envelope.decode(m.bytes)
-          s.dedup.add(idKey(env.messageId), { seq: m.seq, epoch: env.epoch, durable: true, waiters: [] })
+          s.dedup.add(idKey(env.messageId), { seq: m.seq, epoch: env.epoch, durable: true })
         } catch { /* an unreadable record is not a duplicate of anything */ }
       }
       seq = (batch[batch.length - 1]?.seq ?? seq) + 1
@@ -153,7 +154,7 @@ export class SequencerActor {
     const seen = this.dedup.get(key)
     if (seen != null) {
       if (seen.durable) this.fx.onAck(origin, { messageId: env.messageId, seq: seen.seq, code: 0, reason: '', epoch: seen.epoch })
-      else seen.waiters.push(origin)
+      else (seen.waiters ??= []).push(origin)
       return
     }
     if (this.stopped) {
@@ -167,7 +168,7 @@ export class SequencerActor {
     const key = idKey(env.messageId)
     const seq = at.seq
     env.seq = seq
-    this.dedup.add(key, { seq, epoch: env.epoch, durable: false, waiters: [] })
+    this.dedup.add(key, { seq, epoch: env.epoch, durable: false })
     this.pending.push({ env, origin, key, epoch: at.epoch, roles: at.roles })
     if (!this.writing) void this.writeLoop()
   }
@@ -199,7 +200,7 @@ export class SequencerActor {
           const ack = { messageId: p.env.messageId, seq: p.env.seq, code: 0, reason: '', epoch: p.env.epoch }
           if (!p.env.noAck) this.fx.onAck(p.origin, ack)
           for (const w of entry?.waiters ?? []) this.fx.onAck(w, ack)
-          if (entry != null) entry.waiters = []
+          if (entry != null) entry.waiters = undefined
         }
         this.fx.onSequenced(this.name, batch.map(p => p.env))
         this.actor.send({ type: 'message.archived', count: batch.length })
