@@ -216,7 +216,7 @@ describe('the mesh under network faults', () => {
     m.link[1].halfOpen('toTarget')
     const cut = Date.now()
     // r1 hears nothing from r0 and drops the link (r0 may well go on hearing r1).
-    await waitFor(() => !r1.neighbours().includes(r0.peerId), 'r1 to notice that r0 went silent', 10_000)
+    await waitFor(() => !r1.neighbours().includes(r0.peerId), 'r1 to notice that r0 went silent', 20_000)
     await sleep(Math.max(0, 8000 - (Date.now() - cut)))
     for (const p of m.link) p.reset()
     const after = linkBytes(m)
