@@ -9,7 +9,9 @@ const alone = [
   'test/relay/idle-memory.test.ts',
   'test/relay/large-routes.test.ts',
   'test/relay/large-messages.test.ts',
-  'test/relay/route-flooding.test.ts'
+  'test/relay/route-flooding.test.ts',
+  // Timing: a controller that misses heartbeats on a loaded machine moves leases for the wrong reason.
+  'test/fault/sequencer-failover.test.ts'
 ]
 
 export default defineConfig({

@@ -21,7 +21,7 @@ export interface ProcessRelay {
 export async function startRelayProcess (opts: RelayOptions & { port?: number } = {}): Promise<ProcessRelay> {
   const port = opts.port ?? await freePort()
   const options: RelayOptions & { authorityFile?: string } = {
-    ...(opts.trust == null ? { authorityFile: (await testMesh()).authorityFile } : {}),
+    ...(opts.trust == null && opts.control == null ? { authorityFile: (await testMesh()).authorityFile } : {}),
     ...FAST,
     ...opts,
     listen: [`/ip4/127.0.0.1/tcp/${port}`],

@@ -5,6 +5,7 @@ import { relaySessionMachine } from '../machines/relay-session.machine.js'
 import { peerLinkMachine } from '../machines/peer-link.machine.js'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
 import { sequencerClaimMachine } from '../machines/sequencer-claim.machine.js'
+import { sequencerLeaseMachine } from '../machines/sequencer-lease.machine.js'
 import { channelMachine } from '../machines/channel.machine.js'
 import { channelInviteMachine } from '../machines/channel-invite.machine.js'
 import { channelLeaveMachine } from '../machines/channel-leave.machine.js'
@@ -25,6 +26,7 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'peerLink', machine: peerLinkMachine, summary: 'one relay-to-relay link' },
   { name: 'sequencer', machine: sequencerMachine, summary: 'the sequencer of one multicast name' },
   { name: 'sequencerClaim', machine: sequencerClaimMachine, summary: 'one relay\'s claim to sequence a multicast name: settling, sequencing, handing over to a better claim' },
+  { name: 'sequencerLease', machine: sequencerLeaseMachine, summary: 'one relay\'s part in a name\'s sequencer lease from the controller: candidate, leader of a term (replicating), fenced, follower' },
   { name: 'orderedStream', machine: orderedStreamMachine, summary: 'the ordered stream of one multicast name at a subscriber relay' },
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it, with its commit queue' },
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },

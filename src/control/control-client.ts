@@ -32,6 +32,7 @@ import type { ControlledRelay } from './apply-state.js'
 import type { ItemStatus } from './roster.js'
 import { ControllerError, DesiredStateError } from './errors.js'
 import { watchEvents } from './event-source.js'
+import type { SequencerLease } from './lease-book.js'
 
 const REGISTRATION_KEY = 'control/registration'
 const STATE_KEY = 'control/state'
@@ -74,6 +75,7 @@ export class ControlClient {
   private relay?: ControlledRelay
   private actor?: Actor<typeof registrationMachine>
   private watchAbort?: AbortController
+  private readonly leaseListeners: Array<(lease: SequencerLease) => void> = []
   private stopped = false
 
   private constructor (init: ControlClientInit, signer: ProofSigner, reg?: Registration, kept?: SignedState) {
@@ -250,6 +252,7 @@ export class ControlClient {
       try {
         await watchEvents(url, { authorization: `SlimMesh ${this.credential}`, dpop: await this.signer.sign('GET', url) }, abort.signal, (event, data) => {
           if (event === 'state') sendBack({ type: 'state.changed', generation: Number((data as { generation: number }).generation) })
+          else if (event === 'lease') for (const fn of this.leaseListeners) fn(data as SequencerLease)
         })
         if (!abort.signal.aborted && !this.stopped) sendBack({ type: 'controller.lost' })
       } catch (err) {
@@ -258,6 +261,19 @@ export class ControlClient {
     })()
     return () => { abort.abort() }
   }
+
+  /** The sequencer lease of `name`, granted to this relay if nobody holds it. */
+  async claimLease (name: string): Promise<SequencerLease> {
+    return await this.request('POST', '/v1/leases', { name }) as SequencerLease
+  }
+
+  /** Tells the controller that `replica` holds everything acknowledged of `name` under `term` (this relay leads it). */
+  async leaseCaughtUp (name: string, term: number, replica: string): Promise<void> {
+    await this.request('POST', '/v1/leases/caught-up', { name, term, replica })
+  }
+
+  /** Each lease change the controller tells this relay of (it holds the lease, or held it). */
+  onLease (fn: (lease: SequencerLease) => void): void { this.leaseListeners.push(fn) }
 
   stop (): void {
     this.stopped = true

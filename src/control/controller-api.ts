@@ -75,6 +75,8 @@ const heartbeatSchema = z.object({
   routes: z.array(z.string().max(300)).max(10_000),
   actors: z.array(z.object({ actor: z.string().max(300), state: z.string().max(200) })).max(10_000)
 })
+const leaseSchema = z.object({ name: z.string().min(1).max(300) })
+const caughtUpSchema = z.object({ name: z.string().min(1).max(300), term: z.number().int().positive(), replica: z.string().min(1).max(200) })
 const tokenSchema = z.object({ ttlSeconds: z.number().positive().optional(), note: z.string().max(200).optional() })
 const credentialSchema = z.object({ name: z.string(), publicKey: z.string(), grants: z.unknown().optional(), lifetime: z.union([z.string(), z.number()]).optional(), admin: z.boolean().optional() })
 const revokeSchema = z.union([z.object({ credential: z.string() }), z.object({ key: z.string(), before: z.number().optional() })])
@@ -115,6 +117,18 @@ export function controllerRoutes (d: ApiDeps): Router {
     d.onHeartbeat?.(peerId, hb)
     return out
   })
+  r.on('POST', '/v1/leases', async (ctx) => {
+    const { peerId } = await auth.relay(ctx.req, ctx.url.pathname)
+    const body = parse(leaseSchema, await ctx.body(), 'lease claim')
+    return await core.claimLease(body.name, peerId)
+  })
+  r.on('POST', '/v1/leases/caught-up', async (ctx) => {
+    const { peerId } = await auth.relay(ctx.req, ctx.url.pathname)
+    const body = parse(caughtUpSchema, await ctx.body(), 'lease catch-up')
+    await core.leaseCaughtUp(body.name, body.term, peerId, body.replica)
+    return {}
+  })
+  r.on('GET', '/v1/leases', async (ctx) => { await read(ctx); return core.leases.all() })
   r.on('GET', '/v1/state', async (ctx) => {
     // A relay (its credential is a relay credential), an operator or the dashboard.
     const header = ctx.req.headers.authorization ?? ''
@@ -126,15 +140,18 @@ export function controllerRoutes (d: ApiDeps): Router {
     return { jws: s.jws, generation: s.state.generation, hash: s.hash, state: s.state }
   })
   r.on('GET', '/v1/watch', async (ctx) => {
-    await auth.relay(ctx.req, ctx.url.pathname)
+    const { peerId } = await auth.relay(ctx.req, ctx.url.pathname)
     const send = eventStream(ctx.res)
     send('state', { generation: core.state.state.generation, hash: core.state.hash })
     const stop = core.watch((generation, hash) => { send('state', { generation, hash }) })
+    const stopLeases = core.watchLeases(peerId, lease => { send('lease', lease) })
+    for (const lease of core.leases.heldBy(peerId)) send('lease', lease)
     const ping = setInterval(() => { ctx.res.write(': ping\n\n') }, 15_000)
     ping.unref()
     await new Promise<void>(resolve => { ctx.res.on('close', () => { resolve() }) })
     clearInterval(ping)
     stop()
+    stopLeases()
   })
 
   // Operators: the mesh

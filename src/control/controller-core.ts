@@ -25,6 +25,8 @@ import type { MeshIntent } from './mesh-intent.js'
 import { planLinks } from './topology.js'
 import type { LinkPair, TopologySpec } from './types.js'
 import { ControllerError } from './errors.js'
+import { LeaseBook } from './lease-book.js'
+import type { SequencerLease } from './lease-book.js'
 
 const STATE_KEY = 'ctl/state'
 /** How much longer a relay known from the store has for its first heartbeat after the controller restarts (its backoff is at most 7.5 s). */
@@ -51,6 +53,8 @@ export interface ControllerCoreInit {
   initialIntent?: Partial<MeshIntent>
   /** Called with every transition of a membership actor. */
   onTransition?: (actor: string, from: string, to: string, event: string) => void
+  /** How many relays keep each name's archive, its sequencer included (default 2; 1: no replicas). */
+  replication?: number
 }
 
 export class ControllerCore {
@@ -62,6 +66,9 @@ export class ControllerCore {
   private readonly log: Logger
   roster!: Roster
   intent!: MeshIntent
+  /** Sequencer leases: who numbers each name, under which term, and its replicas. */
+  leases!: LeaseBook
+  private readonly leaseWatchers = new Map<string, Set<(lease: SequencerLease) => void>>()
   private current?: SignedState
   private readonly members = new Map<string, Membership>()
   private readonly watchers = new Set<(generation: number, hash: string) => void>()
@@ -82,6 +89,51 @@ export class ControllerCore {
     this.log = init.log
     this.onTransition = init.onTransition
     this.initialIntent = init.initialIntent
+    this.replication = init.replication ?? 2
+  }
+
+  private readonly replication: number
+
+  /** Each change of a lease that `peer` holds or held, until the returned function is called. */
+  watchLeases (peer: string, fn: (lease: SequencerLease) => void): () => void {
+    let set = this.leaseWatchers.get(peer)
+    if (set == null) { set = new Set(); this.leaseWatchers.set(peer, set) }
+    set.add(fn)
+    return () => { set.delete(fn); if (set.size === 0) this.leaseWatchers.delete(peer) }
+  }
+
+  /** The lease of `name`, granted to `peer` if nobody holds it. */
+  async claimLease (name: string, peer: string): Promise<SequencerLease> {
+    if (!this.isUp(peer)) throw new ControllerError(409, 'lease.relay-down', `relay ${peer} is down for this controller; it may claim once its heartbeat is back`)
+    return await this.leases.claim(name, peer)
+  }
+
+  /** The holder of a lease says a catching-up replica has caught up. */
+  async leaseCaughtUp (name: string, term: number, holder: string, replica: string): Promise<void> {
+    const lease = await this.leases.caughtUp(name, term, holder, replica)
+    if (lease != null) this.log.info({ name, term, replica }, 'sequencer replica caught up')
+  }
+
+  private tellLease (lease: SequencerLease, previous?: string): void {
+    for (const peer of new Set([lease.holder, ...(previous != null ? [previous] : [])])) {
+      for (const fn of this.leaseWatchers.get(peer) ?? []) { try { fn(lease) } catch {} }
+    }
+  }
+
+  /** A relay went down or came back: its leases fail over, or it may take replica places. */
+  private async leasesOnRelay (peerId: string, down: boolean): Promise<void> {
+    try {
+      if (down) {
+        for (const { lease, previous } of await this.leases.relayDown(peerId)) {
+          if (lease.holder !== previous) this.log.warn({ name: lease.name, from: previous, to: lease.holder, term: lease.term }, 'sequencer failover: the lease moved to a replica')
+          this.tellLease(lease, previous)
+        }
+      } else {
+        for (const lease of await this.leases.relayUp(peerId)) this.tellLease(lease)
+      }
+    } catch (err) {
+      this.log.error({ relay: peerId, error: (err as Error).message }, 'updating the sequencer leases failed')
+    }
   }
 
   get mesh (): string { return this.authority.authority.mesh }
@@ -89,6 +141,12 @@ export class ControllerCore {
   async start (): Promise<void> {
     this.roster = await Roster.load(this.store)
     this.intent = await loadIntent(this.store, this.initialIntent)
+    const replication = Math.max(1, this.replication)
+    this.leases = await LeaseBook.load({
+      store: this.store,
+      live: () => this.roster.active().map(r => r.peerId).filter(p => this.isUp(p)),
+      replicationOf: () => replication
+    })
     for (const jwt of this.intent.revocations) {
       try { this.anchors.revocations.add(await this.anchors.verifyRevocation(jwt)) } catch {}
     }
@@ -133,8 +191,8 @@ export class ControllerCore {
       // A relay known from the store may be in its backoff (at most about 7.5 s) when the controller comes back.
       delays: { DOWN_AFTER: this.timings.downAfterMs, FIRST_HEARTBEAT: ({ context }) => this.timings.downAfterMs + (context.restored ? RESTORE_GRACE_MS : 0) },
       actions: {
-        relayDown: () => { this.log.warn({ relay: peerId }, 'relay down: no heartbeat'); for (const fn of this.downListeners) fn(peerId, true); this.schedulePublish() },
-        relayUp: () => { this.log.info({ relay: peerId }, 'relay back'); for (const fn of this.downListeners) fn(peerId, false); this.schedulePublish() }
+        relayDown: () => { this.log.warn({ relay: peerId }, 'relay down: no heartbeat'); void this.leasesOnRelay(peerId, true); for (const fn of this.downListeners) fn(peerId, true); this.schedulePublish() },
+        relayUp: () => { this.log.info({ relay: peerId }, 'relay back'); void this.leasesOnRelay(peerId, false); for (const fn of this.downListeners) fn(peerId, false); this.schedulePublish() }
       }
     })
     m = createActor(machine, { input: { peerId, desired: this.current?.state.generation ?? 0, restored } })
@@ -160,6 +218,7 @@ export class ControllerCore {
     await this.roster.add(peerId, token, role)
     const credential = await issueRelayCredential(this.authority, { peerId, role })
     this.member(peerId)
+    void this.leasesOnRelay(peerId, false)
     this.log.info({ relay: peerId }, 'relay registered')
     await this.publish()
     return { credential, state: this.state }

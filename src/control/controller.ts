@@ -32,6 +32,7 @@ import type { Heartbeat } from './roster.js'
 import type { MeshIntent } from './mesh-intent.js'
 import type { SignedState } from './desired-state.js'
 import type { JoinTokenRecord } from './join-tokens.js'
+import type { SequencerLease } from './lease-book.js'
 import type { Alert, TopologySpec } from './types.js'
 import { parseListen, startMonitorServer } from './monitor-server.js'
 import type { MonitorServer } from './monitor-server.js'
@@ -53,6 +54,12 @@ export interface ControllerOptions {
   timings?: Partial<ControllerTimings>
   /** The rest of a new mesh's intent (policies, alert actions). */
   intent?: Partial<MeshIntent>
+  /**
+   * How many relays keep each multicast name's archive, its sequencer included (default 2;
+   * 1: none besides the sequencer). A message is acknowledged once all of them hold it; when
+   * the sequencer's relay goes down its lease moves to a replica (src/control/lease-book.ts).
+   */
+  replication?: number
   /** Serves the controller's Prometheus metrics, `/healthz` and `/readyz` on `listen` (`host:port`). */
   metrics?: { listen: string, token?: string }
 }
@@ -73,6 +80,8 @@ export interface Controller {
   /** A relay's state as the controller sees it (`registered`, `live.inSync`, `live.behind`, `down`). */
   relayState: (peerId: string) => string
   alerts: () => Alert[]
+  /** The sequencer leases it granted: each name's holder, term and replicas. */
+  leases: () => SequencerLease[]
   /** Where its metrics are served (with `metrics`). */
   readonly metricsUrl?: string
   stop: () => Promise<void>
@@ -100,7 +109,7 @@ export async function createController (options: ControllerOptions = {}): Promis
   }
   const timings: ControllerTimings = { ...DEFAULT_CONTROLLER_TIMINGS, ...options.timings }
   if (options.timings?.downAfterMs == null) timings.downAfterMs = timings.heartbeatMs * 3
-  const core = new ControllerCore({ store, authority, timings, log, initialIntent: { ...options.intent, ...(options.topology != null ? { topology: options.topology } : {}) } })
+  const core = new ControllerCore({ store, authority, timings, log, ...(options.replication != null ? { replication: options.replication } : {}), initialIntent: { ...options.intent, ...(options.topology != null ? { topology: options.topology } : {}) } })
   await core.start()
   const auth = new ControllerAuth(core.anchors, (peerId) => { const r = core.roster.get(peerId); return r != null && r.removed !== true })
   const alerts = new AlertBook()
@@ -156,6 +165,7 @@ export async function createController (options: ControllerOptions = {}): Promis
     state: () => core.state,
     relayState: (peerId) => core.membership(peerId),
     alerts: () => alerts.active(),
+    leases: () => core.leases.all(),
     metricsUrl: monitor != null ? `${monitor.url}/metrics` : undefined,
     stop: async () => {
       if (stopped) return

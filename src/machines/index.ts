@@ -10,6 +10,8 @@
  * - ./peer-link.machine.ts: one relay-to-relay link;
  * - ./sequencer-claim.machine.ts: one relay's claim to sequence a name (settling,
  *   sequencing, restored, handing over to a better claim, released);
+ * - ./sequencer-lease.machine.ts: one relay's part in a name's controller-granted
+ *   sequencer lease (candidate, leader of a term, fenced, follower);
  * - ./sequencer.machine.ts: numbering and MLS commit epochs of one name;
  * - ./ordered-stream.machine.ts: one name's ordered stream at a subscriber relay (loading,
  *   live, gap wait, filling, following a new sequencer);
@@ -26,6 +28,7 @@ export { relaySessionMachine } from './relay-session.machine.js'
 export { peerLinkMachine } from './peer-link.machine.js'
 export { sequencerClaimMachine } from './sequencer-claim.machine.js'
 export { sequencerMachine } from './sequencer.machine.js'
+export { sequencerLeaseMachine } from './sequencer-lease.machine.js'
 export { orderedStreamMachine } from './ordered-stream.machine.js'
 export { channelMachine } from './channel.machine.js'
 export { channelInviteMachine } from './channel-invite.machine.js'

@@ -168,6 +168,8 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     config: options.config,
     policy: options.policy,
     trust: trust?.anchors,
+    // Run by a controller: it grants each name's sequencer lease and names its replicas.
+    ...(control != null ? { leases: { claim: async (name: string) => await (control as ControlClient).claimLease(name), caughtUp: async (name: string, term: number, replica: string) => { await (control as ControlClient).leaseCaughtUp(name, term, replica) }, onChange: (fn: Parameters<ControlClient['onLease']>[0]) => { (control as ControlClient).onLease(fn) } } } : {}),
     log,
     onTransition,
     io: {

@@ -38,6 +38,19 @@ export interface RemoteName {
   sequencerSince: number
   /** Agents attached there under this service name: unicast and replies reach them. */
   reachable: string[]
+  /** The origin's lease term for its claim (0: no leases). */
+  sequencerTerm: number
+  /** The relays that keep copies of the name's archive under that term. */
+  replicas: string[]
+}
+
+/** A name's sequencer as the table knows it. */
+export interface SequencerClaim {
+  relay: string
+  since: number
+  /** The lease term (0: no controller leases, the earliest claim wins). */
+  term: number
+  replicas: string[]
 }
 
 /** How many names' last known sequencers a relay remembers. */
@@ -65,8 +78,8 @@ export class ForwardingTable {
    * whether or not they subscribe to anything (but not anycast instances until they do).
    */
   private readonly attached = new Map<string, Set<string>>()
-  /** Names this relay sequences, with when it claimed them. */
-  private readonly localSequencer = new Map<string, number>()
+  /** Names this relay sequences, with when it claimed them (and its lease). */
+  private readonly localSequencer = new Map<string, { since: number, term: number, replicas: string[] }>()
   private readonly remote = new Map<string, RemoteRelay>()
   /** Pieces of versions not complete yet. */
   private readonly assembly = new RouteAssembly()
@@ -82,7 +95,7 @@ export class ForwardingTable {
    */
   private readonly claims = new Map<string, Set<string>>()
   /** The last sequencer seen for each name, live or not. */
-  private readonly remembered = new Map<string, { relay: string, since: number }>()
+  private readonly remembered = new Map<string, SequencerClaim>()
 
   private index (r: RemoteRelay): void {
     for (const [name, n] of r.names) {
@@ -175,7 +188,7 @@ export class ForwardingTable {
 
   hasLocal (name: string): boolean { return this.local.has(name) }
 
-  claimSequencer (name: string, since: number): void { this.localSequencer.set(name, since) }
+  claimSequencer (name: string, since: number, term = 0, replicas: string[] = []): void { this.localSequencer.set(name, { since, term, replicas }) }
   releaseSequencer (name: string): void { this.localSequencer.delete(name) }
 
   /** This relay's own routes, for its announcement. */
@@ -184,8 +197,10 @@ export class ForwardingTable {
     return [...names].sort().map(name => ({
       name,
       instances: [...(this.local.get(name) ?? [])].sort(),
-      sequencerSince: this.localSequencer.get(name) ?? 0,
-      reachable: [...(this.attached.get(name) ?? [])].sort()
+      sequencerSince: this.localSequencer.get(name)?.since ?? 0,
+      reachable: [...(this.attached.get(name) ?? [])].sort(),
+      sequencerTerm: this.localSequencer.get(name)?.term ?? 0,
+      replicas: this.localSequencer.get(name)?.replicas ?? []
     }))
   }
 
@@ -323,44 +338,48 @@ export class ForwardingTable {
   }
 
   /**
-   * The name's sequencer: the earliest claim wins, ties broken by the lower peer id, so
-   * every relay that knows the same claims picks the same one. When no live claim is
+   * The name's sequencer: the claim of the highest lease term wins, then the earliest
+   * claim, ties broken by the lower peer id, so every relay that knows the same claims
+   * picks the same one. When no live claim is
    * known (the sequencer is down, or this relay has just started), the last one seen is
    * still the answer: messages for a name whose sequencer is unreachable fail, they do
    * not start a second numbering (no split brain).
    */
-  sequencerOf (name: string): { relay: string, since: number } | undefined {
+  sequencerOf (name: string): SequencerClaim | undefined {
     const live = this.liveSequencerOf(name)
+    const had = this.remembered.get(name)
+    // A lower term than one seen is stale (a fenced sequencer still announcing): the newer one stands.
+    if (live != null && had != null && had.term > live.term) return had
     if (live != null) {
-      this.remember(name, live.relay, live.since)
+      this.remember(name, live.relay, live.since, live.term, live.replicas)
       return live
     }
-    return this.remembered.get(name)
+    return had
   }
 
   /** Records `relay` as the last known sequencer of `name` (bounded, oldest forgotten first). */
-  remember (name: string, relay: string, since: number): void {
+  remember (name: string, relay: string, since: number, term = 0, replicas: string[] = []): void {
     const had = this.remembered.get(name)
-    if (had?.relay === relay && had.since === since) return
+    if (had?.relay === relay && had.since === since && had.term === term && had.replicas.length === replicas.length) return
     this.remembered.delete(name)
-    this.remembered.set(name, { relay, since })
+    this.remembered.set(name, { relay, since, term, replicas })
     if (this.remembered.size > REMEMBERED_SEQUENCERS) this.remembered.delete(this.remembered.keys().next().value as string)
   }
 
   /** Forgets the remembered sequencer of `name` (after this relay handed it over). */
   forgetSequencer (name: string): void { this.remembered.delete(name) }
 
-  private liveSequencerOf (name: string): { relay: string, since: number } | undefined {
-    let best: { relay: string, since: number } | undefined
-    const consider = (relay: string, since: number): void => {
+  private liveSequencerOf (name: string): SequencerClaim | undefined {
+    let best: SequencerClaim | undefined
+    const consider = (relay: string, since: number, term: number, replicas: string[]): void => {
       if (since <= 0) return
-      if (best == null || since < best.since || (since === best.since && relay < best.relay)) best = { relay, since }
+      if (best == null || term > best.term || (term === best.term && (since < best.since || (since === best.since && relay < best.relay)))) best = { relay, since, term, replicas }
     }
     const own = this.localSequencer.get(name)
-    if (own != null) consider(this.self, own)
+    if (own != null) consider(this.self, own.since, own.term, own.replicas)
     for (const origin of this.claims.get(name) ?? []) {
-      const since = this.remote.get(origin)?.names.get(name)?.sequencerSince
-      if (since != null) consider(origin, since)
+      const n = this.remote.get(origin)?.names.get(name)
+      if (n != null) consider(origin, n.sequencerSince, n.sequencerTerm ?? 0, n.replicas ?? [])
     }
     return best
   }

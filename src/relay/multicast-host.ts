@@ -2,7 +2,8 @@
  * What multicast at one relay (the sequencer registry and the ordered streams) needs
  * from the relay around it, and one agent's subscription as multicast sees it.
  */
-import type { Envelope, FetchReply } from '../wire/envelope.pb.js'
+import type { Envelope, FetchReply, ReplicaAck, Replicate } from '../wire/envelope.pb.js'
+import type { LeaseAuthority } from './sequencer-leases.js'
 import type { SequencerAck } from './sequencer.actor.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { ForwardingTable } from './forwarding-table.js'
@@ -42,6 +43,10 @@ export interface MulticastHost {
    */
   writable: (port: AgentPort, agent: string) => Promise<void>
   routesChanged: () => void
+  /** Sends replication traffic to another relay (routed there). */
+  sendTo: (to: string, part: { replicate?: Replicate, replicaAck?: ReplicaAck }) => void
+  /** A controller's sequencer leases; none: the earliest claim wins and nothing is replicated. */
+  leases?: LeaseAuthority
   onTransition?: (actor: string, from: string, to: string, event: string) => void
   /** What the relay counts (deliveries to local subscribers, here). */
   counters?: RelayCounters

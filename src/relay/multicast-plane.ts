@@ -4,7 +4,8 @@
  * subscribers, the ordered stream it keeps and delivers from (./ordered-streams.ts).
  * Fetches of archived messages from other relays go through ./archive-fetch.ts.
  */
-import type { Envelope, FetchReply, GossipBatch } from '../wire/envelope.pb.js'
+import type { Envelope, FetchReply, GossipBatch, ReplicaAck, Replicate } from '../wire/envelope.pb.js'
+import { ReplicaArchive } from './replica-archive.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import { SequencerRegistry } from './sequencer-registry.js'
 import type { SequencerActor, SequencerAck } from './sequencer.actor.js'
@@ -20,12 +21,27 @@ export class MulticastPlane {
   private readonly host: MulticastHost
   private readonly registry: SequencerRegistry
   private readonly streams: OrderedStreams
+  private readonly replicas: ReplicaArchive
 
   constructor (host: MulticastHost) {
     this.host = host
-    this.registry = new SequencerRegistry({ host, onSequenced: (name, envs) => { this.onSequenced(name, envs) } })
+    this.registry = new SequencerRegistry({ host, onSequenced: (name, envs) => { this.onSequenced(name, envs) }, onClaimChanged: () => { this.streams.checkClaims() } })
     this.streams = new OrderedStreams(host, this.registry)
+    this.replicas = new ReplicaArchive({
+      store: host.store,
+      termOf: name => this.registry.leadingTerm(name),
+      onNewerTerm: (name, term, by) => { this.registry.newerTerm(name, term, by) }
+    })
   }
+
+  /** A sequencer's copy for this relay to keep (it is one of the name's replicas); answered to it. */
+  onReplicate (from: string, r: Replicate): void {
+    void this.replicas.replicate(from, r).then(ack => { this.host.sendTo(from, { replicaAck: ack }) })
+  }
+
+  /** A replica's answer to this relay's sequencer. */
+  onReplicaAck (from: string, ack: ReplicaAck): void {
+ this.registry.replicaAnswered(from, ack) }
 
   /** Restarts the sequencers this relay owned before a restart. */
   /** Restarts the sequencers this relay had; those with nothing to keep (and nobody here subscribed yet) are retired. */

@@ -176,14 +176,18 @@ export class OrderedStreamActor {
     const localHead = await host.store.head(name)
     let next: number
     let localFrom: number
-    if (meta != null && meta.sequencerSince === 0 && localHead >= meta.localFrom && localHead <= remoteHead) {
+    if (meta?.term != null && meta.sequencerSince === 0 && localHead >= meta.localFrom - 1) {
+      // A replica of the name (leases): its archive is the sequencer's, perhaps ahead of what is acknowledged.
+      next = Math.min(localHead, remoteHead) + 1
+      localFrom = meta.localFrom
+    } else if (meta != null && meta.sequencerSince === 0 && localHead >= meta.localFrom && localHead <= remoteHead) {
       next = localHead + 1
       localFrom = meta.localFrom
     } else {
       next = remoteHead + 1
       localFrom = next
     }
-    await host.store.putMeta(name, { sequencerSince: 0, epoch: 0, localFrom, sequencer, sequencerClaim: host.table.sequencerOf(name)?.since ?? 0 })
+    await host.store.putMeta(name, { ...meta, sequencerSince: 0, epoch: meta?.epoch ?? 0, localFrom, sequencer, sequencerClaim: host.table.sequencerOf(name)?.since ?? 0 })
     return { sequencer, next, localFrom, remoteHead }
   }
 

@@ -145,6 +145,8 @@ export class RelayCore {
       },
       writable: async (port, agent) => { if (port.backlogged()) await this.deadlines.wait(port, agent) },
       routesChanged: () => { this.routes.schedule() },
+      sendTo: (to, part) => { this.route({ to, from: this.self, hopLimit: DEFAULT_HOP_LIMIT, instance: '', ...part }) },
+      ...(init.leases != null ? { leases: init.leases } : {}),
       onTransition: init.onTransition,
       counters: this.counters,
       log: this.log
@@ -464,6 +466,10 @@ export class RelayCore {
         })
     } else if (r.fetched != null) {
       this.fetches.answered(r.fetched)
+    } else if (r.replicate != null) {
+      this.multicast.onReplicate(r.from, r.replicate)
+    } else if (r.replicaAck != null) {
+      this.multicast.onReplicaAck(r.from, r.replicaAck)
     }
   }
 

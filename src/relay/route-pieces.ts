@@ -52,7 +52,7 @@ const NUMBER = 11
 
 /** Inner bytes of a route with no instances and no reachable agents. */
 function routeBase (r: NameRoute): number {
-  return str(r.name) + (r.sequencerSince > 0 ? NUMBER : 0)
+  return str(r.name) + (r.sequencerSince > 0 ? NUMBER : 0) + (r.sequencerTerm > 0 ? NUMBER : 0) + r.replicas.reduce((n, p) => n + str(p), 0)
 }
 
 /** Encoded bytes of one route inside an announcement (as a field of it). */
@@ -100,7 +100,7 @@ export function splitAnnouncement (whole: RouteAnnouncement, limits: PieceLimits
   const room = (len: number): boolean => curBytes + field(len) <= budget
 
   for (const route of whole.names) {
-    const fresh = (): NameRoute => ({ name: route.name, instances: [], sequencerSince: route.sequencerSince, reachable: [] })
+    const fresh = (): NameRoute => ({ name: route.name, instances: [], sequencerSince: route.sequencerSince, reachable: [], sequencerTerm: route.sequencerTerm, replicas: route.replicas })
     let part = fresh()
     let partLen = routeBase(route)
     const pushPart = (): void => {
@@ -149,12 +149,14 @@ export function mergePieces (pieces: RouteAnnouncement[]): Map<string, Omit<Name
     for (const r of p.names) {
       const had = names.get(r.name)
       if (had == null) {
-        names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince, reachable: r.reachable })
+        names.set(r.name, { instances: r.instances, sequencerSince: r.sequencerSince, reachable: r.reachable, sequencerTerm: r.sequencerTerm, replicas: r.replicas })
       } else {
         names.set(r.name, {
           instances: had.instances.concat(r.instances),
           sequencerSince: Math.max(had.sequencerSince, r.sequencerSince),
-          reachable: had.reachable.concat(r.reachable)
+          reachable: had.reachable.concat(r.reachable),
+          sequencerTerm: Math.max(had.sequencerTerm, r.sequencerTerm),
+          replicas: had.replicas.length >= r.replicas.length ? had.replicas : r.replicas
         })
       }
     }

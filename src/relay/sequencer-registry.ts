@@ -14,31 +14,74 @@ import type { SequencerActor, SequencerAck } from './sequencer.actor.js'
 import type { SequencerOrigin } from '../machines/sequencer.machine.js'
 import type { MulticastHost } from './multicast-host.js'
 import { idKey } from './dedup-window.js'
+import { SequencerLeaseActor } from './sequencer-lease.actor.js'
+import type { SequencerLease } from './sequencer-leases.js'
+import type { ReplicaAck } from '../wire/envelope.pb.js'
 
 export interface SequencerRegistryInit {
   host: MulticastHost
   /** What the sequencer of `name` numbered, for publishing and the local ordered stream. */
   onSequenced: (name: string, envs: Envelope[]) => void
+  /** A lease of this relay's began or ended: the local ordered streams follow the claims. */
+  onClaimChanged?: () => void
 }
 
 export class SequencerRegistry {
   private readonly host: MulticastHost
   private readonly onSequenced: (name: string, envs: Envelope[]) => void
+  private readonly onClaimChanged?: () => void
   private readonly claims = new Map<string, SequencerClaimActor>()
   /** Claims handing over, which wait for the winner's answers. */
   private readonly handingOver = new Set<SequencerClaimActor>()
   /** Idle claims being retired: a new claim of the name waits for its store to be clean. */
   private readonly retiring = new Map<string, Promise<void>>()
+  /** With a controller's leases: each name's lease at this relay (instead of claims). */
+  private readonly leased = new Map<string, SequencerLeaseActor>()
 
   constructor (init: SequencerRegistryInit) {
     this.host = init.host
     this.onSequenced = init.onSequenced
+    this.onClaimChanged = init.onClaimChanged
+    init.host.leases?.onChange(lease => { this.leaseChanged(lease) })
   }
+
+  /** The controller changed a lease this relay holds or held. */
+  private leaseChanged (lease: SequencerLease): void {
+    let a = this.leased.get(lease.name)
+    if (a == null || a.done) {
+      if (lease.holder !== this.host.self) return
+      a = this.lease(lease.name)
+    }
+    a.changed(lease)
+  }
+
+  private lease (name: string): SequencerLeaseActor {
+    let a = this.leased.get(name)
+    if (a != null && !a.done) return a
+    a = new SequencerLeaseActor(name, { host: this.host, leases: this.host.leases as NonNullable<MulticastHost['leases']>, onSequenced: (n, envs) => { this.onSequenced(n, envs) }, onClaimChanged: () => { this.onClaimChanged?.() } })
+    this.leased.set(name, a)
+    return a
+  }
+
+  /** The lease term this relay leads `name` under (0: it does not lead it). */
+  leadingTerm (name: string): number {
+    const a = this.leased.get(name)
+    return a != null && a.state === 'leader' ? a.term : 0
+  }
+
+  /** A sequencer of `name` with a newer term exists (a replica heard from it). */
+  newerTerm (name: string, term: number, by: string): void { this.leased.get(name)?.superseded(term, by) }
+
+  /** A replica's answer to this relay's sequencer. */
+  replicaAnswered (from: string, ack: ReplicaAck): void { this.leased.get(ack.name)?.replicaAnswered(from, ack) }
 
   /** Restarts the sequencers this relay owned before a restart. */
   async restore (): Promise<void> {
     for (const [name, meta] of await this.host.store.listMeta()) {
-      if (meta.sequencerSince > 0) {
+      if (meta.sequencerSince > 0 && this.host.leases != null) {
+        // Leased: the controller says whether the lease is still this relay's.
+        this.lease(name)
+      } else if (meta.sequencerSince > 0) {
         this.host.table.claimSequencer(name, meta.sequencerSince)
         this.host.log.info({ name }, 'sequencer resumed: this relay orders the name\'s multicast, as before the restart')
         await this.add(SequencerClaimActor.restore(name, meta.sequencerSince, this.effects())).ready()
@@ -50,8 +93,8 @@ export class SequencerRegistry {
   }
 
   /** The name's sequencer, while this relay's claim stands and once it has started. */
-  get (name: string): SequencerActor | undefined { return this.claims.get(name)?.sequencer }
-  has (name: string): boolean { return this.claims.get(name)?.sequences === true }
+  get (name: string): SequencerActor | undefined { return this.leased.get(name)?.sequencer ?? this.claims.get(name)?.sequencer }
+  has (name: string): boolean { return this.leased.get(name)?.sequences === true || this.claims.get(name)?.sequences === true }
 
   /** Each name this relay sequences now, with its head (the last number it assigned). */
   heads (): Array<{ name: string, head: number }> {
@@ -60,6 +103,7 @@ export class SequencerRegistry {
       const s = claim.sequencer
       if (s != null) out.push({ name, head: s.head })
     }
+    for (const [name, a] of this.leased) if (a.sequences) out.push({ name, head: (a.sequencer as SequencerActor).head })
     return out
   }
 
@@ -69,6 +113,18 @@ export class SequencerRegistry {
    */
   sequencerOrClaim (name: string): string {
     const known = this.host.table.sequencerOf(name)
+    if (this.host.leases != null) {
+      const a = this.leased.get(name)
+      if (a != null && !a.done) {
+        const target = a.target
+        if (target === this.host.self) return target
+        // A follower: the table may know a newer holder than the lease this relay heard of.
+        return known != null && known.relay !== this.host.self && known.term >= a.term ? known.relay : target !== '' ? target : this.host.self
+      }
+      if (known != null) return known.relay
+      this.lease(name)
+      return this.host.self
+    }
     if (known != null) return known.relay
     // Still handing over to a winner the table has since forgotten: the winner it is.
     const handing = this.claims.get(name)
@@ -86,17 +142,20 @@ export class SequencerRegistry {
    * read). Without a claim here (the table names this relay all the same) it resumes one.
    */
   async start (name: string, since: number): Promise<SequencerActor> {
+    if (this.host.leases != null) return await this.lease(name).ready()
     const claim = this.claims.get(name) ?? this.add(SequencerClaimActor.restore(name, since, this.effects()))
     return await claim.ready()
   }
 
   /** Undefined while the name's sequencer keeps up; else a promise of its catching up. */
   backlog (name: string): Promise<void> | undefined {
-    return this.claims.get(name)?.sequencer?.backlog()
+    return (this.leased.get(name)?.sequencer ?? this.claims.get(name)?.sequencer)?.backlog()
   }
 
   /** A message for a name this relay sequences. */
   submit (env: Envelope, origin: SequencerOrigin): void {
+    const leased = this.leased.get(env.destination)
+    if (leased != null && !leased.done) { leased.submit(env, origin); return }
     const claim = this.claims.get(env.destination)
     if (claim != null && !claim.done) { claim.submit(env, origin); return }
     const ack: SequencerAck = { messageId: env.messageId, seq: 0, code: ErrorCode.NOT_SEQUENCER, reason: `relay ${this.host.self} does not sequence ${env.destination}`, epoch: 0 }
@@ -115,6 +174,11 @@ export class SequencerRegistry {
    * the winner (a handover whose winner lost in turn goes on to the new one).
    */
   checkClaims (): void {
+    for (const a of this.leased.values()) {
+      if (a.state !== 'leader') continue
+      const winner = this.host.table.sequencerOf(a.name)
+      if (winner != null && winner.relay !== this.host.self && winner.term > a.term) a.superseded(winner.term, winner.relay)
+    }
     for (const claim of this.claims.values()) {
       if (claim.done) continue
       const winner = this.host.table.sequencerOf(claim.name)
@@ -136,6 +200,7 @@ export class SequencerRegistry {
    * Returns whether it was retired.
    */
   retireIfIdle (name: string): boolean {
+    if (this.leased.has(name)) return false
     const claim = this.claims.get(name)
     const s = claim?.sequencer
     if (claim == null || s == null || !claim.idle || s.head !== 0 || s.backlog() != null) return false
@@ -155,6 +220,7 @@ export class SequencerRegistry {
   async stop (): Promise<void> {
     await Promise.all([...this.retiring.values()])
     await Promise.all([...this.claims.values()].map(async c => { await c.stop() }))
+    await Promise.all([...this.leased.values()].map(async a => { await a.stop() }))
   }
 
   private add (claim: SequencerClaimActor): SequencerClaimActor {

@@ -8,6 +8,13 @@
  * (an agent retrying after a reconnect) gets the ack of its first copy, not a new
  * sequence number. The window is reloaded from the archive's tail on start, so this
  * holds across a relay restart too.
+ *
+ * Replicated (a controller's lease names replicas, src/relay/replicator.ts): a durable
+ * write is handed to the replicator (`replicate.appended`), and the acks and the hand-off
+ * for publishing wait until every replica holds the messages (`commitTo`). Started as a
+ * lease's new holder, what its archive holds past the acknowledged point (from the last
+ * term) waits the same way, and its message ids are not acknowledged before. `fence`
+ * stops it without acknowledging anything more.
  */
 import { createActor } from 'xstate'
 import { transitionInspector } from '../machines/inspection.js'
@@ -38,12 +45,14 @@ export interface SequencerEffects {
   onError?: (err: Error) => void
   /** Inspection hook: every transition of the machine. */
   onTransition?: (from: string, to: string, event: string) => void
+  /** Replicated: each durable write goes here, and waits for `commitTo` before its acks. */
+  replicate?: { appended: (from: number, entries: Uint8Array[], epoch: number, roles?: string) => void }
 }
 
 /** One remembered message id (`waiters`: copies sent again before the first was durable; made only then). */
 interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters?: SequencerOrigin[] }
 /** `epoch`, `roles`: the channel's once this message is numbered (what the store keeps with it). */
-interface PendingWrite { env: Envelope, origin: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
+interface PendingWrite { env: Envelope, origin?: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
 
 const DEDUP_CAPACITY = 65_536
 /** Messages written (and then published) together at most. */
@@ -60,6 +69,11 @@ export class SequencerActor {
   private pending: PendingWrite[] = []
   private writing = false
   private backlogWaiters: Array<() => void> = []
+  /** Replicated: durable writes not yet on every replica, in order. */
+  private awaiting: PendingWrite[] = []
+  /** Replicated: the last sequence number every replica holds. */
+  private committed = 0
+  private fenced = false
 
   private constructor (name: string, since: number, head: number, epoch: number, roles: ChannelRoles | undefined, fx: SequencerEffects) {
     this.name = name
@@ -96,6 +110,9 @@ export class SequencerActor {
     const head = await fx.store.head(name)
     const meta = await fx.store.getMeta(name)
     const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, meta?.roles, fx)
+    // Replicated: what is past the acknowledged point is acknowledged only once every replica holds it.
+    const committed = fx.replicate != null ? Math.min(head, meta?.committed ?? 0) : head
+    s.committed = committed
     // Reload the de-duplication window from the archive's tail.
     const from = Math.max(1, head - DEDUP_CAPACITY + 1)
     for (let seq = from; seq <= head;) {
@@ -104,13 +121,15 @@ export class SequencerActor {
       for (const m of batch) {
         try {
           const env = Envelope.decode(m.bytes)
-          s.dedup.add(idKey(env.messageId), { seq: m.seq, epoch: env.epoch, durable: true })
+          const key = idKey(env.messageId)
+          s.dedup.add(key, { seq: m.seq, epoch: env.epoch, durable: m.seq <= committed })
+          if (m.seq > committed) s.awaiting.push({ env, key, epoch: env.epoch })
         } catch { /* an unreadable record is not a duplicate of anything */ }
       }
       seq = (batch[batch.length - 1]?.seq ?? seq) + 1
     }
     if (meta?.sequencerSince !== since) {
-      await fx.store.putMeta(name, { sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: 1, ...(meta?.roles != null ? { roles: meta.roles } : {}) })
+      await fx.store.putMeta(name, { ...meta, sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: meta?.localFrom ?? 1, ...(meta?.roles != null ? { roles: meta.roles } : {}) })
     }
     return s
   }
@@ -136,7 +155,13 @@ export class SequencerActor {
    * ordered stream opened now starts, and what a fetch may be promised (writes are in
    * order, so it is the assigned head less what is still in flight).
    */
-  get durableHead (): number { const c = this.actor.getSnapshot().context; return c.head - c.inflight }
+  get durableHead (): number {
+    if (this.fx.replicate != null) return this.committed
+    const c = this.actor.getSnapshot().context
+    return c.head - c.inflight
+  }
+  /** Replicated: the last sequence number every replica holds. */
+  get acknowledged (): number { return this.committed }
   get epoch (): number { return this.actor.getSnapshot().context.epoch }
   /** The channel's roles, as its commits named them (undefined: none are enforced). */
   get roles (): ChannelRoles | undefined { return this.actor.getSnapshot().context.roles }
@@ -144,7 +169,7 @@ export class SequencerActor {
   /** What the store keeps about the name with a write ending in `last`: the epoch and the roles survive a restart. */
   private meta (last: PendingWrite): ChannelMeta {
     const roles = last.roles
-    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}) }
+    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}), ...(this.fx.replicate != null ? { committed: this.committed, term: this.term } : {}) }
   }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
@@ -194,15 +219,15 @@ export class SequencerActor {
             await new Promise<void>(resolve => { this.fx.clock.setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)) })
           }
         }
-        for (const p of batch) {
-          const entry = this.dedup.get(p.key)
-          if (entry != null) entry.durable = true
-          const ack = { messageId: p.env.messageId, seq: p.env.seq, code: 0, reason: '', epoch: p.env.epoch }
-          if (!p.env.noAck) this.fx.onAck(p.origin, ack)
-          for (const w of entry?.waiters ?? []) this.fx.onAck(w, ack)
-          if (entry != null) entry.waiters = undefined
+        if (this.fx.replicate != null) {
+          if (!this.fenced) {
+            this.awaiting.push(...batch)
+            const last = batch[batch.length - 1] as PendingWrite
+            this.fx.replicate.appended(batch[0]?.env.seq ?? 0, entries.map(e => e.bytes), last.epoch, last.roles != null ? JSON.stringify(last.roles) : undefined)
+          }
+        } else {
+          this.finish(batch)
         }
-        this.fx.onSequenced(this.name, batch.map(p => p.env))
         this.actor.send({ type: 'message.archived', count: batch.length })
         this.wakeBacklog()
         // Let other events in before the next batch.
@@ -212,6 +237,41 @@ export class SequencerActor {
       this.writing = false
       for (const w of this.backlogWaiters.splice(0)) w()
     }
+  }
+
+  /** Acks and hands off for publishing what is durable and not waiting for replicas. */
+  private finish (batch: PendingWrite[]): void {
+    for (const p of batch) {
+      const entry = this.dedup.get(p.key)
+      if (entry != null) entry.durable = true
+      const ack = { messageId: p.env.messageId, seq: p.env.seq, code: 0, reason: '', epoch: p.env.epoch }
+      if (!p.env.noAck && p.origin != null) this.fx.onAck(p.origin, ack)
+      for (const w of entry?.waiters ?? []) this.fx.onAck(w, ack)
+      if (entry != null) entry.waiters = undefined
+    }
+    if (batch.length > 0) this.fx.onSequenced(this.name, batch.map(p => p.env))
+  }
+
+  /** Replicated: every replica holds the archive up to `head`; what waited for that is acknowledged. */
+  commitTo (head: number): void {
+    if (this.fenced || head <= this.committed) return
+    this.committed = head
+    let n = 0
+    while (n < this.awaiting.length && (this.awaiting[n] as PendingWrite).env.seq <= head) n++
+    if (n > 0) this.finish(this.awaiting.splice(0, n))
+  }
+
+  /** The lease term this sequencer numbers under (replicated only). */
+  term = 0
+
+  /**
+   * The lease moved on: nothing more is numbered or acknowledged. What waited for the
+   * replicas is dropped unanswered (its publishers send it again, to the new holder).
+   */
+  async fence (): Promise<void> {
+    this.fenced = true
+    this.awaiting = []
+    await this.stop()
   }
 
   /** Stops taking messages, waits until every assigned one is durable. */

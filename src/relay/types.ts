@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js'
 import type { Clock } from './clock.js'
 import type { RelayPolicy } from './policy.js'
 import type { TrustAnchors } from '../trust/verifier.js'
+import type { LeaseAuthority } from './sequencer-leases.js'
 import type { Logger } from '../logger.js'
 
 /** What the relay logic asks of its transport (libp2p in the real engine). */
@@ -101,6 +102,8 @@ export interface RelayCoreInit {
   policy?: RelayPolicy
   /** The mesh's trust anchors: every agent's requests are checked against its credential's grants. None: open mode. */
   trust?: TrustAnchors
+  /** A controller's sequencer leases (src/relay/sequencer-leases.ts); none: no replication. */
+  leases?: LeaseAuthority
   log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }

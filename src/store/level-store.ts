@@ -72,6 +72,10 @@ export class LevelStore implements Store {
     await this.db.clear({ gte: `a!${name}!`, lt: `a!${name}!${seqKey(before)}` })
   }
 
+  async truncate (name: string, after: number): Promise<void> {
+    await this.db.clear({ gt: `a!${name}!${seqKey(Math.max(0, after))}`, lt: `a!${name}!~` })
+  }
+
   async dropArchive (name: string): Promise<void> {
     await this.db.clear({ gte: `a!${name}!`, lt: `a!${name}!~` })
     await this.db.del(`m!${name}`)

@@ -64,6 +64,14 @@ export class MemoryStore implements Store {
     for (; low < before; low++) a.delete(low)
     this.lows.set(name, Math.max(low, this.lows.get(name) ?? 1))
   }
+  async truncate (name: string, after: number): Promise<void> {
+    const a = this.archives.get(name)
+    const head = this.heads.get(name) ?? 0
+    if (a == null || head <= after) return
+    for (let seq = after + 1; seq <= head; seq++) a.delete(seq)
+    this.heads.set(name, Math.max(0, after))
+  }
+
   async dropArchive (name: string): Promise<void> {
     this.archives.delete(name)
     this.lows.delete(name)

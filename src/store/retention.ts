@@ -119,6 +119,25 @@ export class RetainedStore implements Store {
     })
   }
 
+  /** Forgets the messages of `name` above `after`, as `Store.truncate` does (the ledger follows). */
+  async truncate (name: string, after: number): Promise<void> {
+    await this.serially(name, async () => {
+      await this.inner.truncate(name, after)
+      const l = await this.ledger(name)
+      while (l.segments.length > 0 && (l.segments[l.segments.length - 1] as Segment).to > after) {
+        const s = l.segments[l.segments.length - 1] as Segment
+        const count = s.to - s.from + 1
+        const dropped = Math.min(count, s.to - after)
+        const bytes = dropped === count ? s.bytes : Math.round(s.bytes * dropped / count)
+        l.bytes -= bytes
+        l.messages -= dropped
+        if (dropped === count) l.segments.pop()
+        else { s.to = after; s.bytes -= bytes }
+      }
+      await this.save(name, l)
+    })
+  }
+
   /** Trims `name` to its policy: whole segments, oldest first, never the newest. */
   private async enforce (name: string): Promise<void> {
     await this.serially(name, async () => {

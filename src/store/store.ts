@@ -20,6 +20,10 @@ export interface ChannelMeta {
    * named none, and none are enforced): its owner and its admins, by agent name.
    */
   roles?: { owner: string, admins: string[] }
+  /** With controller leases: the highest lease term this relay has seen for the name. */
+  term?: number
+  /** With controller leases: the highest sequence number known acknowledged (held by every replica). */
+  committed?: number
 }
 
 export interface ArchivedMessage {
@@ -46,6 +50,11 @@ export interface Store {
   first: (name: string) => Promise<number>
   /** Forgets the archived messages of `name` numbered below `before` (the metadata stays). */
   trim: (name: string, before: number) => Promise<void>
+  /**
+   * Forgets the archived messages of `name` numbered above `after` (a replica dropping
+   * what a fenced sequencer never got acknowledged); the metadata stays.
+   */
+  truncate: (name: string, after: number) => Promise<void>
   /** Forgets every archived message and the metadata of `name`. */
   dropArchive: (name: string) => Promise<void>
   getMeta: (name: string) => Promise<ChannelMeta | undefined>

@@ -91,10 +91,12 @@ export function encodeSessionFrame (frame: Partial<SessionFrame>): Uint8Array {
 export function decodeLinkFrame (bytes: Bytes): LinkFrame {
   const frame = wrap('link frame', bytes, b => LinkFrame.decode(b))
   for (const r of frame.routed) {
-    const parts = (r.envelope != null ? 1 : 0) + (r.ack != null ? 1 : 0) + (r.fetch != null ? 1 : 0) + (r.fetched != null ? 1 : 0)
+    const parts = (r.envelope != null ? 1 : 0) + (r.ack != null ? 1 : 0) + (r.fetch != null ? 1 : 0) + (r.fetched != null ? 1 : 0) + (r.replicate != null ? 1 : 0) + (r.replicaAck != null ? 1 : 0)
     if (parts !== 1) throw new MalformedFrameError(`routed frame carries ${parts} parts; exactly one expected`)
     if (r.envelope != null) checkEnvelope(r.envelope, 'routed envelope')
     r.fetched?.messages.forEach(m => { checkEnvelope(m, 'fetched message') })
+    // A replica keeps copies as bytes; each must be an envelope it could serve.
+    r.replicate?.entries.forEach(e => { checkEnvelope(wrap('replicated entry', e, b => Envelope.decode(b)), 'replicated entry') })
   }
   for (const a of frame.announcements) {
     // Pieces of one version (src/relay/route-pieces.ts): a bounded count, an index within

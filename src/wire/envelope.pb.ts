@@ -2607,6 +2607,8 @@ export interface NameRoute {
   instances: string[]
   sequencerSince: number
   reachable: string[]
+  sequencerTerm: number
+  replicas: string[]
 }
 
 export namespace NameRoute {
@@ -2643,6 +2645,18 @@ export namespace NameRoute {
           }
         }
 
+        if ((obj.sequencerTerm != null && obj.sequencerTerm !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.sequencerTerm)
+        }
+
+        if (obj.replicas != null && obj.replicas.length > 0) {
+          for (const value of obj.replicas) {
+            w.uint32(50)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2651,7 +2665,9 @@ export namespace NameRoute {
           name: '',
           instances: [],
           sequencerSince: 0,
-          reachable: []
+          reachable: [],
+          sequencerTerm: 0,
+          replicas: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2692,6 +2708,22 @@ export namespace NameRoute {
               obj.reachable.push(reader.string())
               break
             }
+            case 5: {
+              obj.sequencerTerm = reader.uint64Number()
+              break
+            }
+            case 6: {
+              if (opts.limits?.replicas != null && obj.replicas.length === opts.limits.replicas) {
+                throw new MaxLengthError('Decode error - repeated field "replicas" had too many elements')
+              }
+
+              if (obj.replicas.length === 16) {
+                throw new MaxLengthError('Decode error - repeated field "replicas" had too many elements')
+              }
+
+              obj.replicas.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2703,7 +2735,8 @@ export namespace NameRoute {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           instances: 4096,
-          reachable: 4096
+          reachable: 4096,
+          replicas: 16
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2764,6 +2797,32 @@ export namespace NameRoute {
 
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.sequencerTerm`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              if (opts.limits?.replicas != null && obj.replicas === opts.limits.replicas) {
+                throw new MaxLengthError('Streaming decode error - repeated field "replicas" had too many elements')
+              }
+
+              if (obj.replicas === 16) {
+                throw new MaxLengthError('Streaming decode error - repeated field "replicas" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.replicas[]`,
+                index: obj.replicas,
+                value: reader.string()
+              }
+
+              obj.replicas++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2798,6 +2857,17 @@ export namespace NameRoute {
     value: string
   }
 
+  export interface NameRouteSequencerTermFieldEvent {
+    field: '$.sequencerTerm'
+    value: number
+  }
+
+  export interface NameRouteReplicasFieldEvent {
+    field: '$.replicas[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<NameRoute>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, NameRoute.codec())
   }
@@ -2806,7 +2876,7 @@ export namespace NameRoute {
     return decodeMessage(buf, NameRoute.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<NameRoute>): Generator<NameRouteNameFieldEvent | NameRouteInstancesFieldEvent | NameRouteSequencerSinceFieldEvent | NameRouteReachableFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<NameRoute>): Generator<NameRouteNameFieldEvent | NameRouteInstancesFieldEvent | NameRouteSequencerSinceFieldEvent | NameRouteReachableFieldEvent | NameRouteSequencerTermFieldEvent | NameRouteReplicasFieldEvent> {
     return streamMessage(buf, NameRoute.codec(), opts)
   }
 }
@@ -3147,6 +3217,18 @@ export namespace RouteAnnouncement {
     value: string
   }
 
+  export interface RouteAnnouncementNamesSequencerTermFieldEvent {
+    field: '$.names[].sequencerTerm'
+    value: number
+    index: number
+  }
+
+  export interface RouteAnnouncementNamesReplicasFieldEvent {
+    field: '$.names[].replicas[]'
+    index: number
+    value: string
+  }
+
   export interface RouteAnnouncementAddrsFieldEvent {
     field: '$.addrs[]'
     index: number
@@ -3176,7 +3258,7 @@ export namespace RouteAnnouncement {
     return decodeMessage(buf, RouteAnnouncement.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteAnnouncement>): Generator<RouteAnnouncementOriginFieldEvent | RouteAnnouncementVersionFieldEvent | RouteAnnouncementHopsFieldEvent | RouteAnnouncementHopLimitFieldEvent | RouteAnnouncementTtlMsFieldEvent | RouteAnnouncementNamesNameFieldEvent | RouteAnnouncementNamesInstancesFieldEvent | RouteAnnouncementNamesSequencerSinceFieldEvent | RouteAnnouncementNamesReachableFieldEvent | RouteAnnouncementAddrsFieldEvent | RouteAnnouncementWithdrawnFieldEvent | RouteAnnouncementPieceFieldEvent | RouteAnnouncementPiecesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteAnnouncement>): Generator<RouteAnnouncementOriginFieldEvent | RouteAnnouncementVersionFieldEvent | RouteAnnouncementHopsFieldEvent | RouteAnnouncementHopLimitFieldEvent | RouteAnnouncementTtlMsFieldEvent | RouteAnnouncementNamesNameFieldEvent | RouteAnnouncementNamesInstancesFieldEvent | RouteAnnouncementNamesSequencerSinceFieldEvent | RouteAnnouncementNamesReachableFieldEvent | RouteAnnouncementNamesSequencerTermFieldEvent | RouteAnnouncementNamesReplicasFieldEvent | RouteAnnouncementAddrsFieldEvent | RouteAnnouncementWithdrawnFieldEvent | RouteAnnouncementPieceFieldEvent | RouteAnnouncementPiecesFieldEvent> {
     return streamMessage(buf, RouteAnnouncement.codec(), opts)
   }
 }
@@ -3891,6 +3973,8 @@ export interface Routed {
   fetched?: FetchReply
   instance: string
   credential?: string
+  replicate?: Replicate
+  replicaAck?: ReplicaAck
 }
 
 export namespace Routed {
@@ -3946,6 +4030,16 @@ export namespace Routed {
         if (obj.credential != null) {
           w.uint32(74)
           w.string(obj.credential)
+        }
+
+        if (obj.replicate != null) {
+          w.uint32(82)
+          Replicate.codec().encode(obj.replicate, w)
+        }
+
+        if (obj.replicaAck != null) {
+          w.uint32(90)
+          ReplicaAck.codec().encode(obj.replicaAck, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -4007,6 +4101,18 @@ export namespace Routed {
             }
             case 9: {
               obj.credential = reader.string()
+              break
+            }
+            case 10: {
+              obj.replicate = Replicate.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.replicate
+              })
+              break
+            }
+            case 11: {
+              obj.replicaAck = ReplicaAck.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.replicaAck
+              })
               break
             }
             default: {
@@ -4085,6 +4191,20 @@ export namespace Routed {
                 field: `${prefix}.credential`,
                 value: reader.string()
               }
+              break
+            }
+            case 10: {
+              yield * Replicate.codec().stream(reader, reader.uint32(), `${prefix}.replicate`, {
+                limits: opts.limits?.replicate
+              })
+
+              break
+            }
+            case 11: {
+              yield * ReplicaAck.codec().stream(reader, reader.uint32(), `${prefix}.replicaAck`, {
+                limits: opts.limits?.replicaAck
+              })
+
               break
             }
             default: {
@@ -4360,6 +4480,72 @@ export namespace Routed {
     value: string
   }
 
+  export interface RoutedReplicateNameFieldEvent {
+    field: '$.replicate.name'
+    value: string
+  }
+
+  export interface RoutedReplicateTermFieldEvent {
+    field: '$.replicate.term'
+    value: number
+  }
+
+  export interface RoutedReplicateFromFieldEvent {
+    field: '$.replicate.from'
+    value: number
+  }
+
+  export interface RoutedReplicateEntriesFieldEvent {
+    field: '$.replicate.entries[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RoutedReplicateCommitFieldEvent {
+    field: '$.replicate.commit'
+    value: number
+  }
+
+  export interface RoutedReplicateFirstFieldEvent {
+    field: '$.replicate.first'
+    value: number
+  }
+
+  export interface RoutedReplicateEpochFieldEvent {
+    field: '$.replicate.epoch'
+    value: number
+  }
+
+  export interface RoutedReplicateRolesFieldEvent {
+    field: '$.replicate.roles'
+    value: string
+  }
+
+  export interface RoutedReplicaAckNameFieldEvent {
+    field: '$.replicaAck.name'
+    value: string
+  }
+
+  export interface RoutedReplicaAckTermFieldEvent {
+    field: '$.replicaAck.term'
+    value: number
+  }
+
+  export interface RoutedReplicaAckHeadFieldEvent {
+    field: '$.replicaAck.head'
+    value: number
+  }
+
+  export interface RoutedReplicaAckCodeFieldEvent {
+    field: '$.replicaAck.code'
+    value: number
+  }
+
+  export interface RoutedReplicaAckReasonFieldEvent {
+    field: '$.replicaAck.reason'
+    value: string
+  }
+
   export function encode (obj: Partial<Routed>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Routed.codec())
   }
@@ -4368,8 +4554,465 @@ export namespace Routed {
     return decodeMessage(buf, Routed.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedFetchedFirstFieldEvent | RoutedInstanceFieldEvent | RoutedCredentialFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Routed>): Generator<RoutedToFieldEvent | RoutedFromFieldEvent | RoutedHopLimitFieldEvent | RoutedEnvelopeTypeFieldEvent | RoutedEnvelopeChannelIdFieldEvent | RoutedEnvelopeMessageIdFieldEvent | RoutedEnvelopePayloadFieldEvent | RoutedEnvelopeMetadataFieldEvent | RoutedEnvelopeSourceFieldEvent | RoutedEnvelopeDestinationFieldEvent | RoutedEnvelopeSeqFieldEvent | RoutedEnvelopeEpochFieldEvent | RoutedEnvelopeHopLimitFieldEvent | RoutedEnvelopeModeFieldEvent | RoutedEnvelopeCorrelationIdFieldEvent | RoutedEnvelopeExpectsReplyFieldEvent | RoutedEnvelopeNoAckFieldEvent | RoutedAckMessageIdFieldEvent | RoutedAckSeqFieldEvent | RoutedAckCodeFieldEvent | RoutedAckReasonFieldEvent | RoutedAckAgentFieldEvent | RoutedAckEpochFieldEvent | RoutedFetchRequestIdFieldEvent | RoutedFetchNameFieldEvent | RoutedFetchFromSeqFieldEvent | RoutedFetchLimitFieldEvent | RoutedFetchedRequestIdFieldEvent | RoutedFetchedNameFieldEvent | RoutedFetchedHeadFieldEvent | RoutedFetchedMessagesTypeFieldEvent | RoutedFetchedMessagesChannelIdFieldEvent | RoutedFetchedMessagesMessageIdFieldEvent | RoutedFetchedMessagesPayloadFieldEvent | RoutedFetchedMessagesMetadataFieldEvent | RoutedFetchedMessagesSourceFieldEvent | RoutedFetchedMessagesDestinationFieldEvent | RoutedFetchedMessagesSeqFieldEvent | RoutedFetchedMessagesEpochFieldEvent | RoutedFetchedMessagesHopLimitFieldEvent | RoutedFetchedMessagesModeFieldEvent | RoutedFetchedMessagesCorrelationIdFieldEvent | RoutedFetchedMessagesExpectsReplyFieldEvent | RoutedFetchedMessagesNoAckFieldEvent | RoutedFetchedCodeFieldEvent | RoutedFetchedReasonFieldEvent | RoutedFetchedFirstFieldEvent | RoutedInstanceFieldEvent | RoutedCredentialFieldEvent | RoutedReplicateNameFieldEvent | RoutedReplicateTermFieldEvent | RoutedReplicateFromFieldEvent | RoutedReplicateEntriesFieldEvent | RoutedReplicateCommitFieldEvent | RoutedReplicateFirstFieldEvent | RoutedReplicateEpochFieldEvent | RoutedReplicateRolesFieldEvent | RoutedReplicaAckNameFieldEvent | RoutedReplicaAckTermFieldEvent | RoutedReplicaAckHeadFieldEvent | RoutedReplicaAckCodeFieldEvent | RoutedReplicaAckReasonFieldEvent> {
     return streamMessage(buf, Routed.codec(), opts)
+  }
+}
+
+export interface Replicate {
+  name: string
+  term: number
+  from: number
+  entries: Uint8Array<ArrayBuffer>[]
+  commit: number
+  first: number
+  epoch: number
+  roles?: string
+}
+
+export namespace Replicate {
+  let _codec: Codec<Replicate>
+
+  export const codec = (): Codec<Replicate> => {
+    if (_codec == null) {
+      _codec = message<Replicate>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(10)
+          w.string(obj.name)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.from != null && obj.from !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.from)
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.commit != null && obj.commit !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.commit)
+        }
+
+        if ((obj.first != null && obj.first !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.first)
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0)) {
+          w.uint32(56)
+          w.uint64Number(obj.epoch)
+        }
+
+        if (obj.roles != null) {
+          w.uint32(66)
+          w.string(obj.roles)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          name: '',
+          term: 0,
+          from: 0,
+          entries: [],
+          commit: 0,
+          first: 0,
+          epoch: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.name = reader.string()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.from = reader.uint64Number()
+              break
+            }
+            case 4: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              if (obj.entries.length === 4096) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(reader.bytes())
+              break
+            }
+            case 5: {
+              obj.commit = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.first = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.epoch = reader.uint64Number()
+              break
+            }
+            case 8: {
+              obj.roles = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          entries: 4096
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.from`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              if (obj.entries === 4096) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.entries[]`,
+                index: obj.entries,
+                value: reader.bytes()
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.commit`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.first`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.roles`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ReplicateNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface ReplicateTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface ReplicateFromFieldEvent {
+    field: '$.from'
+    value: number
+  }
+
+  export interface ReplicateEntriesFieldEvent {
+    field: '$.entries[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReplicateCommitFieldEvent {
+    field: '$.commit'
+    value: number
+  }
+
+  export interface ReplicateFirstFieldEvent {
+    field: '$.first'
+    value: number
+  }
+
+  export interface ReplicateEpochFieldEvent {
+    field: '$.epoch'
+    value: number
+  }
+
+  export interface ReplicateRolesFieldEvent {
+    field: '$.roles'
+    value: string
+  }
+
+  export function encode (obj: Partial<Replicate>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Replicate.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Replicate>): Replicate {
+    return decodeMessage(buf, Replicate.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Replicate>): Generator<ReplicateNameFieldEvent | ReplicateTermFieldEvent | ReplicateFromFieldEvent | ReplicateEntriesFieldEvent | ReplicateCommitFieldEvent | ReplicateFirstFieldEvent | ReplicateEpochFieldEvent | ReplicateRolesFieldEvent> {
+    return streamMessage(buf, Replicate.codec(), opts)
+  }
+}
+
+export interface ReplicaAck {
+  name: string
+  term: number
+  head: number
+  code: number
+  reason: string
+}
+
+export namespace ReplicaAck {
+  let _codec: Codec<ReplicaAck>
+
+  export const codec = (): Codec<ReplicaAck> => {
+    if (_codec == null) {
+      _codec = message<ReplicaAck>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(10)
+          w.string(obj.name)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.term)
+        }
+
+        if ((obj.head != null && obj.head !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.head)
+        }
+
+        if ((obj.code != null && obj.code !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.code)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(42)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          name: '',
+          term: 0,
+          head: 0,
+          code: 0,
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.name = reader.string()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.head = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.code = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.head`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ReplicaAckNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface ReplicaAckTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface ReplicaAckHeadFieldEvent {
+    field: '$.head'
+    value: number
+  }
+
+  export interface ReplicaAckCodeFieldEvent {
+    field: '$.code'
+    value: number
+  }
+
+  export interface ReplicaAckReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<ReplicaAck>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, ReplicaAck.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicaAck>): ReplicaAck {
+    return decodeMessage(buf, ReplicaAck.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicaAck>): Generator<ReplicaAckNameFieldEvent | ReplicaAckTermFieldEvent | ReplicaAckHeadFieldEvent | ReplicaAckCodeFieldEvent | ReplicaAckReasonFieldEvent> {
+    return streamMessage(buf, ReplicaAck.codec(), opts)
   }
 }
 
@@ -4766,6 +5409,18 @@ export namespace LinkFrame {
     value: string
   }
 
+  export interface LinkFrameAnnouncementsNamesSequencerTermFieldEvent {
+    field: '$.announcements[].names[].sequencerTerm'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameAnnouncementsNamesReplicasFieldEvent {
+    field: '$.announcements[].names[].replicas[]'
+    index: number
+    value: string
+  }
+
   export interface LinkFrameAnnouncementsAddrsFieldEvent {
     field: '$.announcements[].addrs[]'
     index: number
@@ -5086,6 +5741,84 @@ export namespace LinkFrame {
     index: number
   }
 
+  export interface LinkFrameRoutedReplicateNameFieldEvent {
+    field: '$.routed[].replicate.name'
+    value: string
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicateTermFieldEvent {
+    field: '$.routed[].replicate.term'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicateFromFieldEvent {
+    field: '$.routed[].replicate.from'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicateEntriesFieldEvent {
+    field: '$.routed[].replicate.entries[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LinkFrameRoutedReplicateCommitFieldEvent {
+    field: '$.routed[].replicate.commit'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicateFirstFieldEvent {
+    field: '$.routed[].replicate.first'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicateEpochFieldEvent {
+    field: '$.routed[].replicate.epoch'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicateRolesFieldEvent {
+    field: '$.routed[].replicate.roles'
+    value: string
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicaAckNameFieldEvent {
+    field: '$.routed[].replicaAck.name'
+    value: string
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicaAckTermFieldEvent {
+    field: '$.routed[].replicaAck.term'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicaAckHeadFieldEvent {
+    field: '$.routed[].replicaAck.head'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicaAckCodeFieldEvent {
+    field: '$.routed[].replicaAck.code'
+    value: number
+    index: number
+  }
+
+  export interface LinkFrameRoutedReplicaAckReasonFieldEvent {
+    field: '$.routed[].replicaAck.reason'
+    value: string
+    index: number
+  }
+
   export interface LinkFrameFaultCodeFieldEvent {
     field: '$.fault.code'
     value: number
@@ -5125,7 +5858,7 @@ export namespace LinkFrame {
     return decodeMessage(buf, LinkFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameAnnouncementsPieceFieldEvent | LinkFrameAnnouncementsPiecesFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedFetchedFirstFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkFrame>): Generator<LinkFrameAnnouncementsOriginFieldEvent | LinkFrameAnnouncementsVersionFieldEvent | LinkFrameAnnouncementsHopsFieldEvent | LinkFrameAnnouncementsHopLimitFieldEvent | LinkFrameAnnouncementsTtlMsFieldEvent | LinkFrameAnnouncementsNamesNameFieldEvent | LinkFrameAnnouncementsNamesInstancesFieldEvent | LinkFrameAnnouncementsNamesSequencerSinceFieldEvent | LinkFrameAnnouncementsNamesReachableFieldEvent | LinkFrameAnnouncementsNamesSequencerTermFieldEvent | LinkFrameAnnouncementsNamesReplicasFieldEvent | LinkFrameAnnouncementsAddrsFieldEvent | LinkFrameAnnouncementsWithdrawnFieldEvent | LinkFrameAnnouncementsPieceFieldEvent | LinkFrameAnnouncementsPiecesFieldEvent | LinkFrameRoutedToFieldEvent | LinkFrameRoutedFromFieldEvent | LinkFrameRoutedHopLimitFieldEvent | LinkFrameRoutedEnvelopeTypeFieldEvent | LinkFrameRoutedEnvelopeChannelIdFieldEvent | LinkFrameRoutedEnvelopeMessageIdFieldEvent | LinkFrameRoutedEnvelopePayloadFieldEvent | LinkFrameRoutedEnvelopeMetadataFieldEvent | LinkFrameRoutedEnvelopeSourceFieldEvent | LinkFrameRoutedEnvelopeDestinationFieldEvent | LinkFrameRoutedEnvelopeSeqFieldEvent | LinkFrameRoutedEnvelopeEpochFieldEvent | LinkFrameRoutedEnvelopeHopLimitFieldEvent | LinkFrameRoutedEnvelopeModeFieldEvent | LinkFrameRoutedEnvelopeCorrelationIdFieldEvent | LinkFrameRoutedEnvelopeExpectsReplyFieldEvent | LinkFrameRoutedEnvelopeNoAckFieldEvent | LinkFrameRoutedAckMessageIdFieldEvent | LinkFrameRoutedAckSeqFieldEvent | LinkFrameRoutedAckCodeFieldEvent | LinkFrameRoutedAckReasonFieldEvent | LinkFrameRoutedAckAgentFieldEvent | LinkFrameRoutedAckEpochFieldEvent | LinkFrameRoutedFetchRequestIdFieldEvent | LinkFrameRoutedFetchNameFieldEvent | LinkFrameRoutedFetchFromSeqFieldEvent | LinkFrameRoutedFetchLimitFieldEvent | LinkFrameRoutedFetchedRequestIdFieldEvent | LinkFrameRoutedFetchedNameFieldEvent | LinkFrameRoutedFetchedHeadFieldEvent | LinkFrameRoutedFetchedMessagesTypeFieldEvent | LinkFrameRoutedFetchedMessagesChannelIdFieldEvent | LinkFrameRoutedFetchedMessagesMessageIdFieldEvent | LinkFrameRoutedFetchedMessagesPayloadFieldEvent | LinkFrameRoutedFetchedMessagesMetadataFieldEvent | LinkFrameRoutedFetchedMessagesSourceFieldEvent | LinkFrameRoutedFetchedMessagesDestinationFieldEvent | LinkFrameRoutedFetchedMessagesSeqFieldEvent | LinkFrameRoutedFetchedMessagesEpochFieldEvent | LinkFrameRoutedFetchedMessagesHopLimitFieldEvent | LinkFrameRoutedFetchedMessagesModeFieldEvent | LinkFrameRoutedFetchedMessagesCorrelationIdFieldEvent | LinkFrameRoutedFetchedMessagesExpectsReplyFieldEvent | LinkFrameRoutedFetchedMessagesNoAckFieldEvent | LinkFrameRoutedFetchedCodeFieldEvent | LinkFrameRoutedFetchedReasonFieldEvent | LinkFrameRoutedFetchedFirstFieldEvent | LinkFrameRoutedInstanceFieldEvent | LinkFrameRoutedCredentialFieldEvent | LinkFrameRoutedReplicateNameFieldEvent | LinkFrameRoutedReplicateTermFieldEvent | LinkFrameRoutedReplicateFromFieldEvent | LinkFrameRoutedReplicateEntriesFieldEvent | LinkFrameRoutedReplicateCommitFieldEvent | LinkFrameRoutedReplicateFirstFieldEvent | LinkFrameRoutedReplicateEpochFieldEvent | LinkFrameRoutedReplicateRolesFieldEvent | LinkFrameRoutedReplicaAckNameFieldEvent | LinkFrameRoutedReplicaAckTermFieldEvent | LinkFrameRoutedReplicaAckHeadFieldEvent | LinkFrameRoutedReplicaAckCodeFieldEvent | LinkFrameRoutedReplicaAckReasonFieldEvent | LinkFrameFaultCodeFieldEvent | LinkFrameFaultReasonFieldEvent | LinkFrameFaultFatalFieldEvent | LinkFrameHelloCredentialFieldEvent | LinkFrameHelloMeshFieldEvent | LinkFrameRevocationsFieldEvent> {
     return streamMessage(buf, LinkFrame.codec(), opts)
   }
 }

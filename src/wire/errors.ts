@@ -66,7 +66,14 @@ export const ErrorCode = {
    * The history asked for is older than the archive keeps (its retention trimmed it):
    * `Subscribed.next_seq` and `FetchReply.first` carry the oldest sequence number kept.
    */
-  HISTORY_TRIMMED: 18
+  HISTORY_TRIMMED: 18,
+  /** Reserved: an agent went past one of its quotas at its relay. */
+  QUOTA_EXCEEDED: 19,
+  /**
+   * Relay to relay only: a sequencer's lease term is older than one the receiver knows
+   * (`ReplicaAck.term`): the sender is fenced and numbers nothing more.
+   */
+  STALE_TERM: 20
 } as const
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
 

@@ -9,7 +9,7 @@ function ann (origin: string, version: number, over: Partial<RouteAnnouncement> 
 }
 
 function route (name: string, instances: string[], sequencerSince = 0): NameRoute {
-  return { name, instances, sequencerSince, reachable: [] }
+  return { name, instances, sequencerSince, reachable: [], sequencerTerm: 0, replicas: [] }
 }
 
 describe('ForwardingTable.apply', () => {
@@ -140,9 +140,9 @@ describe('ForwardingTable.sequencerOf', () => {
     t.apply('n1', ann('r1', 1, { names: [route(SVC, ['i1'], 200)] }), 0)
     t.apply('n1', ann('r2', 1, { names: [route(SVC, ['i2'], 100)] }), 0)
     t.apply('n1', ann('r3', 1, { names: [route(SVC, ['i3'], 0)] }), 0)
-    expect(t.sequencerOf(SVC)).toEqual({ relay: 'r2', since: 100 })
+    expect(t.sequencerOf(SVC)).toEqual({ relay: 'r2', since: 100, term: 0, replicas: [] })
     t.claimSequencer(SVC, 50)
-    expect(t.sequencerOf(SVC)).toEqual({ relay: 'me', since: 50 })
+    expect(t.sequencerOf(SVC)).toEqual({ relay: 'me', since: 50, term: 0, replicas: [] })
     expect(t.sequencerOf('no/such/name')).toBeUndefined()
   })
 
@@ -152,7 +152,7 @@ describe('ForwardingTable.sequencerOf', () => {
     const b = new ForwardingTable('x2')
     for (const [origin, since] of claims) a.apply('n', ann(origin, 1, { names: [route(SVC, [], since)] }), 0)
     for (const [origin, since] of [...claims].reverse()) b.apply('n', ann(origin, 1, { names: [route(SVC, [], since)] }), 0)
-    expect(a.sequencerOf(SVC)).toEqual({ relay: 'rA', since: 100 })
+    expect(a.sequencerOf(SVC)).toEqual({ relay: 'rA', since: 100, term: 0, replicas: [] })
     expect(b.sequencerOf(SVC)).toEqual(a.sequencerOf(SVC))
   })
 
@@ -181,8 +181,8 @@ describe('ForwardingTable.findInstance', () => {
     t.addAttached(SVC, 'i1')
     expect(t.findInstance(SVC, 'i1')).toBe('me')
     expect(t.pickAnycast(SVC)).toBeUndefined()
-    expect(t.ownRoutes()).toEqual([{ name: SVC, instances: [], sequencerSince: 0, reachable: ['i1'] }])
-    t.apply('n1', ann('far', 1, { hops: 0, names: [{ name: 'acme/x/y', instances: [], sequencerSince: 0, reachable: ['j1'] }] }), 0)
+    expect(t.ownRoutes()).toEqual([{ name: SVC, instances: [], sequencerSince: 0, reachable: ['i1'], sequencerTerm: 0, replicas: [] }])
+    t.apply('n1', ann('far', 1, { hops: 0, names: [{ name: 'acme/x/y', instances: [], sequencerSince: 0, reachable: ['j1'], sequencerTerm: 0, replicas: [] }] }), 0)
     expect(t.findInstance('acme/x/y', 'j1')).toBe('far')
     expect(t.pickAnycast('acme/x/y')).toBeUndefined()
     t.removeAttached(SVC, 'i1')

@@ -20,7 +20,7 @@ function ann (origin: string, version: number, names: NameRoute[] = [], over: Pa
   return { origin, version, hops: 0, hopLimit: 8, ttlMs: 1_000, names, addrs: [`/ip4/127.0.0.1/tcp/1/p2p/${origin}`], withdrawn: false, piece: 0, pieces: 0, ...over }
 }
 
-const route = (name: string, instances: string[], reachable: string[] = []): NameRoute => ({ name, instances, sequencerSince: 0, reachable })
+const route = (name: string, instances: string[], reachable: string[] = []): NameRoute => ({ name, instances, sequencerSince: 0, reachable, sequencerTerm: 0, replicas: [] })
 const ids = (n: number, prefix = 'i'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(6, '0')}`)
 
 /** Every piece encoded in a link frame of its own is under the byte budget and decodes with every cap. */

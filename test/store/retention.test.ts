@@ -64,6 +64,22 @@ describe.each(engines)('RetainedStore over the %s store', (_, open) => {
     }
   })
 
+  it('truncate drops the newest messages and the ledger follows, so later appends count from there', async () => {
+    const { inner, done } = await open()
+    const store = new RetainedStore(inner, { policyOf: () => ({ maxMessages: 1000 }) })
+    try {
+      await write(store, 1, 100, 10, 7)
+      await store.truncate(NAME, 60)
+      expect(await store.extent(NAME)).toMatchObject({ first: 1, head: 60, messages: 60, bytes: 600 })
+      await write(store, 61, 10, 10)
+      expect(await store.extent(NAME)).toMatchObject({ head: 70, messages: 70, bytes: 700 })
+      expect((await held(store)).seqs).toEqual(Array.from({ length: 70 }, (_, i) => i + 1))
+    } finally {
+      await store.close()
+      await done()
+    }
+  })
+
   it('keeps at most maxMessages', async () => {
     const { inner, done } = await open()
     const store = new RetainedStore(inner, { policyOf: () => ({ maxMessages: 100 }) })

@@ -69,6 +69,22 @@ describe.each(engines)('%s (the Store contract)', (_engine, open) => {
     expect((await s.range(`${NAME}x`, 1, 10)).map(m => text(m.bytes))).toEqual(['other'])
   })
 
+  it('truncate forgets the messages above a number, keeps those at or below it and the metadata, and no other name\'s', async () => {
+    const s = await store()
+    await s.append(NAME, [1, 2, 3, 4, 5].map(seq => ({ seq, bytes: bytes(`m${seq}`) })), meta({ committed: 3 }))
+    await s.append('acme/other/name', [{ seq: 5, bytes: bytes('o5') }])
+    await s.truncate(NAME, 3)
+    expect(await s.head(NAME)).toBe(3)
+    expect((await s.range(NAME, 1, 10)).map(m => text(m.bytes))).toEqual(['m1', 'm2', 'm3'])
+    expect((await s.getMeta(NAME))?.committed).toBe(3)
+    expect(await s.head('acme/other/name')).toBe(5)
+    await s.append(NAME, [{ seq: 4, bytes: bytes('n4') }])
+    expect((await s.range(NAME, 1, 10)).map(m => text(m.bytes))).toEqual(['m1', 'm2', 'm3', 'n4'])
+    await s.truncate(NAME, 0)
+    expect(await s.head(NAME)).toBe(0)
+    expect(await s.range(NAME, 1, 10)).toEqual([])
+  })
+
   it('range starts at from and returns at most limit messages', async () => {
     const s = await store()
     await s.append(NAME, Array.from({ length: 10 }, (_, i) => ({ seq: i + 1, bytes: bytes(`m${i + 1}`) })))

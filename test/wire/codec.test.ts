@@ -98,7 +98,7 @@ describe('codec round trips', () => {
     const frame = {
       announcements: [{
         origin: 'relayA', version: 1_700_000_000_000, hops: 2, hopLimit: 8, ttlMs: 15_000,
-        names: [{ name: 'acme/research/summarizer', instances: ['i1', 'i2'], sequencerSince: 1234, reachable: ['i3'] }],
+        names: [{ name: 'acme/research/summarizer', instances: ['i1', 'i2'], sequencerSince: 1234, reachable: ['i3'], sequencerTerm: 0, replicas: [] }],
         addrs: ['/ip4/127.0.0.1/tcp/1'], withdrawn: false, piece: 0, pieces: 0
       }],
       routed: [
