@@ -26,6 +26,7 @@ interface ControllerFlags {
   topology: typeof TOPOLOGIES[number]
   heartbeat?: number
   downAfter?: number
+  replication?: number
   authority?: string
   logLevel?: LogLevel
   logFormat?: LogFormat
@@ -34,6 +35,12 @@ interface ControllerFlags {
 const ms = (value: string): number => {
   const n = Number(value)
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive number of milliseconds.')
+  return n
+}
+
+const copies = (value: string): number => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('a whole number of relays from 1 to 16.')
   return n
 }
 
@@ -48,6 +55,7 @@ export function registerControllerCommand (program: Command): void {
     .addOption(new Option('--topology <kind>', 'how a new mesh\'s relays link (later: slim-mesh ctl policy topology)').choices(TOPOLOGIES).default('computed'))
     .option('--heartbeat <ms>', 'how often relays heartbeat (default 2000)', ms)
     .option('--down-after <ms>', 'a relay silent this long is down (default 3 heartbeats)', ms)
+    .option('--replication <n>', 'relays that keep each multicast name\'s archive, its sequencer included (default 2; 1: no replicas, no failover)', copies)
     .addOption(new Option('--log-level <level>', 'least severe log lines written to standard error (default info)').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'text or JSON log lines').choices(LOG_FORMATS))
     .action(async (o: ControllerFlags) => {
@@ -65,6 +73,7 @@ export function registerControllerCommand (program: Command): void {
         authority,
         listen: o.listen,
         topology: { kind: o.topology } as TopologySpec,
+        ...(o.replication != null ? { replication: o.replication } : {}),
         ...(o.metrics != null ? { metrics: { listen: o.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {}),
         timings: { ...(o.heartbeat != null ? { heartbeatMs: o.heartbeat } : {}), ...(o.downAfter != null ? { downAfterMs: o.downAfter } : {}) }
       })

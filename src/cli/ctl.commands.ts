@@ -106,6 +106,7 @@ export function registerCtlCommands (program: Command): void {
     .option('--retention-seconds <n>', 'each covered name\'s archive keeps messages this long', Number)
     .option('--retention-bytes <n>', '... and at most this many bytes', Number)
     .option('--retention-messages <n>', '... and at most this many messages', Number)
+    .option('--replication <n>', 'relays that keep the archive of each covered name, its sequencer included (for names claimed from now on)', Number)
     .option('--reason <text>', 'why (agents see it in their refusal)')
     .action(action(async (c, [id], o) => {
       const deny = (o.deny as string[]).flatMap(d => d.split(',')).filter(d => d !== '')
@@ -115,6 +116,7 @@ export function registerCtlCommands (program: Command): void {
         ...(deny.length > 0 ? { deny } : {}),
         ...(o.rateLimit != null ? { rateLimit: { perSecond: o.rateLimit } } : {}),
         ...(retentionOf(o) != null ? { retention: retentionOf(o) } : {}),
+        ...(o.replication != null ? { replication: o.replication as number } : {}),
         ...(o.reason != null ? { reason: o.reason } : {})
       })
     }, (p) => { console.log(`policy set; generation ${String((p as { generation: number }).generation)}`) }))

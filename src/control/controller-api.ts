@@ -2,13 +2,15 @@
  * The controller's HTTP API (JSON; every route authenticated, see controller-auth.ts).
  *
  * Relays: `POST /v1/register`, `POST /v1/heartbeat`, `GET /v1/state`, `GET /v1/watch`
- * (server-sent `state` events: a new generation is out, pull it).
+ * (server-sent `state` events: a new generation is out, pull it; `lease` events: a
+ * sequencer lease the relay holds or held changed), `POST /v1/leases` (claim a name's
+ * sequencer lease), `POST /v1/leases/caught-up` (the holder: a replica has caught up).
  * Operators (`slim-mesh ctl`): `GET /v1/nodes`, `DELETE /v1/nodes/:peer`, `GET /v1/links`,
  * `GET /v1/routes`, `GET /v1/channels`, `GET /v1/policy`, `PUT|DELETE /v1/policy/rules/:id`,
  * `PUT /v1/policy/topology`, `PUT /v1/policy/config`, `PUT /v1/policy/alert-actions`,
  * `GET|POST /v1/tokens`, `DELETE /v1/tokens/:id`, `GET|POST /v1/credentials`,
  * `POST /v1/credentials/revoke`, `GET /v1/alerts`, `GET /v1/mesh`, `GET /v1/charts`,
- * `POST /v1/dashboard`.
+ * `POST /v1/dashboard`, `GET /v1/leases`.
  * The dashboard page is `GET /`, its static files `GET /assets/<file>` (a fixed list,
  * unauthenticated: they carry no mesh data; see dashboard-assets.ts).
  */

@@ -26,6 +26,7 @@ import { planLinks } from './topology.js'
 import type { LinkPair, TopologySpec } from './types.js'
 import { ControllerError } from './errors.js'
 import { LeaseBook } from './lease-book.js'
+import { matchName } from '../trust/patterns.js'
 import type { SequencerLease } from './lease-book.js'
 
 const STATE_KEY = 'ctl/state'
@@ -145,7 +146,8 @@ export class ControllerCore {
     this.leases = await LeaseBook.load({
       store: this.store,
       live: () => this.roster.active().map(r => r.peerId).filter(p => this.isUp(p)),
-      replicationOf: () => replication
+      // A per-name policy's `replication` (the first that covers the name and sets it), else the controller's.
+      replicationOf: (name) => Math.max(1, this.intent.policies.find(p => p.replication != null && (p.until == null || p.until > Date.now()) && matchName(p.names, name))?.replication ?? replication)
     })
     for (const jwt of this.intent.revocations) {
       try { this.anchors.revocations.add(await this.anchors.verifyRevocation(jwt)) } catch {}

@@ -51,7 +51,7 @@ export const sequencerLeaseMachine = setup({
     input: {} as SequencerLeaseInput
   },
   delays: {
-    CLAIM_BACKOFF: ({ context }) => Math.min(100 * 2 ** context.attempts, 2_000)
+    CLAIM_BACKOFF: ({ context }) => Math.min(100 * 2 ** Math.max(0, context.attempts - 1), 2_000)
   },
   actors: {
     claimLease: fromPromise<SequencerLease, { name: string }>(async () => { throw new ActorNotProvidedError('claimLease', 'sequencer lease actor') }),

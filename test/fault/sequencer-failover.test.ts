@@ -65,7 +65,7 @@ async function startMesh (): Promise<Mesh> {
   const relays = [await relayProcess(controller), await relayProcess(controller), await relayProcess(controller)]
   const m: Mesh = { controller, relays, history: new HistoryRecorder(), agents: new Map() }
   const [r0, r1, r2] = relays as [ProcessRelay, ProcessRelay, ProcessRelay]
-  await waitFor(() => relays.every(r => controller.relayState(r.peerId) === 'live.inSync'), 'the relays live and linked as the controller plans', 30_000)
+  await waitFor(() => relays.every(r => controller.relayState(r.peerId) === 'live.inSync'), 'the relays live and linked as the controller plans', 60_000)
   // r0 sequences the name: its first publisher is there (and goes on to r1 when r0 dies).
   const p0 = await connectAgent({ relay: r0.addr, relays: [r1.addr], name: 'acme/failover/p0', credentials: controller.issuerCredentials!, keepaliveMs: 250 })
   cleanup.push(p0)
@@ -120,6 +120,7 @@ async function settleAndCheck (m: Mesh, subscribers: string[]): Promise<void> {
 
 /** A subscriber on the returned relay reads the whole history: what s1 saw, in the same order. */
 async function followsOnReturn (m: Mesh, relay: ProcessRelay): Promise<void> {
+  await waitFor(() => m.controller.relayState(relay.peerId) === 'live.inSync', 'the returned relay linked as planned', 30_000)
   const seen = m.history.deliveries.filter(d => d.subscriber === 's1').map(d => `${d.seq}:${d.payload}`)
   const got: string[] = []
   const a = await connectAgent({ relay: relay.addr, name: 'acme/failover/late', credentials: m.controller.issuerCredentials!, keepaliveMs: 250 })
@@ -163,7 +164,6 @@ describe('sequencer failover, relays in their own processes', () => {
     await rm(r0.options.dataDir as string, { recursive: true, force: true })
     const back = await relayProcess(m.controller, r0.options.dataDir)
     expect(back.peerId).not.toBe(r0.peerId)
-    await waitFor(() => m.controller.relayState(back.peerId).startsWith('live'), 'the new relay live', 20_000)
     await sleep(1500)
     await t.stop()
     await settleAndCheck(m, ['s0', 's1', 's2'])
