@@ -3,7 +3,9 @@
  * leases (src/control/lease-book.ts).
  *
  * - candidate: the relay needs a sequencer for the name and asks the controller for the
- *   lease (`claimLease`); submissions wait meanwhile. The controller's answer says who
+ *   lease (`claimLease`); submissions wait meanwhile. A relay back from a restart that held
+ *   the lease leads on under its last term at once (`restored`), and asks the controller
+ *   in the background: its replicas fence it if the lease has moved. The controller's answer says who
  *   holds it: this relay (leader) or another (follower). No answer: asked again after a
  *   backoff, for as long as it takes (the name waits; nothing is numbered without a lease).
  * - leader: this relay numbers the name under its term. Each message is acknowledged
@@ -33,7 +35,12 @@ export interface SequencerLeaseContext {
   attempts: number
 }
 
-export interface SequencerLeaseInput { name: string, self: string }
+export interface SequencerLeaseInput {
+  name: string
+  self: string
+  /** The lease this relay held before a restart (from its store): it leads on under it at once. */
+  restored?: SequencerLease
+}
 
 export type SequencerLeaseEvent =
   /** The controller told of a change to the lease. */
@@ -59,6 +66,7 @@ export const sequencerLeaseMachine = setup({
     fence: fromPromise<void, { name: string }>(async () => { throw new ActorNotProvidedError('fence', 'sequencer lease actor') })
   },
   guards: {
+    isRestoredOurs: ({ context }) => context.lease.term > 0 && context.lease.holder === context.self,
     isOurs: ({ context, event }) => 'output' in event && (event.output as SequencerLease).holder === context.self,
     givesUsTheLease: ({ context, event }) => event.type === 'lease.changed' && event.lease.holder === context.self && event.lease.term >= context.lease.term,
     isNewerElsewhere: ({ context, event }) =>
@@ -78,10 +86,14 @@ export const sequencerLeaseMachine = setup({
   }
 }).createMachine({
   id: 'sequencerLease',
-  context: ({ input }) => ({ name: input.name, self: input.self, lease: EMPTY(input.name), attempts: 0 }),
+  context: ({ input }) => ({ name: input.name, self: input.self, lease: input.restored ?? EMPTY(input.name), attempts: 0 }),
   initial: 'candidate',
   states: {
     candidate: {
+      // Restored: it leads on under its last term, without waiting for the controller (the data
+      // plane never does); should the lease have moved meanwhile, its replicas refuse the old
+      // term and the controller's answer fences it.
+      always: { guard: 'isRestoredOurs', target: 'leader' },
       initial: 'claiming',
       states: {
         claiming: {

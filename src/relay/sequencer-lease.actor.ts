@@ -46,16 +46,24 @@ export class SequencerLeaseActor {
   private starting: Promise<void> = Promise.resolve()
   private readyWaiters: Array<(s: SequencerActor) => void> = []
 
-  constructor (name: string, fx: SequencerLeaseEffects) {
+  constructor (name: string, fx: SequencerLeaseEffects, restored?: SequencerLease) {
     this.name = name
     this.fx = fx
     const sink = fx.host.onTransition
     this.actor = createActor(SequencerLeaseActor.machine, {
-      input: { name, self: fx.host.self },
+      input: { name, self: fx.host.self, ...(restored != null ? { restored } : {}) },
       inspect: transitionInspector(sink == null ? undefined : (from, to, event) => { sink(`lease:${name}`, from, to, event) })
     })
     owners.set(this.actor.system, this)
     this.actor.start()
+    if (restored != null) this.confirm()
+  }
+
+  /** Restored as leader: asks the controller whether the lease is still this relay's (retried until it answers). */
+  private confirm (attempt = 0): void {
+    void this.fx.leases.claim(this.name).then(lease => { this.changed(lease) }).catch(() => {
+      if (!this.done) this.fx.host.clock.setTimeout(() => { this.confirm(attempt + 1) }, Math.min(200 * 2 ** attempt, 5_000))
+    })
   }
 
   private static readonly machine = sequencerLeaseMachine.provide({
@@ -145,6 +153,10 @@ export class SequencerLeaseActor {
         replicate: { appended: (from, entries, epoch, roles) => { replicator.appended(from, entries as never, epoch, roles) } }
       })
       s.term = lease.term
+      s.replicas = lease.replicas
+      // The lease is kept with the name: back from a restart, the relay leads on under it.
+      const meta = await host.store.getMeta(this.name)
+      await host.store.putMeta(this.name, { ...(meta ?? { epoch: 0, localFrom: 1 }), sequencerSince: lease.since, term: lease.term, replicas: lease.replicas, leaseSince: lease.since })
       if (this.state !== 'leader') { await s.stop(); return }
       this.sequencer = s
       this.replicator = replicator

@@ -55,10 +55,10 @@ export class SequencerRegistry {
     a.changed(lease)
   }
 
-  private lease (name: string): SequencerLeaseActor {
+  private lease (name: string, restored?: SequencerLease): SequencerLeaseActor {
     let a = this.leased.get(name)
     if (a != null && !a.done) return a
-    a = new SequencerLeaseActor(name, { host: this.host, leases: this.host.leases as NonNullable<MulticastHost['leases']>, onSequenced: (n, envs) => { this.onSequenced(n, envs) }, onClaimChanged: () => { this.onClaimChanged?.() } })
+    a = new SequencerLeaseActor(name, { host: this.host, leases: this.host.leases as NonNullable<MulticastHost['leases']>, onSequenced: (n, envs) => { this.onSequenced(n, envs) }, onClaimChanged: () => { this.onClaimChanged?.() } }, restored)
     this.leased.set(name, a)
     return a
   }
@@ -79,8 +79,10 @@ export class SequencerRegistry {
   async restore (): Promise<void> {
     for (const [name, meta] of await this.host.store.listMeta()) {
       if (meta.sequencerSince > 0 && this.host.leases != null) {
-        // Leased: the controller says whether the lease is still this relay's.
-        this.lease(name)
+        // Leased: it leads on under the term it had (its replicas fence it if the lease moved),
+        // and the controller's answer says whether the lease is still this relay's.
+        const restored = meta.term != null && meta.term > 0 ? { name, term: meta.term, holder: this.host.self, replicas: meta.replicas ?? [], since: meta.leaseSince ?? meta.sequencerSince } : undefined
+        this.lease(name, restored)
       } else if (meta.sequencerSince > 0) {
         this.host.table.claimSequencer(name, meta.sequencerSince)
         this.host.log.info({ name }, 'sequencer resumed: this relay orders the name\'s multicast, as before the restart')

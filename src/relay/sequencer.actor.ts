@@ -169,7 +169,7 @@ export class SequencerActor {
   /** What the store keeps about the name with a write ending in `last`: the epoch and the roles survive a restart. */
   private meta (last: PendingWrite): ChannelMeta {
     const roles = last.roles
-    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}), ...(this.fx.replicate != null ? { committed: this.committed, term: this.term } : {}) }
+    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}), ...(this.fx.replicate != null ? { committed: this.committed, term: this.term, replicas: this.replicas, leaseSince: this.since } : {}) }
   }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
@@ -261,8 +261,9 @@ export class SequencerActor {
     if (n > 0) this.finish(this.awaiting.splice(0, n))
   }
 
-  /** The lease term this sequencer numbers under (replicated only). */
+  /** The lease term this sequencer numbers under, and its replicas (replicated only). */
   term = 0
+  replicas: string[] = []
 
   /**
    * The lease moved on: nothing more is numbered or acknowledged. What waited for the

@@ -24,6 +24,9 @@ export interface ChannelMeta {
   term?: number
   /** With controller leases: the highest sequence number known acknowledged (held by every replica). */
   committed?: number
+  /** With controller leases, while this relay sequences the name: its lease's replicas and grant time. */
+  replicas?: string[]
+  leaseSince?: number
 }
 
 export interface ArchivedMessage {
