@@ -73,7 +73,8 @@ describe('controllers on etcd', () => {
     const spare = await first.createJoinToken({ note: 'made before the takeover' })
     const ctl = await operatorClient(first.url, await readCredentials((await testMesh()).adminFile))
     await ctl.request('PUT', '/v1/policy/rules/no-secrets', { names: 'acme/secret/**', deny: ['subscribe'] })
-    await waitFor(() => relay.control?.generation === first.state().state.generation, 'the relay to run the new generation')
+    // Settled: the state names the relay's addresses (from its heartbeats) and the relay runs it.
+    await waitFor(() => first.state().state.relays[0]?.addrs.length !== 0 && relay.control?.generation === first.state().state.generation, 'the relay to run the state that names its addresses')
     const before = first.state()
     const tokensBefore = await ctl.request<Array<{ id: string }>>('GET', '/v1/tokens')
 
@@ -96,6 +97,5 @@ describe('controllers on etcd', () => {
     const late = await createRelay({ ...FAST, control: { urls, joinToken: spare.token } })
     cleanup.push(late)
     await waitFor(() => second.relayState(late.peerId).startsWith('live'), 'the late relay to join the new leader', 15_000)
-    void urls
   }, 60_000)
 })
