@@ -131,10 +131,14 @@ export async function createController (options: ControllerOptions = {}): Promis
   let base = ''
   let leading: Leadership | undefined
   let election: ControllerElection | undefined
+  let starting: Promise<void> | undefined
   const lead = async (leaderStore: KeyValueStore): Promise<void> => {
-    leading = await startLeadership({ store: leaderStore, authority: authority as Authority, timings, log, initialIntent, registry, url: () => base })
+    starting = (async () => { leading = await startLeadership({ store: leaderStore, authority: authority as Authority, timings, log, initialIntent, registry, url: () => base }) })()
+    try { await starting } finally { starting = undefined }
   }
   const stepDown = async (): Promise<void> => {
+    // A leadership still starting (the election was lost meanwhile) is stopped once it has started.
+    await starting?.catch(() => {})
     const l = leading
     leading = undefined
     await l?.stop()
