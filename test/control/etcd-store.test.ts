@@ -78,6 +78,22 @@ describe('EtcdStore', () => {
     expect((err as { operation?: string }).operation).toBe('get')
   }, 20_000)
 
+  it('writes through a fence only while its key is the one it names: after that, a NotLeaderError and nothing written', async () => {
+    const s = await store('t6/')
+    await s.client.put('t6-fence').value('leader').exec()
+    const kv = (await s.client.get('t6-fence').exec()).kvs[0]
+    const fenced = s.fenced({ key: 't6-fence', createRevision: kv?.create_revision as string })
+    await fenced.put('ctl/intent', text('by the leader'))
+    expect(str(await fenced.get('ctl/intent') as Uint8Array)).toBe('by the leader')
+    // The key goes (its lease expired) and comes back as another's: the old fence no longer holds.
+    await s.client.delete().key('t6-fence').exec()
+    await s.client.put('t6-fence').value('another leader').exec()
+    const err = await fenced.put('ctl/intent', text('by the old leader')).catch((e: unknown) => e as Error)
+    expect(err).toMatchObject({ name: 'NotLeaderError', status: 503, rule: 'controller.not-leader' })
+    await expect(fenced.del('ctl/intent')).rejects.toMatchObject({ name: 'NotLeaderError' })
+    expect(str(await s.get('ctl/intent') as Uint8Array)).toBe('by the leader')
+  })
+
   it('says a closed store is closed', async () => {
     const s = await openEtcdStore({ endpoints: cluster.endpoints, prefix: 't7/' })
     await s.close()
