@@ -151,17 +151,19 @@ export async function createController (options: ControllerOptions = {}): Promis
 
   const leaderNow = (): Leadership => {
     if (leading != null) return leading
-    throw new NotLeaderError(`this controller does not lead the mesh now${election?.leader != null ? `; the leader is ${election.leader}` : '; no controller leads yet'}`, election?.leader)
+    const leader = election?.leader === base ? undefined : election?.leader
+    throw new NotLeaderError(`this controller does not lead the mesh now${leader != null ? `; the leader is ${leader}` : '; no controller leads yet'}`, leader)
   }
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://controller').pathname
-    if (path === '/healthz' && req.method === 'GET') { sendJson(res, 200, { status: 'ok', mesh, leader: leading != null, leaderUrl: election?.leader ?? (leading != null ? base : null) }); return }
+    if (path === '/healthz' && req.method === 'GET') { sendJson(res, 200, { status: 'ok', mesh, leader: leading != null, leaderUrl: leading != null ? base : election?.leader ?? null }); return }
     const l = leading
     if (l != null) { void l.router.handle(req, res); return }
-    // A follower: the caller should go to the leader (relays given several URLs do).
-    const leader = election?.leader
+    // A follower: the caller should go to the leader (relays given several URLs do). This
+    // one, named while it does not serve, is taking over or handing over: no name then.
+    const leader = election?.leader === base ? undefined : election?.leader
     res.setHeader('retry-after', '1')
-    sendJson(res, 503, { error: 'NotLeaderError', rule: 'controller.not-leader', message: `this controller does not lead the mesh now; ${leader != null ? `the leader is ${leader}` : 'no controller leads yet: try again shortly'}`, leader: leader ?? null })
+    sendJson(res, 503, { error: 'NotLeaderError', rule: 'controller.not-leader', message: `this controller does not lead the mesh now; ${leader != null ? `the leader is ${leader}` : 'no controller leads yet (or this one is taking over): try again shortly'}`, leader: leader ?? null })
   })
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
