@@ -5,7 +5,9 @@
  * oldest key leads); the value is this controller's id and URL, so followers can name the
  * leader. A killed leader stops renewing its lease, etcd deletes its key after the TTL,
  * and the next candidate's key is the oldest. Who leads is read (etcd3's
- * `election.leader()`) every half second and reported as `leader.observed`. With `namespace`, the election's
+ * `election.leader()`) every half second and reported as `leader.observed`.
+ * A leader watches its own key: deleted under a live lease (an operator, a revoked
+ * lease), the leadership is over, as when the lease is lost. With `namespace`, the election's
  * keys go under it (`<namespace>election/<name>/<lease id>`).
  *
  * Starting and stopping the leader's work is the controller's (`startLeadership`,
@@ -75,7 +77,9 @@ export function startControllerElection (init: ControllerElectionInit): Controll
     actors: {
       campaign: fromCallback<ControllerElectionEvent>(({ sendBack }) => {
         let over = false
+        let unwatch: (() => Promise<void>) | undefined
         const campaign = ns.election(init.name, init.ttlSeconds).campaign(value)
+        const lose = (reason: string): void => { if (!over) sendBack({ type: 'election.lost', reason }) }
         campaign.on('elected', () => {
           void (async () => {
             // The fence: the campaign's key (its full key, prefix and all) and the revision it was made at.
@@ -83,12 +87,18 @@ export function startControllerElection (init: ControllerElectionInit): Controll
             const res = await client.get(key).exec()
             const kv = res.kvs[0]
             if (kv == null) throw new Error(`the election key ${key} is gone`)
-            if (!over) sendBack({ type: 'election.won', fence: { key, createRevision: kv.create_revision } })
-          })().catch((err: Error) => { if (!over) sendBack({ type: 'election.lost', reason: err.message }) })
+            // The key deleted under a live lease (an operator, a revoked lease): another candidate leads now.
+            const watcher = await client.watch().key(key).startRevision(String(BigInt(res.header.revision) + 1n)).create()
+            unwatch = async () => { await watcher.cancel() }
+            watcher.on('delete', () => { lose(`the election key ${key} was deleted`) })
+            if (over) { track(unwatch()); return }
+            sendBack({ type: 'election.won', fence: { key, createRevision: kv.create_revision } })
+          })().catch((err: Error) => { lose(err.message) })
         })
-        campaign.on('error', (err: Error) => { if (!over) sendBack({ type: 'election.lost', reason: err.message }) })
+        campaign.on('error', (err: Error) => { lose(err.message) })
         return () => {
           over = true
+          if (unwatch != null) track(unwatch().catch(() => {}))
           track(campaign.resign().catch(() => {}))
         }
       }),

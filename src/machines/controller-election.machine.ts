@@ -14,7 +14,7 @@
  *       tokens, signed state, leases: nothing is kept from an earlier leadership);
  *       if that fails, it steps down.
  *     leading: the core runs and the API answers.
- * steppingDown: the campaign failed or was lost (the lease expired, etcd unreachable too
+ * steppingDown: the campaign failed or was lost (the lease expired, its key deleted, etcd unreachable too
  *   long, a fenced write refused): the core, if one runs, is stopped before anything
  *   else; then `retrying`.
  * retrying: a jittered, growing backoff, then a new campaign: a controller never gives

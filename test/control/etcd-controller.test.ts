@@ -6,6 +6,7 @@ import { createRelay } from '../../src/node/relay-node.js'
 import type { Relay } from '../../src/node/relay-node.js'
 import { readCredentials } from '../../src/trust/credentials-file.js'
 import { FAST, stopAll, testMesh, waitFor } from '../helpers.js'
+import { etcdClient } from '../../src/control/etcd-store.js'
 import { startEtcdCluster } from '../fixtures/etcd-cluster.js'
 import type { EtcdCluster } from '../fixtures/etcd-cluster.js'
 
@@ -18,9 +19,11 @@ afterEach(async () => { await stopAll(...cleanup.splice(0)) })
 afterAll(async () => { await cluster?.stop() })
 
 /** Two controllers of the test mesh on the cluster, under a prefix of their own (one per test). */
+let prefix = ''
 async function pair (opts: Partial<ControllerOptions> = {}): Promise<[Controller, Controller]> {
   const { authority } = await testMesh()
-  const etcd = { endpoints: cluster.endpoints, prefix: `test-${process.pid}-${n++}/`, leaseTtlSeconds: 2 }
+  prefix = `test-${process.pid}-${n++}/`
+  const etcd = { endpoints: cluster.endpoints, prefix, leaseTtlSeconds: 2 }
   const o: ControllerOptions = { authority, listen: '127.0.0.1:0', etcd, timings: { heartbeatMs: 300, reconcileMs: 1000 }, ...opts }
   const a = await createController(o)
   cleanup.push(a)
@@ -98,4 +101,22 @@ describe('controllers on etcd', () => {
     cleanup.push(late)
     await waitFor(() => second.relayState(late.peerId).startsWith('live'), 'the late relay to join the new leader', 15_000)
   }, 60_000)
+
+  it('a leader whose election key is deleted under it (its lease still alive) stops leading, and the other leads', async () => {
+    const cs = await pair()
+    const first = await oneLeads(cs)
+    const second = cs.find(c => c !== first) as Controller
+    const client = etcdClient(cluster.endpoints)
+    try {
+      // The oldest key of the election is the leader's.
+      const keys = await client.getAll().prefix(`${prefix}election/controller/`).sort('Create', 'Ascend').keys()
+      expect(keys.length).toBe(2)
+      await client.delete().key(keys[0] as string).exec()
+    } finally {
+      client.close()
+    }
+    await waitFor(() => second.isLeader() && !first.isLeader(), 'the other controller to lead, and only it', 10_000)
+    await waitFor(() => first.leader() === second.url, 'the first to name the new leader')
+    expect(second.state().state.generation).toBeGreaterThan(0)
+  }, 30_000)
 })
