@@ -24,8 +24,8 @@ export type { MonitorServer, MonitorServerInit, Readiness } from './control/moni
 export type { RelaySummary } from './control/types.js'
 
 // Control plane: a controller that runs a mesh, and what operators call it with (src/control)
-export { createController, operatorClient, planLinks, AnomalyDetector, verifyState, ControllerError, ControlRequestError, DesiredStateError } from './control/index.js'
-export type { Controller, ControllerOptions, ControllerTimings, OperatorClient, ControlOptions, DesiredState, NamePolicy, SignedState, MeshIntent, AlertAction, Alert, TopologySpec, LinkPair } from './control/index.js'
+export { createController, operatorClient, planLinks, AnomalyDetector, verifyState, ControllerError, ControlRequestError, DesiredStateError, EtcdStoreError, NotLeaderError } from './control/index.js'
+export type { Controller, ControllerOptions, EtcdOptions, ControllerTimings, OperatorClient, ControlOptions, DesiredState, NamePolicy, SignedState, MeshIntent, AlertAction, Alert, TopologySpec, LinkPair } from './control/index.js'
 
 // Trust: the mesh authority, issuers, credentials, revocations (src/trust)
 export { createAuthority, delegateIssuer, issueAgentCredential, issueRelayCredential, issueRevocation, allGrants } from './trust/index.js'

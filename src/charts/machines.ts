@@ -12,6 +12,7 @@ import { channelLeaveMachine } from '../machines/channel-leave.machine.js'
 import { orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 import { registrationMachine } from '../machines/registration.machine.js'
 import { relayMembershipMachine } from '../machines/relay-membership.machine.js'
+import { controllerElectionMachine } from '../machines/controller-election.machine.js'
 
 export interface ChartedMachine {
   name: string
@@ -32,5 +33,6 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },
   { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the owner, then the admins, in turn to remove this one' },
   { name: 'registration', machine: registrationMachine, summary: 'a relay\'s registration with its controller: joining, applying the desired state, in sync, degraded while the controller is away' },
-  { name: 'relayMembership', machine: relayMembershipMachine, summary: 'one relay as its controller sees it: registered, in sync or behind, down, removed' }
+  { name: 'relayMembership', machine: relayMembershipMachine, summary: 'one relay as its controller sees it: registered, in sync or behind, down, removed' },
+  { name: 'controllerElection', machine: controllerElectionMachine, summary: 'one controller among several sharing etcd: campaigning as a follower, leading with a core built from the store, stepping down, campaigning again' }
 ]

@@ -2,6 +2,10 @@
  * `slim-mesh controller`: runs a mesh's controller until interrupted (src/control). It
  * keeps its store and the mesh authority in its data directory; relays join it with
  * tokens from `slim-mesh ctl tokens create`, operators use `slim-mesh ctl`.
+ *
+ * With `--etcd URL[,URL...]` its state is in etcd instead, and several controllers of one
+ * mesh (each with the same `--authority`) elect one leader among them; the others answer
+ * with the leader's URL (see README, "Running several controllers").
  */
 import { join } from 'node:path'
 import { InvalidArgumentError, Option } from 'commander'
@@ -28,6 +32,9 @@ interface ControllerFlags {
   downAfter?: number
   replication?: number
   authority?: string
+  etcd?: string[]
+  etcdPrefix?: string
+  leaseTtl?: number
   logLevel?: LogLevel
   logFormat?: LogFormat
 }
@@ -44,6 +51,19 @@ const copies = (value: string): number => {
   return n
 }
 
+const seconds = (value: string): number => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of seconds, at least 1.')
+  return n
+}
+
+const etcdUrls = (value: string): string[] => {
+  const urls = value.split(',').map(u => u.trim()).filter(u => u !== '')
+  for (const u of urls) if (!/^https?:\/\/[^/\s]+$/.test(u)) throw new InvalidArgumentError(`"${u}" is not an etcd client URL; write http://host:port (several: comma-separated).`)
+  if (urls.length === 0) throw new InvalidArgumentError('at least one etcd client URL, http://host:port.')
+  return urls
+}
+
 export function registerControllerCommand (program: Command): void {
   program.command('controller')
     .description('run a mesh\'s controller: registration, signed desired state, topology, monitoring, alerts, dashboard')
@@ -51,6 +71,9 @@ export function registerControllerCommand (program: Command): void {
     .option('--in-memory', 'keep nothing on disk (a mesh for one run)')
     .option('--listen <host:port>', 'the HTTP API and dashboard', DEFAULT_CONTROLLER_LISTEN)
     .option('--authority <file>', 'the mesh authority\'s file (slim-mesh authority init); without it the controller makes one in its data directory')
+    .option('--etcd <url,...>', 'keep the state in etcd (its members\' client URLs, comma-separated) and lead by election among the controllers that share it (needs --authority)', etcdUrls)
+    .option('--etcd-prefix <prefix>', 'where in etcd the keys go (default slim-mesh/<mesh id>/)')
+    .option('--lease-ttl <seconds>', 'with --etcd: how long a dead leader holds on before another takes over (default 5)', seconds)
     .option('--metrics <host:port>', 'serve the controller\'s Prometheus metrics, /healthz and /readyz here (off loopback, /metrics needs the bearer token in SLIM_MESH_METRICS_TOKEN)')
     .addOption(new Option('--topology <kind>', 'how a new mesh\'s relays link (later: slim-mesh ctl policy topology)').choices(TOPOLOGIES).default('computed'))
     .option('--heartbeat <ms>', 'how often relays heartbeat (default 2000)', ms)
@@ -62,6 +85,8 @@ export function registerControllerCommand (program: Command): void {
       configureLogging({ level: o.logLevel, format: o.logFormat })
       const log = createLogger('slim:controller')
       const dataDir = o.inMemory === true ? undefined : o.dataDir
+      if (o.etcd == null && (o.etcdPrefix != null || o.leaseTtl != null)) throw new UsageError('--etcd-prefix and --lease-ttl go with --etcd URL')
+      if (o.etcd != null && o.authority == null) throw new UsageError('controllers that share etcd must share the mesh authority: give each the same --authority FILE (slim-mesh authority init)')
       let authority: Authority | undefined
       if (o.authority != null) {
         const file = await readCredentials(o.authority)
@@ -72,6 +97,7 @@ export function registerControllerCommand (program: Command): void {
         dataDir,
         authority,
         listen: o.listen,
+        ...(o.etcd != null ? { etcd: { endpoints: o.etcd, prefix: o.etcdPrefix, leaseTtlSeconds: o.leaseTtl } } : {}),
         topology: { kind: o.topology } as TopologySpec,
         ...(o.replication != null ? { replication: o.replication } : {}),
         ...(o.metrics != null ? { metrics: { listen: o.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {}),
@@ -79,7 +105,7 @@ export function registerControllerCommand (program: Command): void {
       })
       const admin = controller.adminCredentialsPath ?? '(in memory: use the API from this process)'
       console.log(`controller on ${controller.url}`)
-      console.log(`mesh ${controller.mesh}${dataDir != null ? `, data in ${dataDir}` : ' (in memory)'}`)
+      console.log(`mesh ${controller.mesh}${o.etcd != null ? `, state in etcd at ${o.etcd.join(',')} (${controller.isLeader() ? 'leading' : 'following: campaigning to lead'})` : dataDir != null ? `, data in ${dataDir}` : ' (in memory)'}`)
       if (controller.metricsUrl != null) console.log(`metrics on ${controller.metricsUrl}`)
       console.log(`admin credential ${admin}`)
       if (controller.issuerCredentialsPath != null) console.log(`agents' credentials (an issuer for every name, for development) ${controller.issuerCredentialsPath}`)

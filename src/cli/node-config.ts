@@ -19,6 +19,7 @@
  * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
  * retention: { maxAgeMs: 86400000, maxBytes: 1073741824 }  # per name archive (0: no limit)
  * controller: { url: http://127.0.0.1:7460, joinToken: ... }  # run by a controller (instead of trust, bootstrap)
+ * controller: { urls: [http://10.0.0.1:7460, http://10.0.0.2:7460] }  # several of one mesh (etcd): whichever leads
  * trust:
  *   authority: /etc/slim-mesh/authority.pub.json   # the mesh authority (public key file)
  *   credentials: /etc/slim-mesh/relay.creds        # this relay's credential
@@ -68,8 +69,8 @@ export interface NodeSettings {
   inbound: Partial<InboundLimits>
   /** Where to serve Prometheus metrics and health checks over HTTP (`host:port`); none: not served. */
   metrics?: string
-  /** Run by a controller: its URL and (for the first start) a join token. */
-  controller: { url?: string, joinToken?: string }
+  /** Run by a controller: its URL (several: comma-separated, or `urls`) and (for the first start) a join token. */
+  controller: { url?: string, urls?: string[], joinToken?: string }
   /** What each name's archive keeps (0: no limit); a controller's per-name policy overrides it. */
   retention: Partial<RetentionSettings>
 }
@@ -92,7 +93,7 @@ export interface PartialNodeSettings {
   timings?: Partial<NodeTimings>
   inbound?: Partial<InboundLimits>
   metrics?: string
-  controller?: { url?: string, joinToken?: string }
+  controller?: { url?: string, urls?: string[], joinToken?: string }
   retention?: Partial<RetentionSettings>
 }
 
@@ -233,9 +234,11 @@ const schema = z.strictObject({
   inbound: z.strictObject(inboundFields, { error: 'must be a mapping of inbound connection limits' }).partial(),
   metrics: monitorAddress,
   controller: z.strictObject({
-    url: z.string().url({ error: 'must be the controller\'s URL, http://host:port' }),
+    // One URL, or several of one mesh comma-separated (SLIM_MESH_CONTROLLER=http://a:7460,http://b:7460).
+    url: z.string().refine(v => v.split(',').every(u => z.url().safeParse(u.trim()).success), { error: 'must be the controller\'s URL, http://host:port (several: comma-separated)' }),
+    urls: z.array(z.url({ error: 'must be a controller\'s URL, http://host:port' }), { error: 'must be a list of controller URLs' }).min(1, { error: 'must name at least one controller' }),
     joinToken: z.string().min(1, { error: 'must be a join token (slim-mesh ctl tokens create)' })
-  }, { error: 'must be a mapping with url and joinToken' }).partial(),
+  }, { error: 'must be a mapping with url, urls and joinToken' }).partial(),
   retention: z.strictObject(retentionFields, { error: 'must be a mapping with maxAgeMs, maxBytes, maxMessages and sweepMs' }).partial()
 }, { error: 'must be a mapping of settings' }).partial()
 

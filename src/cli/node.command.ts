@@ -69,7 +69,7 @@ export function registerNodeCommand (program: Command): void {
     .option('--credentials <file>', 'this relay\'s credential (slim-mesh credential issue --relay PEER_ID); not needed with the authority\'s private key (also SLIM_MESH_RELAY_CREDENTIALS)')
     .option('--open', 'OPEN MODE: admit agents without any credential, for experiments on loopback only (also SLIM_MESH_OPEN)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics, and /healthz and /readyz, over HTTP on this address (port 0: a free one; keep it on loopback unless scrapers elsewhere need it) (also SLIM_MESH_METRICS)')
-    .option('--controller <url>', 'run this relay by a controller (slim-mesh controller): its trust, links and policies come from it (also SLIM_MESH_CONTROLLER)')
+    .option('--controller <url>', 'run this relay by a controller (slim-mesh controller): its trust, links and policies come from it; several of one mesh comma-separated (also SLIM_MESH_CONTROLLER)')
     .option('--join-token <token>', 'the one-time token this relay registers with on its first start (slim-mesh ctl tokens create; also SLIM_MESH_JOIN_TOKEN)')
     .option('--print-config', 'print the settings the relay would run with (all sources merged) and exit')
     .action(async (opts: NodeFlags) => {
@@ -94,13 +94,14 @@ export function registerNodeCommand (program: Command): void {
       configureLogging(settings.log)
       const log = createLogger('slim:node')
       if (settings.open && settings.trust.authority != null) throw new UsageError('--open admits agents without credentials; it cannot go with a mesh authority (--authority)')
-      const controlled = settings.controller.url != null
+      const controllers = [settings.controller.url, ...(settings.controller.urls ?? [])].filter(u => u != null).join(',')
+      const controlled = controllers !== ''
       if (controlled && (settings.open || settings.trust.authority != null || settings.bootstrap.length > 0)) throw new UsageError('a relay run by a controller (--controller) gets its trust and links from it: leave out --open, --authority and --bootstrap')
       if (!controlled && settings.controller.joinToken != null) throw new UsageError('--join-token goes with --controller URL')
       const trust = controlled ? undefined : settings.open ? 'open' as const : await trustFromFiles(settings.trust)
       const relay = await createRelay({
         trust,
-        ...(controlled ? { control: { url: settings.controller.url as string, joinToken: settings.controller.joinToken } } : {}),
+        ...(controlled ? { control: { url: controllers, joinToken: settings.controller.joinToken } } : {}),
         listen: settings.listen,
         transports: settings.transports,
         bootstrap: settings.bootstrap,
@@ -116,7 +117,7 @@ export function registerNodeCommand (program: Command): void {
       console.log(`peer id ${relay.peerId}${settings.inMemory ? ' (in memory)' : `, data in ${settings.dataDir}`}`)
       const addr = relay.multiaddrs[0] ?? ''
       const dev = await devCredentialFiles(relay)
-      if (controlled) console.log(`run by the controller at ${settings.controller.url ?? ''} (generation ${relay.control?.generation ?? 0})`)
+      if (controlled) console.log(`run by the controller at ${controllers} (generation ${relay.control?.generation ?? 0})`)
       if (relay.mesh == null) console.log('OPEN MODE: agents connect without credentials')
       else console.log(`mesh ${relay.mesh}${dev != null ? ' (development authority)' : ''}`)
       const creds = dev != null ? ` --credentials ${dev.credentials}` : relay.mesh != null ? ' --credentials YOUR.creds' : ''

@@ -6,6 +6,11 @@
  * statuses and a summary, watches for notices of new generations, and retries an
  * unreachable controller forever with jittered backoff while the relay runs on what it
  * applied last (across restarts too).
+ *
+ * It may be given several controllers of one mesh (they share their state in etcd, and
+ * one leads): a request that gets no answer, or the answer "not the leader", goes next
+ * to the leader that answer names, then to the other URLs in turn; the one that answers
+ * is used from then on.
  */
 import { createActor } from 'xstate'
 import type { Actor } from 'xstate'
@@ -30,7 +35,7 @@ import type { RetentionPolicy } from '../store/retention.js'
 import { StateApplier } from './apply-state.js'
 import type { ControlledRelay } from './apply-state.js'
 import type { ItemStatus } from './roster.js'
-import { ControllerError, DesiredStateError } from './errors.js'
+import { ControllerError, DesiredStateError, NotLeaderError } from './errors.js'
 import { watchEvents } from './event-source.js'
 import type { SequencerLease } from './lease-book.js'
 
@@ -41,8 +46,10 @@ const REQUEST_TIMEOUT_MS = 5_000
 const MAX_BACKOFF_MS = 5_000
 
 export interface ControlOptions {
-  /** The controller's base URL, `http://127.0.0.1:7460`. */
-  url: string
+  /** The controller's base URL, `http://127.0.0.1:7460`; several of one mesh comma-separated (or in `urls`). */
+  url?: string
+  /** More controllers of the same mesh (they share etcd; one leads): tried in turn when one fails or does not lead. */
+  urls?: string[]
   /** A one-time join token (`slim-mesh ctl tokens create`); not needed once registered. */
   joinToken?: string
 }
@@ -61,6 +68,8 @@ export class ControlClient {
   authority!: AuthorityPublic
   credential!: string
   private url: string
+  /** Every controller it may use, in the order given. */
+  private readonly urls: string[]
   private readonly store: Store
   private readonly signer: ProofSigner
   private readonly log: Logger
@@ -80,7 +89,8 @@ export class ControlClient {
 
   private constructor (init: ControlClientInit, signer: ProofSigner, reg?: Registration, kept?: SignedState) {
     this.init = init
-    this.url = init.url.replace(/\/+$/, '')
+    this.urls = controllerUrls(init)
+    this.url = this.urls[0] as string
     this.store = init.store
     this.signer = signer
     this.log = init.log
@@ -96,6 +106,7 @@ export class ControlClient {
    * rejects: trying again cannot help.
    */
   static async start (init: ControlClientInit): Promise<ControlClient> {
+    controllerUrls(init)
     const signer = await proofSigner(init.key)
     const keptReg = await init.store.get(REGISTRATION_KEY)
     if (keptReg != null) {
@@ -107,7 +118,7 @@ export class ControlClient {
       }
       const client = new ControlClient(init, signer, reg, state)
       client.startActor(true, state?.state.generation ?? 0)
-      init.log.info({ controller: init.url, generation: state?.state.generation ?? 0 }, 'registered with the controller earlier: running on the last applied state')
+      init.log.info({ controller: client.url, generation: state?.state.generation ?? 0 }, 'registered with the controller earlier: running on the last applied state')
       return client
     }
     if (init.joinToken == null) throw new ControllerError(0, 'join-token.missing', 'this relay is not registered with a controller yet: give it a join token (slim-mesh ctl tokens create)')
@@ -128,10 +139,12 @@ export class ControlClient {
   private async join (): Promise<{ generation: number }> {
     const init = this.init
     const { mesh } = parseJoinToken(init.joinToken ?? '')
-    const url = this.url + '/v1/register'
     let out: { authority: { mesh: string, jwk: Record<string, unknown> }, credential: string, state: string }
     try {
-      out = await call(url, 'POST', { dpop: await this.signer.sign('POST', url) }, { token: init.joinToken }) as typeof out
+      out = await this.failover(async (base) => {
+        const url = base + '/v1/register'
+        return await call(url, 'POST', { dpop: await this.signer.sign('POST', url) }, { token: init.joinToken })
+      }) as typeof out
     } catch (err) {
       const e = err as ControllerError
       if (e.status >= 400 && e.status < 500) this.registered_.reject(e) // refused: trying again cannot help
@@ -143,13 +156,13 @@ export class ControlClient {
       const authority = await authorityPublic(out.authority.jwk, mesh).catch((err: Error) => { throw new DesiredStateError(`the controller's authority is not the mesh the join token names (${mesh}): ${err.message}`) })
       await new TrustAnchors({ authority }).verifyRelay(out.credential, init.peerId)
       const state = await verifyState(out.state, authority)
-      const registration: Registration = { url: init.url, authority, credential: out.credential }
+      const registration: Registration = { url: this.url, authority, credential: out.credential }
       await init.store.put(REGISTRATION_KEY, new TextEncoder().encode(JSON.stringify(registration)))
       await init.store.put(STATE_KEY, new TextEncoder().encode(state.jws))
       this.authority = authority
       this.credential = out.credential
       this.pending = state
-      init.log.info({ controller: init.url, mesh, generation: state.state.generation }, 'registered with the controller')
+      init.log.info({ controller: this.url, mesh, generation: state.state.generation }, 'registered with the controller')
       this.registered_.resolve()
       return { generation: 0 }
     } catch (err) {
@@ -216,8 +229,37 @@ export class ControlClient {
   }
 
   private async request (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    const url = this.url + path
-    return await call(url, method, { authorization: `SlimMesh ${this.credential}`, dpop: await this.signer.sign(method, url) }, body, signal)
+    return await this.failover(async (base) => {
+      const url = base + path
+      return await call(url, method, { authorization: `SlimMesh ${this.credential}`, dpop: await this.signer.sign(method, url) }, body, signal)
+    })
+  }
+
+  /**
+   * `fn` against the controller in use; if it gets no answer or "not the leader", against
+   * the leader that answer names, then each other controller once. The first that answers
+   * is the one in use from then on; if none does, the last refusal is thrown.
+   */
+  private async failover<T> (fn: (base: string) => Promise<T>): Promise<T> {
+    const tried = new Set<string>()
+    let next: string | undefined = this.url
+    let last: unknown
+    while (next != null) {
+      const base: string = next
+      tried.add(base)
+      try {
+        const out = await fn(base)
+        if (this.url !== base) { this.log.info({ controller: base, was: this.url }, 'controller changed: this one answers (and leads)'); this.url = base }
+        return out
+      } catch (err) {
+        const e = err as ControllerError
+        if (this.stopped || !(e instanceof ControllerError) || !(e.status === 0 || e instanceof NotLeaderError)) throw err
+        last = err
+        const hint = e instanceof NotLeaderError && e.leader != null ? e.leader.replace(/\/+$/, '') : undefined
+        next = hint != null && !tried.has(hint) && /^https?:\/\//.test(hint) ? hint : this.urls.find(u => !tried.has(u))
+      }
+    }
+    throw last
   }
 
   private async heartbeat (): Promise<{ generation: number }> {
@@ -248,11 +290,13 @@ export class ControlClient {
     const abort = new AbortController()
     this.watchAbort = abort
     void (async () => {
-      const url = this.url + '/v1/watch'
       try {
-        await watchEvents(url, { authorization: `SlimMesh ${this.credential}`, dpop: await this.signer.sign('GET', url) }, abort.signal, (event, data) => {
-          if (event === 'state') sendBack({ type: 'state.changed', generation: Number((data as { generation: number }).generation) })
-          else if (event === 'lease') for (const fn of this.leaseListeners) fn(data as SequencerLease)
+        await this.failover(async (base) => {
+          const url = base + '/v1/watch'
+          await watchEvents(url, { authorization: `SlimMesh ${this.credential}`, dpop: await this.signer.sign('GET', url) }, abort.signal, (event, data) => {
+            if (event === 'state') sendBack({ type: 'state.changed', generation: Number((data as { generation: number }).generation) })
+            else if (event === 'lease') for (const fn of this.leaseListeners) fn(data as SequencerLease)
+          })
         })
         if (!abort.signal.aborted && !this.stopped) sendBack({ type: 'controller.lost' })
       } catch (err) {
@@ -299,10 +343,19 @@ async function call (url: string, method: string, headers: Record<string, string
   let json: unknown
   try { json = text === '' ? {} : JSON.parse(text) } catch { json = { message: text } }
   if (!res.ok) {
-    const e = json as { rule?: string, message?: string }
+    const e = json as { rule?: string, message?: string, leader?: string | null }
+    if (e.rule === 'controller.not-leader') throw new NotLeaderError(e.message ?? `the controller at ${url} does not lead`, e.leader ?? undefined)
     throw new ControllerError(res.status, e.rule ?? 'controller.error', e.message ?? `the controller answered ${res.status}`)
   }
   return json
 }
 
 export { call as controllerCall }
+
+/** The controllers `url` (comma-separated) and `urls` name, without trailing slashes or repeats. */
+export function controllerUrls (o: ControlOptions): string[] {
+  const all = [...(o.url ?? '').split(','), ...(o.urls ?? [])].map(u => u.trim().replace(/\/+$/, '')).filter(u => u !== '')
+  const urls = [...new Set(all)]
+  if (urls.length === 0) throw new ControllerError(0, 'controller.url-missing', 'no controller URL given: control.url (or control.urls), http://host:port')
+  return urls
+}

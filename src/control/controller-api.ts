@@ -18,7 +18,7 @@ import { z } from 'zod'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { TYP, issueAgentCredential, issueRevocation } from '../trust/tokens.js'
 import { parseGrants } from '../trust/grants.js'
-import type { Store } from '../store/store.js'
+import type { KeyValueStore } from '../store/store.js'
 import type { ControllerCore } from './controller-core.js'
 import type { ControllerAuth } from './controller-auth.js'
 import { Router, eventStream } from './http-json.js'
@@ -37,7 +37,7 @@ export interface AlertSource { active: () => Alert[], history: (limit?: number) 
 export interface ApiDeps {
   core: ControllerCore
   auth: ControllerAuth
-  store: Store
+  store: KeyValueStore
   alerts: AlertSource
   dashboardPage: () => string
   /** The controller's base URL (for the dashboard link). */

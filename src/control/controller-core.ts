@@ -8,7 +8,7 @@
  */
 import { createActor } from 'xstate'
 import type { Actor } from 'xstate'
-import type { Store } from '../store/store.js'
+import type { KeyValueStore } from '../store/store.js'
 import type { Authority } from '../trust/keys.js'
 import { TrustAnchors } from '../trust/verifier.js'
 import { issueRelayCredential } from '../trust/tokens.js'
@@ -47,7 +47,7 @@ export const DEFAULT_CONTROLLER_TIMINGS: ControllerTimings = { heartbeatMs: 2_00
 type Membership = Actor<typeof relayMembershipMachine>
 
 export interface ControllerCoreInit {
-  store: Store
+  store: KeyValueStore
   authority: Authority
   timings: ControllerTimings
   log: Logger
@@ -59,7 +59,7 @@ export interface ControllerCoreInit {
 }
 
 export class ControllerCore {
-  readonly store: Store
+  readonly store: KeyValueStore
   readonly authority: Authority
   readonly anchors: TrustAnchors
   readonly tokens: JoinTokens

@@ -12,8 +12,8 @@ import { linksView } from './mesh-views.js'
 
 export interface ControllerMetrics { registry: Registry, heartbeat: () => void }
 
-export function controllerMetrics (core: ControllerCore, auth: ControllerAuth, alerts: AlertBook): ControllerMetrics {
-  const registry = new Registry()
+/** Into `registry` if given (a controller that changes leaders keeps one registry and fills it again). */
+export function controllerMetrics (core: ControllerCore, auth: ControllerAuth, alerts: AlertBook, registry = new Registry()): ControllerMetrics {
   registry.setDefaultLabels({ mesh: core.mesh })
   new Gauge({
     name: 'slim_controller_relays', help: 'Relays on the roster, by state (registered, live.inSync, live.behind, down)', labelNames: ['state'], registers: [registry],

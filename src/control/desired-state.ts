@@ -161,6 +161,8 @@ export async function verifyState (jws: string, authority: AuthorityPublic): Pro
 
 /** What changed between two documents apart from their generation and time: whether a new generation is due. */
 export function sameContent (a: DesiredState, b: Omit<DesiredState, 'generation' | 'issuedAt'>): boolean {
-  const strip = (s: Partial<DesiredState>): string => JSON.stringify({ ...s, generation: 0, issuedAt: 0 })
+  // Keys sorted: a state read back from its JWS has the schema's key order, not the order it was built in.
+  const canonical = (v: unknown): unknown => Array.isArray(v) ? v.map(canonical) : v != null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0).map(([k, x]) => [k, canonical(x)])) : v
+  const strip = (s: Partial<DesiredState>): string => JSON.stringify(canonical({ ...s, generation: 0, issuedAt: 0 }))
   return strip(a) === strip(b as DesiredState)
 }

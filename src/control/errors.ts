@@ -25,3 +25,36 @@ export class DesiredStateError extends Error {
 export class ControlRequestError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'ControlRequestError' }
 }
+
+/**
+ * The etcd store could not do what the controller asked: `operation` (`get`, `put`,
+ * `del`, `list`, `close`), on `key`, against `endpoints`; the etcd client's error is the
+ * `cause`. Most often no majority of the etcd members answers.
+ */
+export class EtcdStoreError extends Error {
+  readonly operation: string
+  readonly key: string
+  readonly endpoints: string[]
+  constructor (operation: string, key: string, endpoints: string[], options?: ErrorOptions) {
+    const why = (options?.cause as Error | undefined)?.message ?? 'no reason given'
+    super(`etcd ${operation} of "${key}" failed at ${endpoints.join(', ')}: ${why}; check that a majority of the etcd members run and answer on those addresses`, options)
+    this.name = 'EtcdStoreError'
+    this.operation = operation
+    this.key = key
+    this.endpoints = endpoints
+  }
+}
+
+/**
+ * This controller is not (or no longer) the leader of its etcd election, so it must not
+ * answer or write: a 503 with rule `controller.not-leader`, and `leader` (the leader's
+ * URL, when one is known) for the caller to go to.
+ */
+export class NotLeaderError extends ControllerError {
+  readonly leader?: string
+  constructor (message: string, leader?: string, options?: ErrorOptions) {
+    super(503, 'controller.not-leader', message, options)
+    this.name = 'NotLeaderError'
+    this.leader = leader
+  }
+}

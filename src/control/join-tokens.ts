@@ -8,7 +8,7 @@
  * interrupted half way can be retried), and refuses expired ones.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import type { Store } from '../store/store.js'
+import type { KeyValueStore } from '../store/store.js'
 import { ControllerError, ControlRequestError } from './errors.js'
 
 const PREFIX = 'ctl/token/'
@@ -36,11 +36,11 @@ export function parseJoinToken (token: string): { mesh: string, secret: string }
 }
 
 export class JoinTokens {
-  private readonly store: Store
+  private readonly store: KeyValueStore
   private readonly mesh: string
   private readonly now: () => number
 
-  constructor (store: Store, mesh: string, now: () => number = Date.now) {
+  constructor (store: KeyValueStore, mesh: string, now: () => number = Date.now) {
     this.store = store
     this.mesh = mesh
     this.now = now

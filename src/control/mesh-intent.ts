@@ -3,7 +3,7 @@
  * per-name policies, external issuers, revocations, relay settings and what to do about
  * each kind of alert. The desired state is computed from it and the roster.
  */
-import type { Store } from '../store/store.js'
+import type { KeyValueStore } from '../store/store.js'
 import type { ExternalIssuer } from '../trust/verifier.js'
 import type { Drain, NamePolicy } from './desired-state.js'
 import type { TopologySpec } from './types.js'
@@ -42,12 +42,12 @@ export const DEFAULT_INTENT: MeshIntent = {
   alertActions: [{ kind: 'publish-rate', action: 'rate-limit', perSecond: 50, forSeconds: 300 }]
 }
 
-export async function loadIntent (store: Store, initial: Partial<MeshIntent> = {}): Promise<MeshIntent> {
+export async function loadIntent (store: KeyValueStore, initial: Partial<MeshIntent> = {}): Promise<MeshIntent> {
   const v = await store.get(KEY)
   if (v == null) return { ...DEFAULT_INTENT, ...initial }
   return { ...DEFAULT_INTENT, ...(JSON.parse(new TextDecoder().decode(v)) as Partial<MeshIntent>) }
 }
 
-export async function saveIntent (store: Store, intent: MeshIntent): Promise<void> {
+export async function saveIntent (store: KeyValueStore, intent: MeshIntent): Promise<void> {
   await store.put(KEY, new TextEncoder().encode(JSON.stringify(intent)))
 }

@@ -3,7 +3,7 @@
  * controller knows its mesh), and what each said in its last heartbeat (in memory: it
  * comes again within one interval).
  */
-import type { Store } from '../store/store.js'
+import type { KeyValueStore } from '../store/store.js'
 import type { LinkHealth, RelaySummary } from './types.js'
 
 const PREFIX = 'ctl/relay/'
@@ -47,13 +47,13 @@ export interface RelayLive {
 }
 
 export class Roster {
-  private readonly store: Store
+  private readonly store: KeyValueStore
   private readonly records = new Map<string, RelayRecord>()
   readonly live = new Map<string, RelayLive>()
 
-  private constructor (store: Store) { this.store = store }
+  private constructor (store: KeyValueStore) { this.store = store }
 
-  static async load (store: Store): Promise<Roster> {
+  static async load (store: KeyValueStore): Promise<Roster> {
     const r = new Roster(store)
     for (const [, v] of await store.list(PREFIX)) {
       const rec = JSON.parse(new TextDecoder().decode(v)) as RelayRecord

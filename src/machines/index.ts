@@ -20,6 +20,8 @@
  * - ./registration.machine.ts: a relay's registration with its controller (joining,
  *   applying, in sync, degraded); ./relay-membership.machine.ts: the controller's view of
  *   one relay (registered, in sync, behind, down, removed);
+ * - ./controller-election.machine.ts: one controller among several on etcd (candidate:
+ *   follower or leader, stepping down, retrying, stopped);
  * - ./inspection.ts: transitions of a running actor, for `inspect`;
  * - ./errors.ts: `ActorNotProvidedError`, for a machine run without its effects.
  */
@@ -35,5 +37,6 @@ export { channelInviteMachine } from './channel-invite.machine.js'
 export { channelLeaveMachine } from './channel-leave.machine.js'
 export { registrationMachine } from './registration.machine.js'
 export { relayMembershipMachine } from './relay-membership.machine.js'
+export { controllerElectionMachine } from './controller-election.machine.js'
 export { stateName, transitionInspector } from './inspection.js'
 export { ActorNotProvidedError } from './errors.js'

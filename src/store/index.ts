@@ -10,7 +10,7 @@
  * const page = await store.range('acme/x/news', 1, 256, 2 * 1024 * 1024)
  * ```
  */
-export type { Store, ChannelMeta, ArchivedMessage, AppendEntry } from './store.js'
+export type { Store, KeyValueStore, ChannelMeta, ArchivedMessage, AppendEntry } from './store.js'
 export { openStore, LevelStore } from './level-store.js'
 export { MemoryStore } from './memory-store.js'
 export { DataDirInUseError } from './errors.js'

@@ -75,3 +75,10 @@ export interface Store {
 export function seqKey (seq: number): string {
   return seq.toString(16).padStart(14, '0')
 }
+
+/**
+ * The small records part of a `Store`: all the controller needs (its roster, intent,
+ * tokens, signed state, leases). The embedded store has it, and so does the etcd store
+ * several controllers share (src/control/etcd-store.ts).
+ */
+export type KeyValueStore = Pick<Store, 'get' | 'put' | 'del' | 'list' | 'close'>
