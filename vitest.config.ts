@@ -11,7 +11,8 @@ const alone = [
   'test/relay/large-messages.test.ts',
   'test/relay/route-flooding.test.ts',
   // Timing: a controller that misses heartbeats on a loaded machine moves leases for the wrong reason.
-  'test/fault/sequencer-failover.test.ts'
+  'test/fault/sequencer-failover.test.ts',
+  'test/fault/controller-failover.test.ts'
 ]
 
 export default defineConfig({

@@ -23,8 +23,24 @@
  * src/relay/sequencer-lease.actor.ts.
  */
 import { assign, fromPromise, setup } from 'xstate'
-import type { SequencerLease } from '../relay/sequencer-leases.js'
 import { ActorNotProvidedError } from './errors.js'
+
+/** A multicast name's sequencer lease, as a controller grants it (src/relay/sequencer-leases.ts). */
+export interface SequencerLease {
+  name: string
+  /** Grows with every hand-over; a relay with an older term can number nothing that counts. */
+  term: number
+  holder: string
+  /** The relays, the holder excluded, that must hold a message before it is acknowledged. */
+  replicas: string[]
+  /**
+   * Replicas added under this term that have not caught up yet (they lack part of what was
+   * acknowledged): no lease moves to one of them. The holder says when one has caught up.
+   */
+  catchingUp?: string[]
+  /** When the term was granted (ms since epoch, the controller's clock). */
+  since: number
+}
 
 export interface SequencerLeaseContext {
   name: string

@@ -9,21 +9,9 @@
  * (src/relay/forwarding-table.ts, `sequencerOf`), and nothing is replicated.
  */
 
-export interface SequencerLease {
-  name: string
-  /** Grows with every hand-over; a relay with an older term can number nothing that counts. */
-  term: number
-  holder: string
-  /** The relays, the holder excluded, that must hold a message before it is acknowledged. */
-  replicas: string[]
-  /**
-   * Replicas added under this term that have not caught up yet (they lack part of what was
-   * acknowledged): no lease moves to one of them. The holder says when one has caught up.
-   */
-  catchingUp?: string[]
-  /** When the term was granted (ms since epoch, the controller's clock). */
-  since: number
-}
+import type { SequencerLease } from '../machines/sequencer-lease.machine.js'
+
+export type { SequencerLease } from '../machines/sequencer-lease.machine.js'
 
 export interface LeaseAuthority {
   /** The name's lease, granted to this relay if nobody holds it. */
