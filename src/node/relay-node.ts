@@ -15,6 +15,7 @@ import { libp2pFrames } from '../p2p/frame-stream.js'
 import { PermissionDeniedError } from '../relay/errors.js'
 import type { RelayLibp2p } from '../p2p/libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
+import { resolveQuotas } from '../relay/agent-quotas.js'
 import type { LinkKind } from '../relay/policy.js'
 import { systemClock } from '../relay/clock.js'
 import { openRelayStore } from './relay-store.js'
@@ -81,6 +82,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).map(a => toMultiaddr(a, 'listen address'))
   const bootstrap = (options.bootstrap ?? []).map(a => relayAddress(a, 'bootstrap address'))
   const announce = (options.announce ?? []).map(a => toMultiaddr(a, 'announce address'))
+  const quotas = resolveQuotas(options.quotas) // an InvalidQuotaError before anything is opened
   let control: ControlClient | undefined
   const relayStore = await openRelayStore(options, (name) => control?.retentionOf(name))
   const store = relayStore.store
@@ -167,6 +169,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     clock,
     config: options.config,
     policy: options.policy,
+    quotas,
     trust: trust?.anchors,
     log,
     onTransition,
@@ -357,6 +360,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     configure: (changes) => {
       if (changes.config != null) Object.assign(core.config, changes.config)
       if (changes.policy != null) core.gate.set(changes.policy)
+      if (changes.quotas != null) core.quotas.set(changes.quotas)
     },
     mesh: trust?.mesh,
     devCredentials: dev?.credentials,

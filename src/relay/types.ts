@@ -5,6 +5,7 @@ import type { Clock } from './clock.js'
 import type { RelayPolicy } from './policy.js'
 import type { TrustAnchors } from '../trust/verifier.js'
 import type { Logger } from '../logger.js'
+import type { RelayQuotas } from './agent-quotas.js'
 
 /** What the relay logic asks of its transport (libp2p in the real engine). */
 export interface RelayIO {
@@ -101,6 +102,8 @@ export interface RelayCoreInit {
   policy?: RelayPolicy
   /** The mesh's trust anchors: every agent's requests are checked against its credential's grants. None: open mode. */
   trust?: TrustAnchors
+  /** Quotas per agent (src/relay/agent-quotas.ts), over `DEFAULT_RELAY_QUOTAS`. */
+  quotas?: Partial<RelayQuotas>
   log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }

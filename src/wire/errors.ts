@@ -66,7 +66,13 @@ export const ErrorCode = {
    * The history asked for is older than the archive keeps (its retention trimmed it):
    * `Subscribed.next_seq` and `FetchReply.first` carry the oldest sequence number kept.
    */
-  HISTORY_TRIMMED: 18
+  HISTORY_TRIMMED: 18,
+  /**
+   * The agent is past one of its quotas at the relay it is attached to (subscriptions,
+   * names, bytes in flight; src/relay/agent-quotas.ts): the reason names the quota and its
+   * limit. Only that request is refused; the session goes on.
+   */
+  QUOTA_EXCEEDED: 19
 } as const
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
 
