@@ -25,7 +25,7 @@ const multicast = { mode: 'multicast' } as const
 
 describe('quotas per agent', () => {
   it('subscriptions: the one past the limit is refused with the quota named, the inbox and other agents are not touched, an unsubscribe frees one', async () => {
-    const r = await relay({ quotas: { subscriptions: 3 } })
+    const r = await relay({ quotas: { subscriptions: 3 }, metrics: { listen: '127.0.0.1:0' } })
     const a = await agent(r, 'acme/quota/a')
     const b = await agent(r, 'acme/quota/b')
     things.push(r, a, b)
@@ -36,6 +36,8 @@ describe('quotas per agent', () => {
     expect(err.limit).toBe(3)
     expect(err.message).toContain('subscriptions quota (limit 3)')
     expect(relayInternals(r).counters.quotaRefusals.subscriptions).toBe(1)
+    expect(r.summary().quotaRefusals).toEqual({ subscriptions: 1, names: 0, bytesInFlight: 0 })
+    expect(await (await fetch(r.metricsUrl as string)).text()).toContain('slim_quota_refusals_total{quota="subscriptions"} 1')
     // The same agent, within quota: its inbox (not counted) and its publishes still work.
     await a.inbox()
     expect((await a.publish('acme/quota/n0', text('still'), multicast)).seq).toBeGreaterThan(0)
