@@ -65,7 +65,7 @@ const ENVELOPE_BYTES = 160
 export function resolveQuotas (given: Partial<RelayQuotas> = {}, base: RelayQuotas = DEFAULT_RELAY_QUOTAS): RelayQuotas {
   const out = { ...base }
   for (const [k, v] of Object.entries(given) as Array<[keyof RelayQuotas, unknown]>) {
-    if (!(k in DEFAULT_RELAY_QUOTAS)) throw new InvalidQuotaError(`the relay has no quota "${k}"; its quotas are ${Object.keys(DEFAULT_RELAY_QUOTAS).join(', ')}`)
+    if (!Object.hasOwn(DEFAULT_RELAY_QUOTAS, k)) throw new InvalidQuotaError(`the relay has no quota "${k}"; its quotas are ${Object.keys(DEFAULT_RELAY_QUOTAS).join(', ')}`)
     if (v === undefined) continue
     const min = k === 'namesWindowMs' ? 1 : 0
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new InvalidQuotaError(`the relay's quotas.${k} is ${JSON.stringify(v)}; it must be a whole number, ${min} or more${min === 0 ? ' (0: no limit)' : ''} (default ${DEFAULT_RELAY_QUOTAS[k]})`)
