@@ -5,7 +5,7 @@
  * second agent on the same relay are served, and releasing frees the quota.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { agent, relay, stopAll, text, waitFor } from '../helpers.js'
+import { agent, line, relay, stopAll, text, waitFor } from '../helpers.js'
 import { relayInternals, createRelay } from '../../src/node/relay-node.js'
 import { QuotaExceededError } from '../../src/relay/errors.js'
 import type { Relay } from '../../src/node/relay-node.js'
@@ -107,6 +107,22 @@ describe('quotas per agent', () => {
     // Acknowledged: its bytes are free.
     expect(relayInternals(r).quotas.usageOf(a.name).bytesInFlight).toBe(0)
     await Promise.all([a.publish('acme/quota/slow', kb, multicast), a.publish('acme/quota/fast', new Uint8Array(600), multicast)])
+  }, 30_000)
+
+  it('bytes in flight: a unicast forwarded to another relay is held until that relay\'s answer comes back, then freed', async () => {
+    const [r0, r1] = await line(2, { quotas: { bytesInFlight: 2000 } }) as [Relay, Relay]
+    const a = await agent(r0, 'acme/quota/a')
+    const sink = await agent(r1, 'acme/quota/sink')
+    things.push(r0, r1, a, sink)
+    await sink.inbox()
+    await waitFor(() => relayInternals(r0).table.findInstance('acme/quota/sink', sink.name.split('/')[3] as string) != null, 'a route to the sink')
+    const kb = new Uint8Array(1000)
+    // Each needs the one before freed: 2 x 1,160 bytes is over 2,000.
+    for (let i = 0; i < 5; i++) await a.publish(sink.name, kb)
+    expect(relayInternals(r0).quotas.usageOf(a.name).bytesInFlight).toBe(0)
+    const [one, two] = await Promise.allSettled([a.publish(sink.name, kb), a.publish(sink.name, kb)])
+    expect(one.status).toBe('fulfilled')
+    expect(two.status === 'rejected' && (two.reason as Error).name).toBe('QuotaExceededError')
   }, 30_000)
 
   it('a quota that is not a whole number, 0 or more, is an InvalidQuotaError before anything starts', async () => {
