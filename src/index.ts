@@ -17,6 +17,8 @@ export type { RelayPolicy, PolicyVerdict, LinkKind, SessionRequest, NameRequest,
 export type { Relay, RelayOptions, TransitionEvent } from './node/relay-node.js'
 export type { InboundLimits } from './p2p/libp2p-node.js'
 export type { RelayConfig } from './relay/types.js'
+export type { RelayQuotas, QuotaName } from './relay/agent-quotas.js'
+export { DEFAULT_RELAY_QUOTAS } from './relay/agent-quotas.js'
 
 // Monitoring: a relay's summary, and the /metrics /healthz /readyz server (createRelay's `metrics` option uses it)
 export { startMonitorServer } from './control/monitor-server.js'
@@ -67,7 +69,7 @@ export type { ServiceName, AgentName, Name } from './names/index.js'
 export { InvalidNameError, InvalidAddressError } from './names/errors.js'
 export { DataDirInUseError } from './store/errors.js'
 export { AddressInUseError, ListenError, InvalidTransportsError, InvalidInboundLimitsError } from './p2p/errors.js'
-export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError, HistoryTrimmedError } from './relay/errors.js'
+export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError, HistoryTrimmedError, QuotaExceededError, InvalidQuotaError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 
 // State machines, for charts, inspection and simulation

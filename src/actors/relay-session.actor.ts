@@ -31,6 +31,14 @@ import { CredentialError } from '../trust/errors.js'
 
 type Item = { message: Envelope } | { ack: Partial<Ack> }
 
+/** The code a refused subscribe is answered with, by the error's name (anything else: UNAVAILABLE). */
+const SUBSCRIBE_ERROR_CODES: Partial<Record<string, number>> = {
+  InvalidNameError: ErrorCode.INVALID_NAME,
+  PermissionDeniedError: ErrorCode.PERMISSION_DENIED,
+  HistoryTrimmedError: ErrorCode.HISTORY_TRIMMED,
+  QuotaExceededError: ErrorCode.QUOTA_EXCEEDED
+}
+
 export interface RelaySessionTimings {
   handshakeTimeoutMs: number
   silenceTimeoutMs: number
@@ -187,7 +195,7 @@ export class RelaySessionActor implements AgentPort {
         nextSeq => { this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code: 0, reason: '' } })) },
         err => {
           const name = (err as Error).name
-          const code = name === 'InvalidNameError' ? ErrorCode.INVALID_NAME : name === 'PermissionDeniedError' ? ErrorCode.PERMISSION_DENIED : name === 'HistoryTrimmedError' ? ErrorCode.HISTORY_TRIMMED : ErrorCode.UNAVAILABLE
+          const code = SUBSCRIBE_ERROR_CODES[name] ?? ErrorCode.UNAVAILABLE
           // A trimmed history says where the archive starts now.
           const nextSeq = err instanceof HistoryTrimmedError ? err.oldest : 0
           this.frames.sendFrame(encodeSessionFrame({ subscribed: { requestId, name: topic, nextSeq, code, reason: (err as Error).message } }))

@@ -5,7 +5,7 @@
 
 import type { CredentialCheck } from '../trust/errors.js'
 
-export { PermissionDeniedError } from '../relay/errors.js'
+export { PermissionDeniedError, QuotaExceededError } from '../relay/errors.js'
 
 function named<T extends Error> (err: T, name: string): T {
   err.name = name
@@ -114,7 +114,7 @@ export const CHANNEL_ERROR_NAMES = new Set([
   'CredentialMismatchError', 'InvalidChannelMessageError', 'MessageRejectedError', 'ChannelClosedError',
   'UnsupportedChannelSuiteError', 'MemberNotFoundError', 'AlreadyMemberError', 'CommitFailedError', 'InviteFailedError',
   'JoinFailedError', 'NoMatchingKeyPackageError', 'ChannelExistsError', 'CorruptChannelStateError', 'CommitRefusedError',
-  'PermissionDeniedError'
+  'PermissionDeniedError', 'QuotaExceededError'
 ])
 
 /** The message of a caught value that may not be an Error. */

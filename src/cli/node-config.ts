@@ -18,6 +18,7 @@
  * inbound: { maxPendingPerHost: 32 }               # connections one IP may hold mid-handshake
  * metrics: 127.0.0.1:9464                          # /metrics, /healthz, /readyz over HTTP
  * retention: { maxAgeMs: 86400000, maxBytes: 1073741824 }  # per name archive (0: no limit)
+ * quotas: { subscriptions: 16384, bytesInFlight: 67108864 }  # per agent (0: no limit)
  * controller: { url: http://127.0.0.1:7460, joinToken: ... }  # run by a controller (instead of trust, bootstrap)
  * controller: { urls: [http://10.0.0.1:7460, http://10.0.0.2:7460] }  # several of one mesh (etcd): whichever leads
  * trust:
@@ -41,6 +42,8 @@ import { LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { LogFormat, LogLevel } from '../logger.js'
 import { DEFAULT_RELAY_CONFIG } from '../relay/types.js'
 import type { RelayConfig } from '../relay/types.js'
+import { DEFAULT_RELAY_QUOTAS } from '../relay/agent-quotas.js'
+import type { RelayQuotas } from '../relay/agent-quotas.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
 import type { PeerLinkTimings } from '../actors/peer-link.actor.js'
 import { DEFAULT_INBOUND_LIMITS, DEFAULT_TRANSPORTS, TRANSPORTS } from '../p2p/libp2p-node.js'
@@ -73,6 +76,8 @@ export interface NodeSettings {
   controller: { url?: string, urls?: string[], joinToken?: string }
   /** What each name's archive keeps (0: no limit); a controller's per-name policy overrides it. */
   retention: Partial<RetentionSettings>
+  /** Quotas per agent (only the fields that were set; src/relay/agent-quotas.ts). */
+  quotas: Partial<RelayQuotas>
 }
 
 /** A relay's archive retention per name (0: no limit), and how often age limits are swept. */
@@ -95,6 +100,7 @@ export interface PartialNodeSettings {
   metrics?: string
   controller?: { url?: string, urls?: string[], joinToken?: string }
   retention?: Partial<RetentionSettings>
+  quotas?: Partial<RelayQuotas>
 }
 
 /** Whom the relay trusts, as files (read when the relay starts). */
@@ -124,7 +130,8 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   timings: {},
   inbound: {},
   controller: {},
-  retention: {}
+  retention: {},
+  quotas: {}
 }
 
 /** A config file or environment variable that cannot be used, said in one line. */
@@ -179,6 +186,12 @@ const retentionFields = {
   maxMessages: count('messages'),
   sweepMs: ms
 } satisfies Record<keyof RetentionSettings, z.ZodType>
+const quotaFields = {
+  subscriptions: count('subscriptions'),
+  names: count('names'),
+  namesWindowMs: ms,
+  bytesInFlight: count('bytes')
+} satisfies Record<keyof RelayQuotas, z.ZodType>
 const inboundFields = {
   maxPendingPerHost: positive('connections'),
   maxPending: positive('connections'),
@@ -239,7 +252,8 @@ const schema = z.strictObject({
     urls: z.array(z.url({ error: 'must be a controller\'s URL, http://host:port' }), { error: 'must be a list of controller URLs' }).min(1, { error: 'must name at least one controller' }),
     joinToken: z.string().min(1, { error: 'must be a join token (slim-mesh ctl tokens create)' })
   }, { error: 'must be a mapping with url, urls and joinToken' }).partial(),
-  retention: z.strictObject(retentionFields, { error: 'must be a mapping with maxAgeMs, maxBytes, maxMessages and sweepMs' }).partial()
+  retention: z.strictObject(retentionFields, { error: 'must be a mapping with maxAgeMs, maxBytes, maxMessages and sweepMs' }).partial(),
+  quotas: z.strictObject(quotaFields, { error: 'must be a mapping with subscriptions, names, namesWindowMs and bytesInFlight' }).partial()
 }, { error: 'must be a mapping of settings' }).partial()
 
 // ---- the environment ----
@@ -268,7 +282,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   ...Object.keys(relayFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['relay', k], kind: 'number' as const })),
   ...Object.keys(timingFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['timings', k], kind: 'number' as const })),
   ...Object.keys(inboundFields).map(k => ({ name: `SLIM_MESH_${snake(k)}`, path: ['inbound', k], kind: 'number' as const })),
-  ...Object.keys(retentionFields).map(k => ({ name: `SLIM_MESH_RETENTION_${snake(k)}`, path: ['retention', k], kind: 'number' as const }))
+  ...Object.keys(retentionFields).map(k => ({ name: `SLIM_MESH_RETENTION_${snake(k)}`, path: ['retention', k], kind: 'number' as const })),
+  ...Object.keys(quotaFields).map(k => ({ name: `SLIM_MESH_QUOTA_${snake(k)}`, path: ['quotas', k], kind: 'number' as const }))
 ]
 
 /** The config file named by the environment (the `--config` flag beats it). */
@@ -387,7 +402,7 @@ export function settingsFromEnv (env: NodeJS.ProcessEnv): PartialNodeSettings {
 function merge (a: PartialNodeSettings, b: PartialNodeSettings): PartialNodeSettings {
   for (const [k, v] of Object.entries(b) as Array<[keyof PartialNodeSettings, unknown]>) {
     if (v === undefined) continue
-    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'inbound' || k === 'trust' || k === 'controller' || k === 'retention') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
+    if (k === 'log' || k === 'relay' || k === 'timings' || k === 'inbound' || k === 'trust' || k === 'controller' || k === 'retention' || k === 'quotas') (a as Record<string, unknown>)[k] = { ...(a[k] as object | undefined), ...(v as object) }
     else (a as Record<string, unknown>)[k] = v
   }
   return a
@@ -417,6 +432,6 @@ export async function loadNodeSettings (options: LoadOptions = {}): Promise<Node
 }
 
 /** Every setting with its effective value (defaults included), for `--print-config`. */
-export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings, retentionDefaults: RetentionSettings): NodeSettings & { relay: RelayConfig, timings: NodeTimings, inbound: InboundLimits, retention: RetentionSettings } {
-  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings }, inbound: { ...DEFAULT_INBOUND_LIMITS, ...s.inbound }, retention: { ...retentionDefaults, ...s.retention } }
+export function effectiveSettings (s: NodeSettings, timingDefaults: NodeTimings, retentionDefaults: RetentionSettings): NodeSettings & { relay: RelayConfig, timings: NodeTimings, inbound: InboundLimits, retention: RetentionSettings, quotas: RelayQuotas } {
+  return { ...s, relay: { ...DEFAULT_RELAY_CONFIG, ...s.relay }, timings: { ...timingDefaults, ...s.timings }, inbound: { ...DEFAULT_INBOUND_LIMITS, ...s.inbound }, retention: { ...retentionDefaults, ...s.retention }, quotas: { ...DEFAULT_RELAY_QUOTAS, ...s.quotas } }
 }

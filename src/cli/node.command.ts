@@ -110,6 +110,7 @@ export function registerNodeCommand (program: Command): void {
         timings: settings.timings,
         retention: settings.retention,
         inbound: settings.inbound,
+        quotas: settings.quotas,
         inspect: settings.inspect,
         ...(settings.metrics != null ? { metrics: { listen: settings.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {})
       })

@@ -64,6 +64,7 @@ const summarySchema = z.object({
   eventLoopDelayMs: count,
   queuedBytes: count,
   slowConsumersCut: count,
+  quotaRefusals: z.record(z.string().max(100), count).refine(r => Object.keys(r).length <= 100, 'at most 100 quotas').optional(),
   links: z.array(z.object({ peer: z.string().max(100), up: z.boolean(), rttMs: count.optional(), flaps: count, loss: z.number().min(0).max(1).optional(), queuedBytes: count.optional() })).max(10_000)
 })
 

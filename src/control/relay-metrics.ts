@@ -26,6 +26,8 @@ export interface RelayMetricsSource {
   denials: () => ReadonlyMap<string, number>
   authFailures: () => number
   slowConsumersCut: () => number
+  /** Requests refused because their agent was past a quota, by quota (optional: older sources have none). */
+  quotaRefusals?: () => Readonly<Record<string, number>>
   sequencers: () => RelaySummary['sequencers']
   links: () => RelaySummary['links']
   queuedBytes: () => number
@@ -89,6 +91,16 @@ export function relayMetrics (source: RelayMetricsSource): Registry {
   })
   total('slim_auth_failures_total', 'Sessions refused at the handshake (key proof, credential or admitSession).', source.authFailures)
   total('slim_slow_consumers_cut_total', 'Agent sessions cut because the agent stopped reading.', source.slowConsumersCut)
+  void new Counter({
+    name: 'slim_quota_refusals_total',
+    help: 'Requests refused because their agent was past a quota, by quota (subscriptions, names, bytesInFlight).',
+    labelNames: ['quota'],
+    registers,
+    collect () {
+      this.reset()
+      for (const [quota, n] of Object.entries(source.quotaRefusals?.() ?? {})) this.inc({ quota }, n)
+    }
+  })
   const names = (): RelaySummary['sequencers'] => [...source.sequencers()].sort((a, b) => b.lag - a.lag || b.head - a.head).slice(0, MAX_NAME_SERIES)
   void new Gauge({
     name: 'slim_sequencer_head',

@@ -77,6 +77,8 @@ export interface RelaySummary {
   queuedBytes: number
   /** Slow consumers cut off. */
   slowConsumersCut: number
+  /** Requests refused because their agent was past a quota, by quota (`subscriptions`, `names`, `bytesInFlight`). */
+  quotaRefusals?: Record<string, number>
   /** Links to other relays now, with their health and how often each went down. */
   links: Array<{ peer: string, up: boolean, rttMs?: number, flaps: number, loss?: number, queuedBytes?: number }>
 }

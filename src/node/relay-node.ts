@@ -10,16 +10,18 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
-import { createRelayLibp2p, rescoreGossipPeer } from '../p2p/libp2p-node.js'
+import { createRelayLibp2p, rescoreGossipPeer, scoreRelayTopic } from '../p2p/libp2p-node.js'
 import { libp2pFrames } from '../p2p/frame-stream.js'
 import { PermissionDeniedError } from '../relay/errors.js'
 import type { RelayLibp2p } from '../p2p/libp2p-node.js'
 import { RelayCore } from '../relay/relay-core.js'
+import { resolveQuotas } from '../relay/agent-quotas.js'
 import type { LinkKind } from '../relay/policy.js'
 import { systemClock } from '../relay/clock.js'
 import { openRelayStore } from './relay-store.js'
 import { loadOrCreateIdentity } from '../store/identity.js'
-import { decodeGossipBatch, encodeGossipBatch } from '../wire/codec.js'
+import { encodeGossipBatch } from '../wire/codec.js'
+import { GossipBatches } from './gossip-batches.js'
 import { LINK_PROTOCOL, MULTICAST_TOPIC_PREFIX, SESSION_PROTOCOL } from '../wire/constants.js'
 import { RelaySessionActor } from '../actors/relay-session.actor.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
@@ -33,7 +35,6 @@ import { RelayTrust } from '../trust/relay-trust.js'
 import { TrustConfigError } from '../trust/errors.js'
 import { loadOrCreateDevAuthority } from '../trust/dev-authority.js'
 import { LinkAdmission } from '../actors/link-admission.js'
-import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { ControlClient } from '../control/control-client.js'
 import { controlledRelay } from './controlled-relay.js'
 import { RelayStats } from './relay-stats.js'
@@ -81,6 +82,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).map(a => toMultiaddr(a, 'listen address'))
   const bootstrap = (options.bootstrap ?? []).map(a => relayAddress(a, 'bootstrap address'))
   const announce = (options.announce ?? []).map(a => toMultiaddr(a, 'announce address'))
+  const quotas = resolveQuotas(options.quotas) // an InvalidQuotaError before anything is opened
   let control: ControlClient | undefined
   const relayStore = await openRelayStore(options, (name) => control?.retentionOf(name))
   const store = relayStore.store
@@ -137,6 +139,10 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   /** Gossip is heard only through admitted relays, and only from relays of the mesh (admitted here, or reached through admitted links). */
   const gossipAllowed = (source: string, from: string): boolean =>
     linkAdmission.isAdmitted(source) && (linkAdmission.isAdmitted(from) || core.table.distance(from) < Infinity)
+  const batches = new GossipBatches({
+    allowed: linkAdmission.open ? undefined : gossipAllowed,
+    onInvalid: (source, from, reason) => { log('invalid multicast batch from %s (through %s), rejected and scored against it: %s', from, source, reason) }
+  })
   const sessions = new Map<string, RelaySessionActor>()
   const allSessions = new Set<RelaySessionActor>()
   const topics = new Set<string>()
@@ -167,6 +173,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     clock,
     config: options.config,
     policy: options.policy,
+    quotas,
     trust: trust?.anchors,
     // Run by a controller: it grants each name's sequencer lease and names its replicas.
     ...(control != null ? { leases: { claim: async (name: string) => await (control as ControlClient).claimLease(name), caughtUp: async (name: string, term: number, replica: string) => { await (control as ControlClient).leaseCaughtUp(name, term, replica) }, onChange: (fn: Parameters<ControlClient['onLease']>[0]) => { (control as ControlClient).onLease(fn) } } } : {}),
@@ -186,12 +193,13 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
         const pubsub = node.services.pubsub
         if (on && !topics.has(topic)) {
           topics.add(topic)
-          // Checked before gossipsub delivers or forwards a message: one that came through
-          // a relay not admitted here is ignored (neither delivered nor passed on).
-          if (!linkAdmission.open) pubsub.topicValidators.set(topic, (source, msg) => msg.type === 'signed' && gossipAllowed(source.toString(), msg.from.toString()) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore)
+          // Checked before gossipsub delivers or forwards a message (src/node/gossip-batches.ts),
+          // and scored: a relay whose batches it rejects is scored down, then ignored.
+          pubsub.topicValidators.set(topic, batches.validator(topic))
+          scoreRelayTopic(node, topic, true)
           pubsub.subscribe(topic)
         }
-        if (!on && topics.delete(topic)) { pubsub.unsubscribe(topic); pubsub.topicValidators.delete(topic) }
+        if (!on && topics.delete(topic)) { pubsub.unsubscribe(topic); pubsub.topicValidators.delete(topic); scoreRelayTopic(node, topic, false) }
       },
       addrs: () => node.getMultiaddrs().map(String)
     }
@@ -205,7 +213,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
       return
     }
     try {
-      core.onGossip(msg.from.toString(), decodeGossipBatch(msg.data))
+      core.onGossip(msg.from.toString(), batches.take(msg))
     } catch (err) {
       log('bad multicast batch from %s: %s', msg.from.toString(), (err as Error).message)
     }
@@ -359,6 +367,7 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
     configure: (changes) => {
       if (changes.config != null) Object.assign(core.config, changes.config)
       if (changes.policy != null) core.gate.set(changes.policy)
+      if (changes.quotas != null) core.quotas.set(changes.quotas)
     },
     mesh: trust?.mesh,
     devCredentials: dev?.credentials,
@@ -403,11 +412,20 @@ export async function createRelay (options: RelayOptions = {}): Promise<Relay> {
   log.info({ peerId: self, listen: node.getMultiaddrs().map(String), dataDir: options.dataDir ?? null, ...(monitor != null ? { metrics: relay.metricsUrl } : {}) }, 'relay started')
   cores.set(relay, core)
   admissions.set(relay, linkAdmission)
+  nodes.set(relay, node)
   control?.attach(controlledRelay(relay, { actors: () => [...current].map(([actor, state]) => ({ actor, state })), setExternalIssuers: (list) => { trust?.anchors.setExternal(list) } }), options.policy)
   return relay
 }
 
 const admissions = new WeakMap<Relay, LinkAdmission>()
+const nodes = new WeakMap<Relay, RelayLibp2p>()
+
+/** A relay's libp2p node (its gossipsub, to see scores and meshes): for tests and tools in this repository. */
+export function relayLibp2p (relay: Relay): RelayLibp2p {
+  const n = nodes.get(relay)
+  if (n == null) throw new TypeError('not a relay made by createRelay')
+  return n
+}
 
 /** A relay's link admission (who it admitted, its refusals by check): for tests and tools in this repository. */
 export function relayAdmission (relay: Relay): LinkAdmission {

@@ -89,6 +89,7 @@ export class RelayStats {
       eventLoopDelayMs: p99ms(this.summaryDelay),
       queuedBytes: this.queuedBytes(),
       slowConsumersCut: c.slowConsumersCut,
+      quotaRefusals: { ...c.quotaRefusals },
       links: this.links()
     }
   }
@@ -108,6 +109,7 @@ export class RelayStats {
       denials: () => core.gate.denials,
       authFailures: () => c.authFailures,
       slowConsumersCut: () => c.slowConsumersCut,
+      quotaRefusals: () => c.quotaRefusals,
       sequencers: () => core.multicast.sequencerHeads(),
       links: () => this.links(),
       queuedBytes: () => this.queuedBytes(),

@@ -4,6 +4,7 @@
  */
 import type { ArchiveExtent } from '../store/retention.js'
 import type { RelayConfig } from '../relay/types.js'
+import type { RelayQuotas } from '../relay/agent-quotas.js'
 import type { LinkKind, RelayPolicy } from '../relay/policy.js'
 import type { InboundLimits, TransportName } from '../p2p/libp2p-node.js'
 import type { RelaySessionTimings } from '../actors/relay-session.actor.js'
@@ -49,6 +50,16 @@ export interface RelayOptions {
    * checked (default 10 s).
    */
   retention?: { maxAgeMs?: number, maxBytes?: number, maxMessages?: number, sweepMs?: number }
+  /**
+   * Quotas per agent at this relay (src/relay/agent-quotas.ts; 0: no limit). Past one, the
+   * request that would cross it fails with `QuotaExceededError` (its `quota` and `limit`
+   * say which), and nothing else does. `subscriptions` (16,384): names one agent is
+   * subscribed to at once, served names and channels included. `names` (16,384): distinct
+   * multicast names one agent published to in the last `namesWindowMs` (60 s), each of
+   * which has a sequencer and an archive in the mesh. `bytesInFlight` (64 MiB): bytes of
+   * one agent's publishes taken and not yet acknowledged. A bad value is an `InvalidQuotaError`.
+   */
+  quotas?: Partial<RelayQuotas>
   /** Routing and multicast settings (mostly for tests and simulations). */
   config?: Partial<RelayConfig>
   /** Session and link timings. */
@@ -119,9 +130,10 @@ export interface Relay {
   dropLink: (peerId: string) => Promise<void>
   /**
    * New settings at run time: `config` values apply from their next use (announcement
-   * interval, timeouts, limits), `policy` from the next check.
+   * interval, timeouts, limits), `policy` from the next check, `quotas` from the next
+   * request (what agents hold already stays held).
    */
-  configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy }) => void
+  configure: (changes: { config?: Partial<RelayConfig>, policy?: RelayPolicy, quotas?: Partial<RelayQuotas> }) => void
   /** The mesh id (the authority's key thumbprint); undefined in open mode. */
   readonly mesh?: string
   /**

@@ -13,6 +13,8 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams, validateTopicScoreParams } from '@libp2p/gossipsub/score'
+import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import { multiaddr } from '@multiformats/multiaddr'
 import { WebSocket as NodeWebSocket } from 'ws'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
@@ -46,6 +48,40 @@ export interface RelayGossipInit {
  */
 export const GOSSIP_THRESHOLDS = { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 } as const
 const APP_SCORE: Record<GossipAdmission, number> = { admitted: 0, pending: -60, refused: -10_000 }
+
+/**
+ * The rest of the peer score (gossipsub v1.1 spec, "The Score Function"), for the relay
+ * mesh. Every multicast topic (`/slim/mc/1/<name>`, one per name with subscribers here) is
+ * scored with `RELAY_TOPIC_SCORE`; the thresholds are GOSSIP_THRESHOLDS above.
+ *
+ * | parameter | value | why |
+ * | --- | --- | --- |
+ * | topicWeight | 1 | every name's topic counts the same |
+ * | P1 timeInMesh, P2 firstMessageDeliveries | weight 0 | no credit to earn: an admitted relay scores 0, and must not bank credit to spend on invalid batches |
+ * | P3 meshMessageDeliveries, P3b meshFailurePenalty | weight 0 | a name's traffic is bursty and most names are quiet; a delivery-rate floor would prune honest relays of quiet names (the spec says P3 needs a known message rate) |
+ * | P4 invalidMessageDeliveries | weight -10, decay 0.99 per second | a batch our topic validator rejects (it does not decode, its messages break the envelope rules, it names another name; a bad signature too) counts 1, and P4 is its count squared: one is -10 (out of the mesh, still heard), three are -90, below the graylist (-80): every RPC of that relay is ignored. The count halves in about 70 s, so a relay that stops is heard again within minutes, and meshed again once it is below 0.1 |
+ * | P6 IP colocation | weight -1 past 16 relays on one IP; 127.0.0.1 and ::1 exempt | admission is by credential, so a Sybil needs credentials; this only backs that up against one host holding most of our peers. Loopback peers are on this machine (tests, single-machine meshes, where every peer is 127.0.0.1) and are never penalised; 17 relays behind one public address cost -1, 25 graylist |
+ * | P7 behaviour penalty | weight -1 past 6, decay 0.9 per second | GRAFTs during a backoff and broken IWANT promises: a GRAFT that raced a relay's admission, or a few promises missed under load, are free; ten quickly are -16, fifteen graylist. Gossipsub's own default (-10 past 0, decay 0.2) graylists at the third |
+ */
+export const RELAY_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  firstMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -10,
+  invalidMessageDeliveriesDecay: 0.99
+})
+validateTopicScoreParams(RELAY_TOPIC_SCORE)
+export const GOSSIP_PEER_SCORE = {
+  IPColocationFactorWeight: -1,
+  IPColocationFactorThreshold: 16,
+  /** Exact addresses, as gossipsub compares them. */
+  IPColocationFactorWhitelist: ['127.0.0.1', '::1'],
+  behaviourPenaltyWeight: -1,
+  behaviourPenaltyThreshold: 6,
+  behaviourPenaltyDecay: 0.9
+} as const
 
 /**
  * What a relay lets inbound connections hold before they are upgraded (src/p2p/pending-inbound.ts).
@@ -156,6 +192,39 @@ export function listenError (err: unknown): Error | undefined {
   return new ListenError(address, reason.replace(/\.$/, '').replace(/^./, c => c.toLowerCase()), { cause: err })
 }
 
+/** What of a GossipSub class this module reads beyond its interface (public fields and methods of the class). */
+interface GossipSubScoring {
+  score?: { params?: { topics?: Record<string, TopicScoreParams> }, scoreCache?: Map<string, unknown> }
+  getScore?: (peerId: string) => number
+  getMeshPeers?: (topic: string) => string[]
+}
+const scoring = (node: RelayLibp2p): GossipSubScoring => node.services.pubsub as unknown as GossipSubScoring
+
+/**
+ * Scores `topic` with RELAY_TOPIC_SCORE (`on`), or stops scoring it. Gossipsub takes its
+ * topic parameters once, by exact topic, and a relay's topics come and go with its
+ * subscribers, so they are added to the live parameters as the relay joins each topic,
+ * and dropped as it leaves (an unscored topic keeps no counters; what a relay did on a
+ * topic left is forgotten). test/p2p/gossip-scoring.test.ts fails if a version of
+ * gossipsub moves these parameters.
+ */
+export function scoreRelayTopic (node: RelayLibp2p, topic: string, on: boolean): void {
+  const topics = scoring(node).score?.params?.topics
+  if (topics == null) return
+  if (on) topics[topic] = RELAY_TOPIC_SCORE
+  else delete topics[topic]
+}
+
+/** `peerId`'s gossipsub score at `node` (for tests and tools). */
+export function gossipScoreOf (node: RelayLibp2p, peerId: string): number {
+  return scoring(node).getScore?.(peerId) ?? 0
+}
+
+/** The peers in `node`'s gossipsub mesh for `topic`. */
+export function gossipMeshOf (node: RelayLibp2p, topic: string): string[] {
+  return scoring(node).getMeshPeers?.(topic) ?? []
+}
+
 /**
  * Makes gossipsub score `peerId` afresh at its next look: scores are cached for a
  * heartbeat, and a relay admitted (or refused) a moment ago must not wait for it. The
@@ -163,7 +232,7 @@ export function listenError (err: unknown): Error | undefined {
  * drops it, scores are right within a heartbeat all the same.
  */
 export function rescoreGossipPeer (node: RelayLibp2p, peerId: string): void {
-  (node.services.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peerId)
+  scoring(node).score?.scoreCache?.delete(peerId)
 }
 
 async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], transports: TransportName[], gossip: RelayGossipInit, limits: InboundLimits, limiter: PendingInboundLimiter, announce: string[]): Promise<RelayLibp2p> {
@@ -202,8 +271,9 @@ async function startRelayLibp2p (privateKey: PrivateKey, listen: string[], trans
         scoreParams: {
           appSpecificScore: (peerId: string) => admission == null ? 0 : APP_SCORE[admission(peerId)],
           appSpecificWeight: 1,
-          // Admission is by credential, and relays of one mesh may well share a host.
-          IPColocationFactorWeight: 0
+          // P6 and P7 (see GOSSIP_PEER_SCORE); topics are added as the relay joins them (scoreRelayTopic).
+          ...GOSSIP_PEER_SCORE,
+          IPColocationFactorWhitelist: new Set(GOSSIP_PEER_SCORE.IPColocationFactorWhitelist)
         },
         scoreThresholds: GOSSIP_THRESHOLDS,
         // A GRAFT that races a relay's admission is answered with a PRUNE; keep the

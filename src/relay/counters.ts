@@ -6,6 +6,7 @@
  * Policy denials are not here: `RelayGate.denials` counts them by rule already.
  */
 import type { DeliveryModeName } from './policy.js'
+import type { QuotaName } from './errors.js'
 
 /** Agents whose publishes are counted (the oldest counted is forgotten past this). */
 const MAX_COUNTED_PUBLISHERS = 10_000
@@ -28,6 +29,8 @@ export class RelayCounters {
   authFailures = 0
   /** Sessions cut because their agent stopped reading. */
   slowConsumersCut = 0
+  /** Requests refused because their agent was past a quota (src/relay/agent-quotas.ts), by quota. */
+  readonly quotaRefusals: Record<QuotaName, number> = { subscriptions: 0, names: 0, bytesInFlight: 0 }
   /** Messages taken from each agent; bounded (see MAX_COUNTED_PUBLISHERS). */
   private readonly publishes = new Map<string, number>()
   /** Times each link went from up to down. */

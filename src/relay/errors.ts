@@ -59,6 +59,36 @@ export class PermissionDeniedError extends Error {
   readonly rule?: string
   constructor (message: string, rule?: string, options?: ErrorOptions) { super(message, options); this.name = 'PermissionDeniedError'; this.rule = rule }
 }
+/** The quotas a relay keeps per agent (src/relay/agent-quotas.ts). */
+export type QuotaName = 'subscriptions' | 'names' | 'bytesInFlight'
+
+/**
+ * The agent is past one of its quotas at its relay: `quota` says which, `limit` is the
+ * relay's limit for it. Only that request is refused; the session and the agent's other
+ * requests within quota go on. Freed as the agent unsubscribes (`subscriptions`), as
+ * names go unused for the window (`names`) and as its publishes are answered
+ * (`bytesInFlight`).
+ */
+export class QuotaExceededError extends Error {
+  readonly quota: QuotaName
+  readonly limit: number
+  constructor (message: string, quota: QuotaName, limit: number, options?: ErrorOptions) { super(message, options); this.name = 'QuotaExceededError'; this.quota = quota; this.limit = limit }
+
+  /** `what` is refused: the agent is past its `quota` (`limit`); `fix` says what frees it. */
+  static of (quota: QuotaName, limit: number, what: string, fix: string): QuotaExceededError {
+    return new QuotaExceededError(`${what}: over its ${quota} quota (limit ${limit}); ${fix}, or have the relay's operator raise quotas.${quota}`, quota, limit)
+  }
+
+  /** The error for a `QUOTA_EXCEEDED` reason as `of` words it (the quota and limit read back from it). */
+  static fromReason (reason: string): QuotaExceededError {
+    const m = /over its (subscriptions|names|bytesInFlight) quota \(limit (\d+)\)/.exec(reason)
+    return new QuotaExceededError(reason, (m?.[1] ?? 'subscriptions') as QuotaName, Number(m?.[2] ?? 0))
+  }
+}
+/** A `quotas` setting a relay cannot run with (not a whole number, 0 or more). */
+export class InvalidQuotaError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'InvalidQuotaError' }
+}
 /** Metadata the relay would refuse: too many entries, or an entry over the size limit. */
 export class InvalidMetadataError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'InvalidMetadataError' }
@@ -91,6 +121,7 @@ export function errorFromCode (code: number, reason: string, detail = 0): Error 
     case ErrorCode.PERMISSION_DENIED: return new PermissionDeniedError(reason, /\(([\w.]+)\)/.exec(reason)?.[1])
     case ErrorCode.INVALID_NAME: return new InvalidNameError(reason)
     case ErrorCode.HISTORY_TRIMMED: return new HistoryTrimmedError(reason, detail)
+    case ErrorCode.QUOTA_EXCEEDED: return QuotaExceededError.fromReason(reason)
     default: {
       const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)
       return e

@@ -32,6 +32,7 @@ import { WriteDeadlines } from './write-deadlines.js'
 import { ArchiveFetches, fetchReply } from './archive-fetch.js'
 import { RelayGate } from './relay-gate.js'
 import { RouteExchange } from './route-exchange.js'
+import { AgentQuotas } from './agent-quotas.js'
 import type { LinkKind } from './policy.js'
 import type { LocalSub } from './multicast-plane.js'
 import type { Clock } from './clock.js'
@@ -72,6 +73,8 @@ export class RelayCore {
   readonly gate: RelayGate
   /** What the relay counts (src/relay/counters.ts): read by its summary and metrics. */
   readonly counters = new RelayCounters()
+  /** Each attached agent's quotas (src/relay/agent-quotas.ts). */
+  readonly quotas: AgentQuotas
   private readonly fetches: ArchiveFetches
   /**
    * Where agents were last heard from: the origin relay of every routed envelope, by its
@@ -101,6 +104,7 @@ export class RelayCore {
     this.trust = init.trust
     this.deadlines = new WriteDeadlines(this.clock, () => this.config.writeDeadlineMs)
     this.gate = new RelayGate(init.policy, init.trust != null)
+    this.quotas = new AgentQuotas({ self: this.self, clock: this.clock, counters: this.counters, quotas: init.quotas, answerWithinMs: () => this.config.sequencerWaitMs + this.config.requestTimeoutMs })
     this.routes = new RouteExchange({
       self: this.self,
       table: this.table,
@@ -191,6 +195,7 @@ export class RelayCore {
     if (port != null && rec.port != null && rec.port !== port) return // a newer session owns it
     this.agents.delete(name)
     this.gate.forget(name)
+    this.quotas.forget(name)
     this.credentialsSent.forgetAgent(name)
     this.byInstance.delete(rec.instance)
     this.table.removeAttached(rec.service, rec.instance)
@@ -213,6 +218,7 @@ export class RelayCore {
     const serves = this.gate.serve(agent, name, true) === true
     let sub = rec.subs.get(name)
     if (sub == null) {
+      this.quotas.checkSubscribe(agent, name, rec.subs.size)
       sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port, onEnded: () => { this.unsubscribe(agent, name) } }
       rec.subs.set(name, sub)
     }
@@ -276,12 +282,11 @@ export class RelayCore {
     const multicast = mode === 'multicast'
     const refused = publishRefusal(this.gate, agent, env, mode, multicast && env.epoch === 0 && COMMIT_TYPES.has(env.type), this.agents.get(agent)?.asked)
     if (refused != null) { port.ack({ messageId: env.messageId, code: ErrorCode.PERMISSION_DENIED, reason: refused }); return }
+    if (multicast && isAgentName(dest)) { port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: `multicast goes to a service or channel name, not to the agent "${dest}"` }); return }
+    const over = this.quotas.take(agent, env, multicast)
+    if (over != null) { port.ack({ messageId: env.messageId, code: ErrorCode.QUOTA_EXCEEDED, reason: over }); return }
     this.counters.messageIn(agent, mode)
     if (multicast) {
-      if (isAgentName(dest)) {
-        port.ack({ messageId: env.messageId, code: ErrorCode.INVALID_NAME, reason: `multicast goes to a service or channel name, not to the agent "${dest}"` })
-        return
-      }
       env.mode = DeliveryMode.MULTICAST
       this.toSequencer(env, origin, port)
       return
@@ -328,6 +333,7 @@ export class RelayCore {
     }
     if (!this.inflight.answered(ack)) return // a resend failed to route: tried again shortly
     this.multicast.answered(ack)
+    this.quotas.answered(agent, ack.messageId)
     this.agents.get(agent)?.port?.ack(ack)
   }
 

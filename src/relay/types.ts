@@ -6,6 +6,7 @@ import type { RelayPolicy } from './policy.js'
 import type { TrustAnchors } from '../trust/verifier.js'
 import type { LeaseAuthority } from './sequencer-leases.js'
 import type { Logger } from '../logger.js'
+import type { RelayQuotas } from './agent-quotas.js'
 
 /** What the relay logic asks of its transport (libp2p in the real engine). */
 export interface RelayIO {
@@ -104,6 +105,8 @@ export interface RelayCoreInit {
   trust?: TrustAnchors
   /** A controller's sequencer leases (src/relay/sequencer-leases.ts); none: no replication. */
   leases?: LeaseAuthority
+  /** Quotas per agent (src/relay/agent-quotas.ts), over `DEFAULT_RELAY_QUOTAS`. */
+  quotas?: Partial<RelayQuotas>
   log?: Logger
   onTransition?: (actor: string, from: string, to: string, event: string) => void
 }

@@ -67,7 +67,11 @@ export const ErrorCode = {
    * `Subscribed.next_seq` and `FetchReply.first` carry the oldest sequence number kept.
    */
   HISTORY_TRIMMED: 18,
-  /** Reserved: an agent went past one of its quotas at its relay. */
+  /**
+   * The agent is past one of its quotas at the relay it is attached to (subscriptions,
+   * names, bytes in flight; src/relay/agent-quotas.ts): the reason names the quota and its
+   * limit. Only that request is refused; the session goes on.
+   */
   QUOTA_EXCEEDED: 19,
   /**
    * Relay to relay only: a sequencer's lease term is older than one the receiver knows

@@ -186,4 +186,17 @@ describe('node config', () => {
     expect(() => parseConfigText('retention: { maxBytes: -1 }', 'relay.yaml')).toThrow('relay.yaml: retention.maxBytes must be a whole number, 0 or more (bytes; 0: no limit) (got -1)')
     expect(() => parseConfigText('retention: { maxBites: 1 }', 'relay.yaml')).toThrow('unknown setting "retention.maxBites" (did you mean "maxBytes"?)')
   })
+
+  it('reads quotas from `quotas:` and SLIM_MESH_QUOTA_*, merged key by key, and names a bad value', async () => {
+    expect(parseConfigText('quotas: { subscriptions: 100, bytesInFlight: 0 }', 'relay.yaml')).toEqual({ quotas: { subscriptions: 100, bytesInFlight: 0 } })
+    expect(settingsFromEnv({ SLIM_MESH_QUOTA_SUBSCRIPTIONS: '50', SLIM_MESH_QUOTA_NAMES: '10', SLIM_MESH_QUOTA_NAMES_WINDOW_MS: '1000', SLIM_MESH_QUOTA_BYTES_IN_FLIGHT: '1048576' }))
+      .toEqual({ quotas: { subscriptions: 50, names: 10, namesWindowMs: 1000, bytesInFlight: 1048576 } })
+    const path = await file('relay.yaml', 'quotas: { subscriptions: 100, names: 20 }')
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_QUOTA_NAMES: '30' } })).quotas).toEqual({ subscriptions: 100, names: 30 })
+    expect(DEFAULT_NODE_SETTINGS.quotas).toEqual({})
+    expect(() => parseConfigText('quotas: { subscriptions: -1 }', 'relay.yaml')).toThrow('relay.yaml: quotas.subscriptions must be a whole number, 0 or more (subscriptions; 0: no limit) (got -1)')
+    expect(() => parseConfigText('quotas: { namesWindowMs: 0 }', 'relay.yaml')).toThrow('relay.yaml: quotas.namesWindowMs must be a positive integer (milliseconds) (got 0)')
+    expect(() => settingsFromEnv({ SLIM_MESH_QUOTA_BYTES_IN_FLIGHT: 'lots' })).toThrow('SLIM_MESH_QUOTA_BYTES_IN_FLIGHT must be a whole number, 0 or more (bytes; 0: no limit) (got "lots")')
+    expect(() => parseConfigText('quotas: { subscription: 1 }', 'relay.yaml')).toThrow(/^relay\.yaml: unknown setting "quotas\.subscription" \(did you mean "subscriptions"\?\)/)
+  })
 })
