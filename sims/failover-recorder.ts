@@ -64,6 +64,8 @@ export class FailoverRecorder {
   movedToCrashed = 0
   publishesFailed = 0
   claimsWallMs = 0
+  restoredStale = 0
+  ackedOffLease = 0
   readonly relayDownWall: number[] = []
   private sequencerCrashed = 0
   private backBeforeDetection = 0
@@ -156,6 +158,7 @@ export class FailoverRecorder {
       movedToCrashedRelay: this.movedToCrashed,
       replicaLost: { names: this.replicaOutages, stallMs: percentiles(this.stalls) },
       publishesFailed: this.publishesFailed,
+      restored: { stale: this.restoredStale, ackedOffLease: this.ackedOffLease },
       controller: {
         relayDownCalls: this.relayDownCalls,
         relayUpCalls: this.relayUpCalls,

@@ -129,6 +129,8 @@ export interface FailoverSimMetrics {
   replicaLost: { names: number, stallMs: Percentiles }
   /** Publishes that failed with `UnavailableError` (no acknowledgement within `sequencerWaitMs`). */
   publishesFailed: number
+  /** Relays back from a restart: names they led on under a term that had moved (until fenced), and outages ended by an acknowledgement without a replica the controller's lease counts on (a restored leader replicating to the replicas it kept). */
+  restored: { stale: number, ackedOffLease: number }
   controller: {
     relayDownCalls: number
     relayUpCalls: number
@@ -166,6 +168,7 @@ export function formatFailoverTable (m: FailoverSimMetrics): string {
     ['moved more than once', `${m.movedMoreThanOnce} names (${m.movedToCrashedRelay} moves to a crashed relay not yet marked down)`],
     ['replica lost', `${m.replicaLost.names} names; acks stalled ${p(m.replicaLost.stallMs)}`],
     ['publishes failed', `${m.publishesFailed} (no ack within ${c.sequencerWaitMs} ms)`],
+    ['restarts', `${m.restored.stale} names led on under a moved lease until fenced; ${m.restored.ackedOffLease} acks without a replica the lease counts on`],
     ['controller', `${m.controller.relayDownCalls} relayDown, ${m.controller.relayUpCalls} relayUp, ${m.controller.caughtUpCalls} caughtUp; ${m.controller.leasesChanged} leases changed (${m.controller.leasesMoved} moved, ${m.controller.replicasReplaced} replicas replaced), at most ${m.controller.maxChangedPerCall} per call`],
     ['  LeaseBook wall time', `claims ${m.controller.claimsWallMs} ms; relayDown mean ${m.controller.relayDownWallMs.mean} ms, max ${m.controller.relayDownWallMs.max} ms`],
     ['invariants', `${m.invariants.checks} checks, none broken`],

@@ -28,9 +28,11 @@
  *   the holder's acknowledgements until the controller replaces it and the replacement
  *   has caught up.
  * - A restarted relay heartbeats again after `bootMs` (the controller calls
- *   `leases.relayUp`) and claims the names it numbered before its crash (refused while
- *   the controller has it down; it retries with the lease machine's backoff): it numbers
- *   those whose lease waited for it, and follows the others.
+ *   `leases.relayUp`). It leads on at once under the lease it kept with each name it
+ *   numbered (src/relay/sequencer-registry.ts `restore`: the term and the replicas of
+ *   its sequencer's start) and asks the controller in the background (refused while the
+ *   controller has it down; retried after 200 ms doubling up to 5 s): the answer fences
+ *   it where the lease moved, and gives it the lease's current replicas where it did not.
  *
  * Invariants, checked as it runs (an `InvariantError` ends the run): a lease moves only
  * to one of its replicas that is up for the controller and not catching up, with the
@@ -82,6 +84,10 @@ interface SimRelay {
   /** Names it is a replica of (as their holders see it). */
   replicaOf: Set<number>
   ledAtCrash: number[]
+  /** The lease kept with each name it numbered (its sequencer's start): survives a crash. */
+  stored: Map<number, SequencerLease>
+  /** Names it leads on under an older term than theirs, back from a restart, until fenced. */
+  stale: Set<number>
   startBusy: number
   catchUpBusy: number
 }
@@ -107,7 +113,7 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
   const width = Math.max(4, String(n - 1).length)
   const relays: SimRelay[] = Array.from({ length: n }, (_, i) => ({
     index: i, id: `relay-${String(i).padStart(width, '0')}`, alive: true, owner: { alive: true }, view: new Map(), leading: new Set(),
-    starting: new Set(), replicaOf: new Set(), ledAtCrash: [], startBusy: 0, catchUpBusy: 0
+    starting: new Set(), replicaOf: new Set(), ledAtCrash: [], stored: new Map(), stale: new Set(), startBusy: 0, catchUpBusy: 0
   }))
   const indexOf = new Map(relays.map(r => [r.id, r.index]))
   const relayOf = (id: string): SimRelay => {
@@ -229,6 +235,7 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
     r.leading.clear()
     r.starting.clear()
     r.view.clear()
+    r.stale.clear()
     r.startBusy = 0
     r.catchUpBusy = 0
   }
@@ -241,20 +248,30 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
       // A replica never replaced holds everything acknowledged: nothing was while it was down.
       for (const i of r.replicaOf) { const ns = names[i] as NameState; if (ns.replicaOk.get(r.index) === Infinity) { ns.replicaOk.set(r.index, now()); touch(ns) } }
       heartbeat(r)
-      for (const i of r.ledAtCrash) claim(r, i, 1)
+      for (const i of r.ledAtCrash) { restore(r, i); confirm(r, i, 0) }
     }), r.owner)
   }
 
-  /** The relay asks the controller for a name's lease (as its lease machine does after a restart). */
-  const claim = (r: SimRelay, i: number, attempt: number): void => {
-    const answer = (lease?: SequencerLease): void => {
-      at(now() + uniform(c.networkMs), guard(() => {
-        if (lease == null) { at(now() + Math.min(100 * 2 ** (attempt - 1), 2000), () => { claim(r, i, attempt + 1) }, r.owner); return }
-        r.view.set(i, lease)
-        if (lease.holder === r.id) startSoon(r, i)
-      }), r.owner)
-    }
+  /** Back from a restart, the relay leads on under the lease it kept (stale where the lease moved meanwhile). */
+  const restore = (r: SimRelay, i: number): void => {
+    const kept = r.stored.get(i)
+    const ns = names[i] as NameState
+    if (kept == null) return
+    r.view.set(i, kept)
+    const lease = known.get(i)
+    if (lease?.holder === r.id && lease.term === kept.term && ns.holder === r.index) startSoon(r, i)
+    else { r.stale.add(i); rec.restoredStale++ }
+  }
+  /** ... and asks the controller whether the lease is still its own, until it answers. */
+  const confirm = (r: SimRelay, i: number, attempt: number): void => {
     at(now() + uniform(c.networkMs), guard(() => {
+      const answer = (lease?: SequencerLease): void => {
+        at(now() + uniform(c.networkMs), guard(() => {
+          if (lease == null) at(now() + Math.min(200 * 2 ** attempt, 5000), () => { confirm(r, i, attempt + 1) }, r.owner)
+          else onLease(r, lease)
+        }), r.owner)
+      }
+      // The controller refuses a claim from a relay it has down (409).
       if (!(up[r.index] as boolean)) { answer(); return }
       void book.claim(names[i]?.name as string, r.id).then(guard((lease: SequencerLease) => {
         rec.checks++
@@ -311,6 +328,7 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
     const mine = r.view.get(i)
     if (mine != null && mine.term > lease.term) return
     r.view.set(i, lease)
+    r.stale.delete(i)
     if (lease.holder !== r.id) { r.leading.delete(i); return }
     const ns = names[i] as NameState
     if (r.leading.has(i) && ns.term === lease.term) { setReplicas(r, ns, lease, false); return }
@@ -339,6 +357,7 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
     ns.holder = r.index
     ns.startedAt = now()
     r.leading.add(ns.index)
+    r.stored.set(ns.index, lease)
     const d = hops(r.index, ns.pub)
     ns.routeAt = d === Infinity ? Infinity : now() + d * c.hopMs
     setReplicas(r, ns, lease, true, initial)
@@ -391,7 +410,13 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
     const seqAt = Math.max(sendAt + hp, ns.startedAt)
     const ackAt = Math.max(seqAt, okAt) + repl + c.appendMs + hp
     const v = ns.version
-    at(ackAt, guard(() => { if (ns.version === v && ns.outage === o) rec.acked(ns, ackAt, sendAt, failed) }))
+    at(ackAt, guard(() => {
+      if (ns.version !== v || ns.outage !== o) return
+      // Acknowledged without a replica the controller counts on (one that is not catching up): a restored leader on the replicas it kept.
+      const lease = known.get(ns.index)
+      if (lease != null && lease.replicas.some(q => !(lease.catchingUp ?? []).includes(q) && !ns.replicaOk.has(relayOf(q).index))) rec.ackedOffLease++
+      rec.acked(ns, ackAt, sendAt, failed)
+    }))
   }
   /** The first send of the publisher's pending submission (or of its next, after a failure) at or after `routeAt`. */
   function firstSend (ns: NameState, crashAt: number, routeAt: number): { sendAt: number, failed: number } {
@@ -428,6 +453,7 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
     if (book.all().length !== names.length) fail(`the book has ${book.all().length} leases for ${names.length} names`)
     const leaders = new Map<number, SimRelay[]>()
     for (const r of relays) if (r.alive) for (const i of r.leading) leaders.set(i, [...(leaders.get(i) ?? []), r])
+    for (const r of relays) if (r.alive && r.stale.size > 0) fail(`${r.id} still numbers ${r.stale.size} names under a term that is not theirs (never fenced)`)
     for (const ns of names) {
       rec.checks++
       const lease = book.get(ns.name) as SequencerLease

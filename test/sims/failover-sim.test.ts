@@ -59,6 +59,8 @@ describe('sequencer failover simulation', () => {
     // Every holder came back, so every name that waited acknowledged again, later than those that failed over.
     expect(m.stillUnavailable).toBe(0)
     expect(m.waitedForHolder.unavailableMs.min).toBeGreaterThanOrEqual(m.costs.restartAfterMs[0])
+    // Old holders back from a restart led on under the lease they kept until the controller's answer fenced them (checked at the end).
+    expect(m.restored.stale).toBeGreaterThan(0)
   })
 
   it('is never faster than detection: p99 unavailability at least the down-after interval', async () => {
