@@ -64,6 +64,14 @@ export interface SimCommandOptions {
 
 const SCENARIOS = ['control', 'failover'] as const
 
+function wholeNonNegative (what: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0, not "${v}"`)
+    return n
+  }
+}
+
 function nonNegative (what: string) {
   return (v: string): number => {
     const n = Number(v)
@@ -128,12 +136,12 @@ export function registerSimCommand (program: Command): void {
     .option('--drop-grace <time>', 'control: relays drop unplanned links this long after their new dials (make before break; default 0: at once)', parseDuration)
     .option('--names <n>', 'failover: multicast names, each with a sequencer lease (default 5000)', positiveInt('--names'))
     .option('--replication <n>', 'failover: relays that keep each name\'s archive, the sequencer included (default 2)', positiveInt('--replication'))
-    .option('--crashes <k>', 'failover: relays killed at random times, half of them restarted later (default 50)', nonNegative('--crashes'))
+    .option('--crashes <k>', 'failover: relays killed at random times, half of them restarted later (default 50)', wholeNonNegative('--crashes'))
     .option('--push-latency <range>', `failover: a lease push to its relay, uniform, like 1-10ms (default ${DEFAULT_FAILOVER_COSTS.pushMs.join('-')}ms)`, parseRange)
     .option('--start-cost <time>', `failover: a new holder starting one name's sequencer (default ${DEFAULT_FAILOVER_COSTS.startMs}ms)`, parseDuration)
     .option('--hop-delay <time>', `failover: one hop of the claim announcement over the relay graph (default ${DEFAULT_FAILOVER_COSTS.hopMs}ms)`, parseDuration)
     .option('--resend-after <time>', `failover: publishers' relays resend an unacknowledged submission (default ${DEFAULT_FAILOVER_COSTS.resendAfterMs}ms, the relay's resendAfterMs)`, parseDuration)
-    .option('--archive-messages <n>', `failover: mean messages per name's archive (default ${DEFAULT_FAILOVER_COSTS.archiveMessages})`, nonNegative('--archive-messages'))
+    .option('--archive-messages <n>', `failover: mean messages per name's archive (default ${DEFAULT_FAILOVER_COSTS.archiveMessages})`, wholeNonNegative('--archive-messages'))
     .option('--catch-up-per-message <ms>', `failover: a replacement replica's catch-up per archived message (default ${DEFAULT_FAILOVER_COSTS.catchUpPerMessageMs} ms)`, nonNegative('--catch-up-per-message'))
     .option('--cost <name=value>', 'failover: any other constant of the model (sims/failover-report.ts, FailoverSimCosts), repeatable', parseCost)
     .action(async (topology: TopologyKind | typeof SCENARIOS[number], opts: SimCommandOptions) => {
