@@ -101,6 +101,7 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
   const seed = String(o.seed ?? 1)
   const c: FailoverSimCosts = { ...DEFAULT_FAILOVER_COSTS, ...o.costs }
   if (!Number.isInteger(replication) || replication < 1) throw new Error(`replication is a whole number >= 1, not ${replication}`)
+  for (const k of ['heartbeatMs', 'downAfterMs', 'resendAfterMs', 'sequencerWaitMs'] as const) if (!(c[k] > 0)) throw new Error(`${k} must be > 0, not ${c[k]}`)
   const rng = createRng(`failover:${seed}`)
   const sched = new EventScheduler()
   const t0 = sched.now()
@@ -172,6 +173,8 @@ export async function runFailoverSim (o: FailoverSimOptions = {}): Promise<Failo
   for (let i = 0; i < m; i++) {
     const claimer = rng.int(n)
     const lease = await book.claim(`name-${i}`, (relays[claimer] as SimRelay).id)
+    rec.checks++
+    if (lease.term !== 1 || lease.holder !== (relays[claimer] as SimRelay).id || lease.replicas.length !== Math.min(replication, n) - 1) fail(`the first claim of ${lease.name} gave ${JSON.stringify(lease)}`)
     const ns: NameState = {
       index: i, name: lease.name, pub: calm.length > 0 ? rng.pick(calm) : 0, archive: Math.round(rng.exp(c.archiveMessages)),
       pubPhase: rng.next() * c.publishEveryMs, term: 0, holder: -1, startedAt: 0, routeAt: Infinity, replicaOk: new Map(), outage: null, version: 0
