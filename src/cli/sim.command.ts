@@ -6,6 +6,10 @@
  * `slim-mesh sim control --topology computed`: the control-plane scenario instead
  * (sims/control-sim.ts): a controller planning the links of the relays, a crash and a
  * policy change; a table on stdout and `metrics.json` in `--out`.
+ *
+ * `slim-mesh sim failover --relays 1000 --names 5000 --crashes 50`: sequencer failover
+ * (sims/failover-sim.ts): the real lease book, relays crashing, failover time and the
+ * unavailability window per name; a table on stdout and `metrics.json` in `--out`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -24,9 +28,13 @@ import type { ControlTopology } from '../../sims/control-sim.js'
 import { formatControlTable } from '../../sims/control-report.js'
 import type { ControlSimMetrics } from '../../sims/control-report.js'
 import type { EngineKind, FaultKind } from '../../sims/engine.js'
+import { runFailoverSim } from '../../sims/failover-sim.js'
+import { DEFAULT_FAILOVER_COSTS, formatFailoverTable } from '../../sims/failover-report.js'
+import type { FailoverSimCosts, FailoverSimMetrics } from '../../sims/failover-report.js'
 
 export interface SimCommandOptions {
-  relays: number
+  /** Default 10; failover: 1000. */
+  relays?: number
   agents?: number
   engine: EngineKind
   fault?: FaultKind
@@ -41,6 +49,55 @@ export interface SimCommandOptions {
   heartbeat?: number
   downAfter?: number
   dropGrace?: number
+  /** The failover scenario: names, replication, crashes and the modelled constants. */
+  names?: number
+  replication?: number
+  crashes?: number
+  pushLatency?: [number, number]
+  startCost?: number
+  hopDelay?: number
+  resendAfter?: number
+  archiveMessages?: number
+  catchUpPerMessage?: number
+  cost?: Partial<FailoverSimCosts>
+}
+
+const SCENARIOS = ['control', 'failover'] as const
+
+function wholeNonNegative (what: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number >= 0, not "${v}"`)
+    return n
+  }
+}
+
+function nonNegative (what: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number >= 0, not "${v}"`)
+    return n
+  }
+}
+
+/** `2-10ms` or `5ms` (a fixed value): a uniform range of durations. */
+function parseRange (v: string): [number, number] {
+  const parts = v.split('-')
+  if (parts.length > 2) throw new InvalidArgumentError(`a range is MIN-MAX (like 1-10ms) or one duration, not "${v}"`)
+  const unit = /[a-z]+$/.exec(parts[parts.length - 1] as string)?.[0] ?? ''
+  const [lo, hi] = parts.map(p => parseDuration(/[a-z]$/.test(p) ? p : p + unit))
+  return [lo as number, hi ?? lo as number]
+}
+
+/** `--cost name=value`: any constant of the failover model (`FailoverSimCosts`), a number or MIN-MAX. */
+function parseCost (v: string, prev: Partial<FailoverSimCosts> = {}): Partial<FailoverSimCosts> {
+  const m = /^([A-Za-z]+)=(.+)$/.exec(v)
+  const key = m?.[1] as keyof FailoverSimCosts | undefined
+  if (m == null || key == null || !(key in DEFAULT_FAILOVER_COSTS)) throw new InvalidArgumentError(`--cost takes NAME=VALUE with NAME one of ${Object.keys(DEFAULT_FAILOVER_COSTS).join(', ')}; not "${v}"`)
+  const raw = m[2] as string
+  const value = Array.isArray(DEFAULT_FAILOVER_COSTS[key]) ? raw.split('-').map(Number) : Number(raw)
+  if ([value].flat().some(x => !Number.isFinite(x) || x < 0) || (Array.isArray(value) && value.length !== 2)) throw new InvalidArgumentError(`--cost ${key} takes ${Array.isArray(DEFAULT_FAILOVER_COSTS[key]) ? 'MIN-MAX (ms)' : 'a number >= 0'}, not "${raw}"`)
+  return { ...prev, [key]: value }
 }
 
 function positiveInt (what: string) {
@@ -62,8 +119,8 @@ export function parseDuration (v: string): number {
 export function registerSimCommand (program: Command): void {
   program.command('sim')
     .description('run a simulation scenario of a relay mesh and report delivery, order, latency, convergence and memory')
-    .addArgument(new Argument('<topology>', 'how the relays are linked, or "control" for the control-plane scenario').choices([...TOPOLOGIES, 'control']))
-    .option('--relays <n>', 'number of relays', positiveInt('--relays'), 10)
+    .addArgument(new Argument('<topology>', 'how the relays are linked, "control" for the control-plane scenario, or "failover" for sequencer failover').choices([...TOPOLOGIES, ...SCENARIOS]))
+    .option('--relays <n>', 'number of relays (default 10; failover: 1000)', positiveInt('--relays'))
     .option('--agents <n>', 'number of agents (default: 5 per relay, at least 12)', positiveInt('--agents'))
     .addOption(new Option('--engine <engine>', 'simulated time, or real relays on 127.0.0.1').choices(['simulated', 'real']).default('simulated'))
     .addOption(new Option('--fault <fault>', 'a fault in the middle of the traffic').choices(FAULTS))
@@ -74,10 +131,26 @@ export function registerSimCommand (program: Command): void {
     .option('--degree <n>', 'links per relay in the random topology (default 4)', positiveInt('--degree'))
     .option('--open', 'simulated engine: run without credentials (open mode), to compare with the default, credentials on')
     .addOption(new Option('--topology <kind>', 'control: the topology the controller plans').choices(CONTROL_TOPOLOGIES).default('computed'))
-    .option('--heartbeat <time>', 'control: heartbeat interval (default 1s)', parseDuration)
-    .option('--down-after <time>', 'control: silence after which a relay is marked down (default 3 heartbeats)', parseDuration)
+    .option('--heartbeat <time>', `control: heartbeat interval (default 1s); failover: default ${DEFAULT_FAILOVER_COSTS.heartbeatMs}ms, the controller's`, parseDuration)
+    .option('--down-after <time>', `control: silence after which a relay is marked down (default 3 heartbeats); failover: default ${DEFAULT_FAILOVER_COSTS.downAfterMs}ms, the controller's`, parseDuration)
     .option('--drop-grace <time>', 'control: relays drop unplanned links this long after their new dials (make before break; default 0: at once)', parseDuration)
-    .action(async (topology: TopologyKind | 'control', opts: SimCommandOptions) => {
+    .option('--names <n>', 'failover: multicast names, each with a sequencer lease (default 5000)', positiveInt('--names'))
+    .option('--replication <n>', 'failover: relays that keep each name\'s archive, the sequencer included (default 2)', positiveInt('--replication'))
+    .option('--crashes <k>', 'failover: relays killed at random times, half of them restarted later (default 50)', wholeNonNegative('--crashes'))
+    .option('--push-latency <range>', `failover: a lease push to its relay, uniform, like 1-10ms (default ${DEFAULT_FAILOVER_COSTS.pushMs.join('-')}ms)`, parseRange)
+    .option('--start-cost <time>', `failover: a new holder starting one name's sequencer (default ${DEFAULT_FAILOVER_COSTS.startMs}ms)`, parseDuration)
+    .option('--hop-delay <time>', `failover: one hop of the claim announcement over the relay graph (default ${DEFAULT_FAILOVER_COSTS.hopMs}ms)`, parseDuration)
+    .option('--resend-after <time>', `failover: publishers' relays resend an unacknowledged submission (default ${DEFAULT_FAILOVER_COSTS.resendAfterMs}ms, the relay's resendAfterMs)`, parseDuration)
+    .option('--archive-messages <n>', `failover: mean messages per name's archive (default ${DEFAULT_FAILOVER_COSTS.archiveMessages})`, wholeNonNegative('--archive-messages'))
+    .option('--catch-up-per-message <ms>', `failover: a replacement replica's catch-up per archived message (default ${DEFAULT_FAILOVER_COSTS.catchUpPerMessageMs} ms)`, nonNegative('--catch-up-per-message'))
+    .option('--cost <name=value>', 'failover: any other constant of the model (sims/failover-report.ts, FailoverSimCosts), repeatable', parseCost)
+    .action(async (topology: TopologyKind | typeof SCENARIOS[number], opts: SimCommandOptions) => {
+      if (topology === 'failover') {
+        const m = await runFailoverSimCommand(opts)
+        console.log(formatFailoverTable(m))
+        console.log(`\nwrote ${join(opts.out, 'metrics.json')}`)
+        return
+      }
       if (topology === 'control') {
         const m = await runControlSimCommand(opts)
         console.log(formatControlTable(m))
@@ -98,8 +171,8 @@ export async function runSim (topology: TopologyKind, opts: SimCommandOptions): 
   try {
     metrics = await runScenario({
       topology,
-      relays: opts.relays,
-      agents: opts.agents ?? Math.max(12, opts.relays * 5),
+      relays: opts.relays ?? 10,
+      agents: opts.agents ?? Math.max(12, (opts.relays ?? 10) * 5),
       engine: opts.engine,
       fault: opts.fault,
       seed: opts.seed,
@@ -122,13 +195,41 @@ export async function runSim (topology: TopologyKind, opts: SimCommandOptions): 
 /** The control-plane scenario: runs it and writes `metrics.json` to `opts.out`. */
 export async function runControlSimCommand (opts: SimCommandOptions): Promise<ControlSimMetrics> {
   const metrics = await runControlSim({
-    relays: opts.relays,
+    relays: opts.relays ?? 10,
     topology: opts.topology ?? 'computed',
     seed: opts.seed,
     heartbeatMs: opts.heartbeat,
     downAfterMs: opts.downAfter,
     degree: opts.degree,
     ...(opts.dropGrace != null ? { costs: { dropGraceMs: opts.dropGrace } } : {})
+  })
+  const dir = resolve(opts.out)
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n')
+  return metrics
+}
+
+/** The sequencer-failover scenario: runs it and writes `metrics.json` to `opts.out`. */
+export async function runFailoverSimCommand (opts: SimCommandOptions): Promise<FailoverSimMetrics> {
+  const set = <K extends keyof FailoverSimCosts>(k: K, v: FailoverSimCosts[K] | undefined): Partial<FailoverSimCosts> => v == null ? {} : { [k]: v }
+  const metrics = await runFailoverSim({
+    relays: opts.relays ?? 1000,
+    names: opts.names ?? 5000,
+    replication: opts.replication ?? 2,
+    crashes: opts.crashes ?? 50,
+    seed: opts.seed,
+    costs: {
+      ...opts.cost,
+      ...set('heartbeatMs', opts.heartbeat),
+      ...set('downAfterMs', opts.downAfter),
+      ...set('degree', opts.degree),
+      ...set('pushMs', opts.pushLatency),
+      ...set('startMs', opts.startCost),
+      ...set('hopMs', opts.hopDelay),
+      ...set('resendAfterMs', opts.resendAfter),
+      ...set('archiveMessages', opts.archiveMessages),
+      ...set('catchUpPerMessageMs', opts.catchUpPerMessage)
+    }
   })
   const dir = resolve(opts.out)
   await mkdir(dir, { recursive: true })
