@@ -10,6 +10,7 @@ const alone = [
   'test/relay/large-routes.test.ts',
   'test/relay/large-messages.test.ts',
   'test/relay/route-flooding.test.ts',
+  'test/relay/stalled-connections.test.ts',
   // Timing: a controller that misses heartbeats on a loaded machine moves leases for the wrong reason.
   'test/fault/sequencer-failover.test.ts',
   'test/fault/controller-failover.test.ts'

@@ -20,13 +20,21 @@
  * Leases are kept in the controller's store (`ctl/lease/<name>`), so a restarted
  * controller, or with etcd the next leader, has them all.
  */
-import { createHash } from 'node:crypto'
 import type { Store } from '../store/store.js'
 import type { SequencerLease } from '../relay/sequencer-leases.js'
 
 export type { SequencerLease } from '../relay/sequencer-leases.js'
 
 const PREFIX = 'ctl/lease/'
+
+/** 32-bit FNV-1a of `s`, continuing from `h`. */
+function fnv1a (s: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h
+}
 
 export interface LeaseBookInit {
   store: Pick<Store, 'get' | 'put' | 'del' | 'list'>
@@ -148,11 +156,19 @@ export class LeaseBook {
   private pickReplicas (name: string, exclude: string[], count: number): string[] {
     if (count <= 0) return []
     const skip = new Set(exclude)
-    return this.init.live().filter(p => !skip.has(p))
-      .map(p => ({ p, w: createHash('sha256').update(name).update('\0').update(p).digest('hex') }))
-      .sort((a, b) => a.w < b.w ? -1 : a.w > b.w ? 1 : 0)
-      .slice(0, count)
-      .map(x => x.p)
+    // A weight per relay, from the name's hash on: no cryptography needed to spread names, and
+    // a claim stays cheap at 1,000 relays (a SHA-256 per relay cost 3.5 ms a claim).
+    const seed = fnv1a(name + '\0')
+    const best: Array<{ p: string, w: number }> = []
+    for (const p of this.init.live()) {
+      if (skip.has(p)) continue
+      const w = fnv1a(p, seed)
+      if (best.length === count && w >= (best[best.length - 1] as { w: number }).w) continue
+      best.push({ p, w })
+      best.sort((a, b) => a.w - b.w || (a.p < b.p ? -1 : 1))
+      if (best.length > count) best.pop()
+    }
+    return best.map(x => x.p)
   }
 
   private async save (lease: SequencerLease): Promise<void> {

@@ -7,6 +7,11 @@
  * claim. Fenced, it stops the sequencer unacknowledged and drops from its archive what no
  * replica acknowledged. Submissions that come while it is a candidate wait; as a
  * follower they go on to the holder.
+ *
+ * Back from a restart it leads on under the lease it kept (numbering and replicating at
+ * once), but acknowledges nothing until the controller has confirmed the lease is still
+ * its own: a replica it knew of may have been replaced while it was down, and would not
+ * know to refuse its term.
  */
 import { createActor, fromPromise } from 'xstate'
 import type { Actor } from 'xstate'
@@ -45,10 +50,13 @@ export class SequencerLeaseActor {
   private queue: Waiting[] = []
   private starting: Promise<void> = Promise.resolve()
   private readyWaiters: Array<(s: SequencerActor) => void> = []
+  /** The controller granted or confirmed the lease (a restored one is not, until it answers). */
+  private confirmed: boolean
 
   constructor (name: string, fx: SequencerLeaseEffects, restored?: SequencerLease) {
     this.name = name
     this.fx = fx
+    this.confirmed = restored == null
     const sink = fx.host.onTransition
     this.actor = createActor(SequencerLeaseActor.machine, {
       input: { name, self: fx.host.self, ...(restored != null ? { restored } : {}) },
@@ -61,7 +69,15 @@ export class SequencerLeaseActor {
 
   /** Restored as leader: asks the controller whether the lease is still this relay's (retried until it answers). */
   private confirm (attempt = 0): void {
-    void this.fx.leases.claim(this.name).then(lease => { this.changed(lease) }).catch(() => {
+    void this.fx.leases.claim(this.name).then(lease => {
+      if (lease.holder === this.fx.host.self && lease.term === this.term) {
+        this.confirmed = true
+        // What the replicas hold while it waited is acknowledged now.
+        const commit = this.replicator?.commit ?? 0
+        if (commit > 0) this.sequencer?.commitTo(commit)
+      }
+      this.changed(lease)
+    }).catch(() => {
       if (!this.done) this.fx.host.clock.setTimeout(() => { this.confirm(attempt + 1) }, Math.min(200 * 2 ** attempt, 5_000))
     })
   }
@@ -140,7 +156,7 @@ export class SequencerLeaseActor {
         clock: host.clock,
         retryMs: REPLICA_RETRY_MS,
         send: (to, r) => { host.sendTo(to, { replicate: r }) },
-        onCommit: (head) => { this.sequencer?.commitTo(head) },
+        onCommit: (head) => { if (this.confirmed) this.sequencer?.commitTo(head) },
         onFenced: (term, by) => { this.superseded(term, by) },
         onCaughtUp: (replica) => { this.tellCaughtUp(lease.term, replica) },
         onError: (err) => { host.log.warn({ name: this.name, error: err.message }, 'reading the archive for a replica failed') }
@@ -161,6 +177,7 @@ export class SequencerLeaseActor {
       this.sequencer = s
       this.replicator = replicator
       replicator.start(s.head, s.acknowledged, s.epoch, s.roles != null ? JSON.stringify(s.roles) : undefined)
+      if (this.confirmed && replicator.commit > s.acknowledged) s.commitTo(replicator.commit)
       const queued = this.queue.splice(0)
       for (const q of queued) s.submit(q.envelope, q.origin)
       for (const w of this.readyWaiters.splice(0)) w(s)
@@ -171,6 +188,14 @@ export class SequencerLeaseActor {
     this.fx.host.table.claimSequencer(this.name, lease.since, lease.term, lease.replicas)
     this.fx.host.routesChanged()
     this.replicator?.setReplicas(lease.replicas, lease.catchingUp ?? [])
+    const s = this.sequencer
+    if (s != null) {
+      // Kept with the name at once: back from a restart, it must not send to a replica since replaced.
+      s.replicas = lease.replicas
+      const store = this.fx.host.store
+      void store.getMeta(this.name).then(async meta => { if (meta != null && meta.sequencerSince > 0) await store.putMeta(this.name, { ...meta, replicas: lease.replicas }) })
+        .catch(err => { this.fx.host.log.warn({ name: this.name, error: (err as Error).message }, 'keeping the new replica set failed') })
+    }
   }
 
   /** Tells the controller, until it has heard, that a replica caught up. */

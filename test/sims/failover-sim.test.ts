@@ -53,7 +53,7 @@ describe('sequencer failover simulation', () => {
 
   it('leaves a name waiting for its holder when its only replica is still catching up', async () => {
     // Catch-ups of about 10 s: a replacement replica is still catching up when the next crash takes its holder.
-    const m = await runFailoverSim({ ...SMALL, crashes: 12, seed: 4, costs: { archiveMessages: 10_000, catchUpPerMessageMs: 1, restartFraction: 1 } })
+    const m = await runFailoverSim({ ...SMALL, crashes: 12, seed: 27, costs: { archiveMessages: 10_000, catchUpPerMessageMs: 1, restartFraction: 1 } })
     expectAccounted(m)
     expect(m.waitedForHolder.replicaCatchingUp).toBeGreaterThan(0)
     // Every holder came back, so every name that waited acknowledged again, later than those that failed over.
