@@ -6,8 +6,9 @@
  *
  * De-duplication by message id happens here, before the machine: a message sent again
  * (an agent retrying after a reconnect) gets the ack of its first copy, not a new
- * sequence number. The window is reloaded from the archive's tail on start, so this
- * holds across a relay restart too.
+ * sequence number. The window (the last 65,536 ids of the name, and none older than
+ * 2 minutes) is reloaded from the archive's tail on start, so this holds across a relay
+ * restart too.
  *
  * Replicated (a controller's lease names replicas, src/relay/replicator.ts): a durable
  * write is handed to the replicator (`replicate.appended`), and the acks and the hand-off
@@ -55,6 +56,13 @@ interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters?: S
 interface PendingWrite { env: Envelope, origin?: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
 
 const DEDUP_CAPACITY = 65_536
+/**
+ * How long a message id is remembered at most (JetStream's duplicate window is 2 minutes
+ * too): a copy sent again later than that is numbered again. Publishers' retries (an ack
+ * lost, a reconnect, a failover) come within seconds; the relay gives a submission up
+ * after `sequencerWaitMs` (20 s).
+ */
+const DEDUP_WINDOW_MS = 120_000
 /** Messages written (and then published) together at most. */
 const MAX_WRITE_BATCH = 256
 /** Messages waiting for the sequencer past which its publishers are paused. */
@@ -65,7 +73,7 @@ export class SequencerActor {
   readonly since: number
   private readonly fx: SequencerEffects
   private readonly actor: Actor<typeof sequencerMachine>
-  private readonly dedup = new DedupWindow<DedupEntry>(DEDUP_CAPACITY)
+  private readonly dedup: DedupWindow<DedupEntry>
   private pending: PendingWrite[] = []
   private writing = false
   private backlogWaiters: Array<() => void> = []
@@ -79,6 +87,7 @@ export class SequencerActor {
     this.name = name
     this.since = since
     this.fx = fx
+    this.dedup = new DedupWindow<DedupEntry>(DEDUP_CAPACITY, { maxAgeMs: DEDUP_WINDOW_MS, now: () => fx.clock.now() })
     this.actor = createActor(SequencerActor.machine, { input: { name, head, epoch, roles }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
     owners.set(this.actor.system, this)
     this.actor.start()

@@ -47,6 +47,38 @@ describe('DedupWindow', () => {
   })
 })
 
+describe('DedupWindow with maxAgeMs', () => {
+  it('forgets ids older than the window at the next addition, and keeps the younger ones', () => {
+    let now = 0
+    const w = new DedupWindow<number>(1000, { maxAgeMs: 10_000, now: () => now })
+    for (let i = 0; i < 5; i++) w.add(`old${i}`, i)
+    now = 6_000
+    for (let i = 0; i < 5; i++) w.add(`young${i}`, i)
+    expect(w.size).toBe(10)
+    now = 12_000
+    w.add('new', 0)
+    expect(w.has('old0')).toBe(false)
+    expect(w.has('old4')).toBe(false)
+    expect(w.has('young0')).toBe(true)
+    expect(w.add('old0', 9)).toBe(true) // forgotten: new again
+    now = 20_000
+    w.add('later', 0)
+    expect(w.has('young4')).toBe(false)
+    expect(w.has('new')).toBe(true)
+  })
+
+  it('stays right when the capacity evicted past the marks already', () => {
+    let now = 0
+    const w = new DedupWindow(3, { maxAgeMs: 5_000, now: () => now })
+    for (let i = 0; i < 10; i++) { w.add(`a${i}`); now += 100 }
+    expect(w.size).toBe(3)
+    now = 10_000
+    w.add('b')
+    expect(w.size).toBe(1)
+    expect(w.has('b')).toBe(true)
+  })
+})
+
 describe('idKey', () => {
   it('maps equal ids to equal keys and different ids to different keys', () => {
     expect(idKey(new Uint8Array([1, 2, 255]))).toBe(idKey(new Uint8Array([1, 2, 255])))
