@@ -259,7 +259,9 @@ export class OrderedStreamActor {
   /** Another relay sequences the name now. */
   private adopt (from: string, to: string): void {
     this.sequencer = to
-    if (from === this.host.self && to !== this.host.self) {
+    // With leases what this relay numbered and published was acknowledged, so it is the
+    // winner's history too; without, a lost claim's numbering is void.
+    if (from === this.host.self && to !== this.host.self && this.host.leases == null) {
       // Our numbering is void: take the winner's from the start; subscribers follow it.
       this.reorder = new ReorderBuffer(1)
       this.heard = 0

@@ -23,6 +23,7 @@ import type { Envelope } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { SequencerActor } from './sequencer.actor.js'
 import { Replicator } from './replicator.js'
+import { UnavailableError } from './errors.js'
 import type { LeaseAuthority, SequencerLease } from './sequencer-leases.js'
 import type { MulticastHost } from './multicast-host.js'
 
@@ -49,7 +50,7 @@ export class SequencerLeaseActor {
   private readonly actor: Actor<typeof sequencerLeaseMachine>
   private queue: Waiting[] = []
   private starting: Promise<void> = Promise.resolve()
-  private readyWaiters: Array<(s: SequencerActor) => void> = []
+  private readyWaiters: Array<{ resolve: (s: SequencerActor) => void, reject: (err: Error) => void }> = []
   /** The controller granted or confirmed the lease (a restored one is not, until it answers). */
   private confirmed: boolean
 
@@ -114,7 +115,7 @@ export class SequencerLeaseActor {
   /** Resolves with the sequencer once this relay leads the name. */
   async ready (): Promise<SequencerActor> {
     if (this.sequences) return this.sequencer as SequencerActor
-    return await new Promise<SequencerActor>(resolve => { this.readyWaiters.push(resolve) })
+    return await new Promise<SequencerActor>((resolve, reject) => { this.readyWaiters.push({ resolve, reject }) })
   }
 
   submit (envelope: Envelope, origin: SequencerOrigin): void {
@@ -133,6 +134,7 @@ export class SequencerLeaseActor {
 
   async stop (): Promise<void> {
     this.actor.send({ type: 'relay.stop' })
+    for (const w of this.readyWaiters.splice(0)) w.reject(new UnavailableError(`relay ${this.fx.host.self} is stopping`))
     this.replicator?.stop()
     await this.starting
     await this.sequencer?.stop()
@@ -180,7 +182,7 @@ export class SequencerLeaseActor {
       if (this.confirmed && replicator.commit > s.acknowledged) s.commitTo(replicator.commit)
       const queued = this.queue.splice(0)
       for (const q of queued) s.submit(q.envelope, q.origin)
-      for (const w of this.readyWaiters.splice(0)) w(s)
+      for (const w of this.readyWaiters.splice(0)) w.resolve(s)
     })().catch(err => { host.log.error({ name: this.name, error: (err as Error).message }, 'the sequencer could not start') })
   }
 
@@ -228,6 +230,9 @@ export class SequencerLeaseActor {
     if (lease.holder !== '' && lease.holder !== host.self) host.table.remember(this.name, lease.holder, lease.since, lease.term, lease.replicas)
     host.routesChanged()
     this.fx.onClaimChanged()
+    // Whoever waited for this relay's sequencer (an ordered stream loading) asks the holder instead.
+    const moved = new UnavailableError(`the sequencer lease of ${this.name} is held by relay ${lease.holder || '(none yet)'}, not this relay`)
+    for (const w of this.readyWaiters.splice(0)) w.reject(moved)
     this.passOn(this.queue.splice(0), lease.holder)
     // Back from a restart as the holder of an older term: the same drop as a fence.
     void (async () => {
