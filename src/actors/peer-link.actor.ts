@@ -278,7 +278,10 @@ export class PeerLinkActor {
 
   async close (): Promise<void> {
     this.early = []
-    for (const gate of this.readers.values()) gate.close()
+    // The peer's streams to us end too: left open, the peer would go on taking its link
+    // for up, and never show a link made again later its hello.
+    for (const [reader, gate] of [...this.readers]) { gate.close(); reader.abort(new Error('link closed by this relay')) }
+    this.readers.clear()
     const out = this.out
     this.tell({ type: 'link.close' })
     this.actor.stop()
