@@ -32,7 +32,9 @@ async function ask<T> (r: RelayProcess, type: string): Promise<T> {
 
 export async function loopDelay (r: RelayProcess): Promise<LoopDelay> { return await ask<LoopDelay>(r, 'loop') }
 /** The relay process's heap in use and resident set, in bytes (after a collection if it runs with --expose-gc). */
-export async function relayMemory (r: RelayProcess): Promise<{ heapUsed: number, rss: number }> { return await ask<{ heapUsed: number, rss: number }>(r, 'memory') }
+/** A relay process's memory, bytes: `rssAnon` and `rssFile` split the resident set on Linux (absent elsewhere). */
+export interface RelayMemory { heapUsed: number, heapTotal: number, rss: number, external: number, rssAnon?: number, rssFile?: number }
+export async function relayMemory (r: RelayProcess): Promise<RelayMemory> { return await ask<RelayMemory>(r, 'memory') }
 
 /** Starts relays linked in a line and waits until each sees its neighbours. */
 export async function startLine (n: number): Promise<RelayProcess[]> {

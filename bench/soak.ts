@@ -20,6 +20,7 @@ import { connectAgent } from '../src/agent/agent.js'
 import type { Agent } from '../src/agent/agent.js'
 import { agentCredentials } from './mesh.js'
 import { relayMemory, startLine, stopRelays } from './relays.js'
+import type { RelayMemory } from './relays.js'
 
 function arg (name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -67,12 +68,12 @@ try {
   const payload = new Uint8Array(1024)
   const start = Date.now()
   const end = start + minutes * 60_000
-  const samples: Array<{ at: number, relays: Array<{ heapUsed: number, rss: number }> }> = []
+  const samples: Array<{ at: number, relays: RelayMemory[] }> = []
   const sample = async (): Promise<void> => {
     const at = Math.round((Date.now() - start) / 1000)
     const mem = await Promise.all(relays.map(async r => await relayMemory(r)))
     samples.push({ at, relays: mem })
-    console.log(`${String(at).padStart(5)} s  ${mem.map((m, i) => `relay${i} heap ${(m.heapUsed / MiB).toFixed(1)} MiB rss ${(m.rss / MiB).toFixed(0)} MiB`).join('  ')}  acked ${acked} delivered ${delivered} replies ${replies} failed ${failed}`)
+    console.log(`${String(at).padStart(5)} s  ${mem.map((m, i) => `relay${i} heap ${(m.heapUsed / MiB).toFixed(1)}/${(m.heapTotal / MiB).toFixed(0)} ext ${(m.external / MiB).toFixed(1)} rss ${(m.rss / MiB).toFixed(0)} (anon ${((m.rssAnon ?? 0) / MiB).toFixed(0)} file ${((m.rssFile ?? 0) / MiB).toFixed(0)}) MiB`).join('  ')}  acked ${acked} delivered ${delivered} replies ${replies} failed ${failed}`)
   }
   await sample()
   let nextSample = Date.now() + every * 1000
@@ -102,9 +103,10 @@ try {
   for (const i of relays.keys()) {
     const heap = samples.map(s => s.relays[i]?.heapUsed ?? 0)
     const rss = samples.map(s => s.relays[i]?.rss ?? 0)
+    const anon = samples.map(s => s.relays[i]?.rssAnon ?? 0)
     const mid = (xs: number[]): number => mean(xs.slice(third, 2 * third))
     const last = (xs: number[]): number => mean(xs.slice(2 * third))
-    console.log(`relay${i}: heap middle third ${(mid(heap) / MiB).toFixed(1)} MiB, last third ${(last(heap) / MiB).toFixed(1)} MiB (${((last(heap) / mid(heap) - 1) * 100).toFixed(1)}%); rss ${(mid(rss) / MiB).toFixed(0)} -> ${(last(rss) / MiB).toFixed(0)} MiB (${((last(rss) / mid(rss) - 1) * 100).toFixed(1)}%)`)
+    console.log(`relay${i}: heap middle third ${(mid(heap) / MiB).toFixed(1)} MiB, last third ${(last(heap) / MiB).toFixed(1)} MiB (${((last(heap) / mid(heap) - 1) * 100).toFixed(1)}%); rss ${(mid(rss) / MiB).toFixed(0)} -> ${(last(rss) / MiB).toFixed(0)} MiB (${((last(rss) / mid(rss) - 1) * 100).toFixed(1)}%), of which anonymous ${(mid(anon) / MiB).toFixed(0)} -> ${(last(anon) / MiB).toFixed(0)} MiB (${((last(anon) / Math.max(1, mid(anon)) - 1) * 100).toFixed(1)}%)`)
   }
   console.log(`${minutes} min at ${rate} msg/s: ${acked} multicast acknowledged, ${delivered} of ${owedDeliveries} deliveries, ${replies} request replies, ${failed} failed`)
   if (delivered < owedDeliveries) process.exitCode = 1

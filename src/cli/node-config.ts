@@ -11,6 +11,7 @@
  * listen: [127.0.0.1:7450, /ip4/127.0.0.1/tcp/7451/ws]
  * transports: [tcp, websockets]
  * bootstrap: [/ip4/10.0.0.2/tcp/7450/p2p/12D3KooW...]
+ * announce: [/dns4/relay.example.org/tcp/7450]   # what others are told to dial (default: listen)
  * dataDir: /var/lib/slim-mesh
  * log: { level: info, format: json }
  * relay: { writeDeadlineMs: 10000 }
@@ -58,6 +59,8 @@ export interface NodeSettings {
   /** What listens on (and dials) `listen`'s addresses: TCP, WebSockets (`/ws`), or both. */
   transports: TransportName[]
   bootstrap: string[]
+  /** The addresses other relays and agents are told to dial (none: the listen addresses). */
+  announce: string[]
   dataDir: string
   inMemory: boolean
   inspect: boolean
@@ -88,6 +91,7 @@ export interface PartialNodeSettings {
   listen?: string[]
   transports?: TransportName[]
   bootstrap?: string[]
+  announce?: string[]
   dataDir?: string
   inMemory?: boolean
   inspect?: boolean
@@ -120,6 +124,7 @@ export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   listen: [DEFAULT_LISTEN],
   transports: [...DEFAULT_TRANSPORTS],
   bootstrap: [],
+  announce: [],
   dataDir: DEFAULT_DATA_DIR,
   inMemory: false,
   inspect: false,
@@ -229,6 +234,7 @@ const schema = z.strictObject({
   listen: addresses('listen address', false),
   transports,
   bootstrap: addresses('bootstrap address', true),
+  announce: addresses('announce address', false),
   dataDir: z.string({ error: 'must be a directory path' }).min(1, { error: 'must be a directory path' }),
   inMemory: boolean,
   inspect: boolean,
@@ -268,6 +274,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string, path: string[], kind: 'list
   { name: 'SLIM_MESH_LISTEN', path: ['listen'], kind: 'list' },
   { name: 'SLIM_MESH_TRANSPORTS', path: ['transports'], kind: 'list' },
   { name: 'SLIM_MESH_BOOTSTRAP', path: ['bootstrap'], kind: 'list' },
+  { name: 'SLIM_MESH_ANNOUNCE', path: ['announce'], kind: 'list' },
   { name: 'SLIM_MESH_DATA_DIR', path: ['dataDir'], kind: 'string' },
   { name: 'SLIM_MESH_IN_MEMORY', path: ['inMemory'], kind: 'boolean' },
   { name: 'SLIM_MESH_INSPECT', path: ['inspect'], kind: 'boolean' },

@@ -32,6 +32,7 @@ interface NodeFlags {
   listen: string[]
   transport?: TransportName[]
   bootstrap: string[]
+  announce: string[]
   dataDir?: string
   inMemory?: boolean
   inspect?: boolean
@@ -60,6 +61,7 @@ export function registerNodeCommand (program: Command): void {
         return [...(prev ?? []), value as TransportName]
       }))
     .addOption(collectOption('--bootstrap <addr>', 'relay to link to, ending in /p2p/<peerId> (repeatable)'))
+    .addOption(collectOption('--announce <addr>', 'address other relays and agents are told to dial, host:port or a multiaddr, instead of the listen ones: behind a port forward, a NAT or a proxy (repeatable; also SLIM_MESH_ANNOUNCE)'))
     .option('--data-dir <dir>', `where the identity, archive and peers are kept (default ${DEFAULT_DATA_DIR})`)
     .option('--in-memory', 'keep nothing on disk (ignores --data-dir)')
     .option('--inspect', 'serve live inspection of this relay\'s actors to `slim-mesh inspect`')
@@ -77,6 +79,7 @@ export function registerNodeCommand (program: Command): void {
         ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
         ...(opts.transport != null ? { transports: [...new Set(opts.transport)] } : {}),
         ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
+        ...(opts.announce.length > 0 ? { announce: opts.announce } : {}),
         ...(opts.dataDir != null ? { dataDir: opts.dataDir } : {}),
         ...(opts.inMemory === true ? { inMemory: true } : {}),
         ...(opts.inspect === true ? { inspect: true } : {}),
@@ -105,6 +108,7 @@ export function registerNodeCommand (program: Command): void {
         listen: settings.listen,
         transports: settings.transports,
         bootstrap: settings.bootstrap,
+        ...(settings.announce.length > 0 ? { announce: settings.announce } : {}),
         dataDir: settings.inMemory ? undefined : settings.dataDir,
         config: settings.relay,
         timings: settings.timings,
@@ -114,7 +118,8 @@ export function registerNodeCommand (program: Command): void {
         inspect: settings.inspect,
         ...(settings.metrics != null ? { metrics: { listen: settings.metrics, token: nonEmpty(process.env.SLIM_MESH_METRICS_TOKEN) } } : {})
       })
-      for (const addr of relay.multiaddrs) console.log(`listening on ${addr}`)
+      // With --announce, the relay's addresses are the announced ones: what agents and relays dial.
+      for (const addr of relay.multiaddrs) console.log(settings.announce.length > 0 ? `announced as ${addr}` : `listening on ${addr}`)
       console.log(`peer id ${relay.peerId}${settings.inMemory ? ' (in memory)' : `, data in ${settings.dataDir}`}`)
       const addr = relay.multiaddrs[0] ?? ''
       const dev = await devCredentialFiles(relay)

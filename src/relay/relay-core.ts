@@ -20,7 +20,6 @@ import { DEFAULT_HOP_LIMIT } from '../wire/constants.js'
 import { isAgentName, parseName, serviceOf, instanceOf } from '../names/names.js'
 import type { AgentName } from '../names/names.js'
 import { ForwardingTable } from './forwarding-table.js'
-import { DedupWindow, idKey } from './dedup-window.js'
 import { COMMIT_TYPES, deliveryModeOf, nack } from './delivery-mode.js'
 import { RelayCounters } from './counters.js'
 import { MulticastPlane } from './multicast-plane.js'
@@ -29,6 +28,7 @@ import { SequencerCredentials } from './sequencer-credentials.js'
 import { CredentialsSent, credentialRequested } from './credentials-sent.js'
 import { publishRefusal } from './publish-check.js'
 import { WriteDeadlines } from './write-deadlines.js'
+import { DirectDelivery } from './direct-delivery.js'
 import { ArchiveFetches, fetchReply } from './archive-fetch.js'
 import { RelayGate } from './relay-gate.js'
 import { RouteExchange } from './route-exchange.js'
@@ -46,7 +46,6 @@ import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
 import type { TrustAnchors } from '../trust/verifier.js'
-import { rememberRequest } from './agent-record.js'
 import type { AgentRecord } from './agent-record.js'
 import type { RelayCoreInit } from './types.js'
 
@@ -76,14 +75,8 @@ export class RelayCore {
   /** Each attached agent's quotas (src/relay/agent-quotas.ts). */
   readonly quotas: AgentQuotas
   private readonly fetches: ArchiveFetches
-  /**
-   * Where agents were last heard from: the origin relay of every routed envelope, by its
-   * source. A reply goes back the way its request came even before route announcements
-   * have reached this relay.
-   */
-  private readonly locations = new DedupWindow<string>(16_384)
-  /** De-duplication of anycast and unicast deliveries (a publish resent after a reconnect). */
-  private readonly delivered = new DedupWindow(65_536)
+  /** Anycast and unicast (src/relay/direct-delivery.ts). */
+  private readonly direct: DirectDelivery
   private readonly deadlines: WriteDeadlines
   /**
    * With trust: the credentials of agents at other relays, as this relay's sequencers
@@ -104,6 +97,16 @@ export class RelayCore {
     this.trust = init.trust
     this.deadlines = new WriteDeadlines(this.clock, () => this.config.writeDeadlineMs)
     this.gate = new RelayGate(init.policy, init.trust != null)
+    this.direct = new DirectDelivery({
+      self: this.self,
+      table: this.table,
+      config: this.config,
+      counters: this.counters,
+      deadlines: this.deadlines,
+      agentByInstance: instance => this.byInstance.get(instance),
+      route: r => { this.route(r) },
+      ackOrigin: (origin, ack) => { this.ackOrigin(origin, ack) }
+    })
     this.quotas = new AgentQuotas({ self: this.self, clock: this.clock, counters: this.counters, quotas: init.quotas, answerWithinMs: () => this.config.sequencerWaitMs + this.config.requestTimeoutMs })
     this.routes = new RouteExchange({
       self: this.self,
@@ -291,7 +294,7 @@ export class RelayCore {
       this.toSequencer(env, origin, port)
       return
     }
-    this.direct(env, origin, port)
+    this.direct.send(env, origin, port)
   }
 
   /** `source`: the session of the local agent that sent it, paused while its sequencer is behind. */
@@ -335,71 +338,6 @@ export class RelayCore {
     this.multicast.answered(ack)
     this.quotas.answered(agent, ack.messageId)
     this.agents.get(agent)?.port?.ack(ack)
-  }
-
-  /**
-   * Anycast and unicast: pick the instance, deliver here or route toward its relay.
-   * `source`: the sending agent's session when it is attached here (for backpressure).
-   */
-  private direct (env: Envelope, origin: SequencerOrigin, source?: AgentPort): void {
-    let relay: string | undefined
-    let instance: string
-    if (env.mode === DeliveryMode.UNICAST) {
-      const dest = env.destination.split('/')
-      if (dest.length !== 4) { this.ackOrigin(origin, nack(env, ErrorCode.INVALID_NAME, `unicast goes to an agent name org/namespace/service/instance, not "${env.destination}"`)); return }
-      instance = dest[3] as string
-      relay = this.table.findInstance(dest.slice(0, 3).join('/'), instance) ?? this.locations.get(env.destination)
-    } else {
-      const target = this.table.pickAnycast(serviceOf(env.destination as AgentName))
-      relay = target?.relay
-      instance = target?.instance ?? ''
-    }
-    if (relay == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no route to ${env.destination}`)); return }
-    if (relay === this.self) { this.deliverLocal(env, instance, origin, source); return }
-    this.route({ to: relay, from: origin.relay, hopLimit: DEFAULT_HOP_LIMIT, envelope: env, instance })
-  }
-
-  private deliverLocal (env: Envelope, instance: string, origin: SequencerOrigin, source?: AgentPort): void {
-    const service = serviceOf(env.destination as AgentName)
-    let rec = this.byInstance.get(instance)
-    if (env.mode === DeliveryMode.ANYCAST) {
-      // An anycast instance is an agent serving the service (subscribed, and allowed to serve).
-      if (rec != null && !this.table.isLocalInstance(service, rec.instance)) rec = undefined
-      if (rec == null) {
-        const alt = this.table.localInstances(service)[0]
-        if (alt != null) rec = this.byInstance.get(alt)
-      }
-    } else if (rec != null && rec.name !== env.destination) {
-      rec = undefined
-    }
-    if (rec == null) { this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `no instance of ${env.destination} at relay ${this.self}`)); return }
-    if (env.mode === DeliveryMode.UNICAST && env.type === MessageType.MSG && env.correlationId.byteLength === 0 && !rec.inbox && !rec.subs.has(rec.service)) {
-      // Acknowledging it would be a lie: nothing at the agent would read it.
-      this.ackOrigin(origin, nack(env, ErrorCode.NO_ROUTE, `${rec.name} is connected but takes no unicast: it has neither its inbox open nor a subscription to ${rec.service}`))
-      return
-    }
-    // A request is acknowledged by its reply, and a reply needs none: only failures are
-    // reported for them, which saves a frame each way on the request/reply path.
-    const ackless = env.noAck || env.expectsReply || env.correlationId.byteLength > 0
-    if (!this.delivered.add(env.source + idKey(env.messageId))) {
-      // Sent again after a reconnect: acknowledge, but do not deliver twice.
-      if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
-      return
-    }
-    rememberRequest(rec, env)
-    if (rec.port != null) {
-      rec.port.deliver(env)
-      // A local sender outrunning a local receiver: stop reading the sender until the
-      // receiver drains, so the backlog stays bounded and backpressure reaches the sender.
-      if (source != null && source !== rec.port && rec.port.backlogged()) source.pauseUntil?.(this.deadlines.wait(rec.port, rec.name))
-    } else if (rec.away.length < this.config.awayBufferLimit) {
-      rec.away.push(env)
-    } else {
-      this.ackOrigin(origin, nack(env, ErrorCode.UNAVAILABLE, `${rec.name} is away and its buffer is full`))
-      return
-    }
-    this.counters.deliveries++
-    if (!ackless) this.ackOrigin(origin, { messageId: env.messageId, seq: 0, code: 0, reason: '', epoch: 0 })
   }
 
   private ackOrigin (origin: SequencerOrigin, ack: SequencerAck): void {
@@ -458,8 +396,7 @@ export class RelayCore {
         else if (this.checks != null && r.from !== this.self) this.checks.check(env, origin, r.credential)
         else this.multicast.submitLocal(env, origin)
       } else {
-        this.locations.set(env.source, r.from)
-        this.deliverLocal(env, r.instance !== '' ? r.instance : (env.destination.split('/')[3] ?? ''), origin)
+        this.direct.arrived(env, r.instance, r.from)
       }
     } else if (r.ack != null) {
       this.ackLocal(r.ack.agent, r.ack, r.from)

@@ -105,6 +105,23 @@ describe('slim-mesh node: configuration', () => {
     expect(text).toContain('maxPendingPerHost: 32') // the inbound limits' defaults too
   }, 60_000)
 
+  it('--announce: the relay tells others the announced address, says so in the banner, and is reached there', async () => {
+    const [listenPort, announcePort] = [await freePort(), await freePort()]
+    const node = start(['node', '--listen', `127.0.0.1:${listenPort}`, '--in-memory', '--announce', `127.0.0.1:${announcePort}`])
+    await waitFor(() => node.out.some(l => l.startsWith('announced as ')) || node.child.exitCode != null, 'the banner', 60_000)
+    const announced = node.out.find(l => l.startsWith('announced as '))
+    expect(announced, node.err.join(' | ')).toMatch(new RegExp(`^announced as /ip4/127\\.0\\.0\\.1/tcp/${announcePort}/p2p/12D3KooW\\w+$`))
+    expect(node.out.some(l => l.startsWith('listening on '))).toBe(false)
+    // The example in the banner dials the announced address, and the relay still listens on its own.
+    expect(node.out.some(l => l.includes(`sub --relay /ip4/127.0.0.1/tcp/${announcePort}/p2p/`))).toBe(true)
+    const peer = (announced as string).split('/p2p/')[1] as string
+    const s = await rawSession(`/ip4/127.0.0.1/tcp/${listenPort}/p2p/${peer}`)
+    expect(s.stream.status).toBe('open')
+    await s.node.stop()
+    node.child.kill('SIGINT')
+    expect(await node.exited).toBe(0)
+  }, 60_000)
+
   it('--metrics serves Prometheus metrics and health checks, said in the banner; --print-config shows it', async () => {
     const printed = await run(['node', '--print-config', '--metrics', '127.0.0.1:9464'])
     expect(printed.code).toBe(0)

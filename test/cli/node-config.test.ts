@@ -50,6 +50,19 @@ describe('node config', () => {
     })
   })
 
+  it('reads the announced addresses from `announce:`, SLIM_MESH_ANNOUNCE or the flag (none by default), and names a bad one', async () => {
+    expect(DEFAULT_NODE_SETTINGS.announce).toEqual([])
+    expect(parseConfigText('announce: [203.0.113.7:7450, /dns4/relay.example.org/tcp/7450]', 'relay.yaml')).toEqual({ announce: ['203.0.113.7:7450', '/dns4/relay.example.org/tcp/7450'] })
+    expect(parseConfigText('announce: 127.0.0.1:7999', 'relay.yaml')).toEqual({ announce: ['127.0.0.1:7999'] })
+    expect(settingsFromEnv({ SLIM_MESH_ANNOUNCE: '127.0.0.1:7001, 127.0.0.1:7002' })).toEqual({ announce: ['127.0.0.1:7001', '127.0.0.1:7002'] })
+    const path = await file('relay.yaml', 'announce: [127.0.0.1:7001]')
+    expect((await loadNodeSettings({ configFile: path, env: {} })).announce).toEqual(['127.0.0.1:7001'])
+    expect((await loadNodeSettings({ configFile: path, env: { SLIM_MESH_ANNOUNCE: '127.0.0.1:7002' } })).announce).toEqual(['127.0.0.1:7002'])
+    expect((await loadNodeSettings({ configFile: path, env: {}, flags: { announce: ['127.0.0.1:7003'] } })).announce).toEqual(['127.0.0.1:7003'])
+    expect(() => parseConfigText('announce: [nowhere]', 'relay.yaml')).toThrow(/^relay\.yaml: announce address "nowhere"/)
+    expect(() => settingsFromEnv({ SLIM_MESH_ANNOUNCE: 'nowhere' })).toThrow(/^SLIM_MESH_ANNOUNCE: announce address "nowhere"/)
+  })
+
   it('reads the inbound connection limits from a file and from SLIM_MESH_* variables, and names a wrong one', () => {
     expect(parseConfigText('inbound: { maxPendingPerHost: 8, upgradeTimeoutMs: 3000 }', 'relay.yaml')).toEqual({ inbound: { maxPendingPerHost: 8, upgradeTimeoutMs: 3000 } })
     expect(settingsFromEnv({ SLIM_MESH_MAX_PENDING_PER_HOST: '16', SLIM_MESH_MAX_PENDING: '512' })).toEqual({ inbound: { maxPendingPerHost: 16, maxPending: 512 } })
@@ -73,7 +86,7 @@ describe('node config', () => {
   it('refuses an unknown key (a misspelt setting is not ignored) and suggests the near one', () => {
     expect(() => parseConfigText('relay:\n  writeDeadlinMs: 5\n', 'config.yaml'))
       .toThrow(/^config\.yaml: unknown setting "relay\.writeDeadlinMs" \(did you mean "writeDeadlineMs"\?\); known in relay: announceIntervalMs, .*writeDeadlineMs/)
-    expect(() => parseConfigText('port: 7450\n', 'config.yaml')).toThrow(/^config\.yaml: unknown setting "port"; known settings: listen, transports, bootstrap, dataDir/)
+    expect(() => parseConfigText('port: 7450\n', 'config.yaml')).toThrow(/^config\.yaml: unknown setting "port"; known settings: listen, transports, bootstrap, announce, dataDir/)
   })
 
   it('checks addresses: host:port or a multiaddr to listen on; a bootstrap relay needs its /p2p/<peerId>', () => {
