@@ -82,3 +82,8 @@ export { channelInviteMachine } from './machines/channel-invite.machine.js'
 export { channelLeaveMachine } from './machines/channel-leave.machine.js'
 export { sequencerClaimMachine } from './machines/sequencer-claim.machine.js'
 export { orderedStreamMachine } from './machines/ordered-stream.machine.js'
+export { peeringMachine } from './machines/peering.machine.js'
+
+// Federation: peering agreements between meshes (docs/FEDERATION.md)
+export { checkAgreement, countersign, parseAgreement, proposeAgreement, verifyAgreement, importedName, exportedName, PeeringError } from './federation/index.js'
+export type { PeeringAgreement, PeeringSide, PeeringExport, PeeringImport, PeeringLimits, VerifiedAgreement, PeeringRule } from './federation/index.js'

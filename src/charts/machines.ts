@@ -13,6 +13,7 @@ import { orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 import { registrationMachine } from '../machines/registration.machine.js'
 import { relayMembershipMachine } from '../machines/relay-membership.machine.js'
 import { controllerElectionMachine } from '../machines/controller-election.machine.js'
+import { peeringMachine } from '../machines/peering.machine.js'
 
 export interface ChartedMachine {
   name: string
@@ -34,5 +35,6 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the owner, then the admins, in turn to remove this one' },
   { name: 'registration', machine: registrationMachine, summary: 'a relay\'s registration with its controller: joining, applying the desired state, in sync, degraded while the controller is away' },
   { name: 'relayMembership', machine: relayMembershipMachine, summary: 'one relay as its controller sees it: registered, in sync or behind, down, removed' },
-  { name: 'controllerElection', machine: controllerElectionMachine, summary: 'one controller among several sharing etcd: campaigning as a follower, leading with a core built from the store, stepping down, campaigning again' }
+  { name: 'controllerElection', machine: controllerElectionMachine, summary: 'one controller among several sharing etcd: campaigning as a follower, leading with a core built from the store, stepping down, campaigning again' },
+  { name: 'peering', machine: peeringMachine, summary: 'one peering with another mesh: proposed, negotiating signed proposals, trusted (its borders carry it), suspended, revoked or expired' }
 ]

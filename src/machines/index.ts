@@ -22,6 +22,8 @@
  *   one relay (registered, in sync, behind, down, removed);
  * - ./controller-election.machine.ts: one controller among several on etcd (candidate:
  *   follower or leader, stepping down, retrying, stopped);
+ * - ./peering.machine.ts: one peering with another mesh (proposed, negotiating, trusted,
+ *   suspended, revoked, expired; src/federation/);
  * - ./inspection.ts: transitions of a running actor, for `inspect`;
  * - ./errors.ts: `ActorNotProvidedError`, for a machine run without its effects.
  */
@@ -38,5 +40,6 @@ export { channelLeaveMachine } from './channel-leave.machine.js'
 export { registrationMachine } from './registration.machine.js'
 export { relayMembershipMachine } from './relay-membership.machine.js'
 export { controllerElectionMachine } from './controller-election.machine.js'
+export { peeringMachine } from './peering.machine.js'
 export { stateName, transitionInspector } from './inspection.js'
 export { ActorNotProvidedError } from './errors.js'
