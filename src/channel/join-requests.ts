@@ -144,8 +144,10 @@ export class JoinRequests {
     for (const r of Array.isArray(list) ? list : []) {
       if (typeof r?.id !== 'string' || typeof r.kp !== 'string') continue
       if (r.expiresAt <= this.now() || this.channel.members.includes(r.requester)) continue
-      const keyPackage = fromString(r.kp, 'base64')
-      const a = await assess(keyPackage, r.requester, this.channel, this.trust)
+      let keyPackage: Uint8Array
+      let a: Awaited<ReturnType<typeof assess>>
+      // One kept request that no longer reads is dropped; the channel opens regardless.
+      try { keyPackage = fromString(r.kp, 'base64'); a = await assess(keyPackage, r.requester, this.channel, this.trust) } catch { continue }
       this.held.set(r.id, { info: { id: r.id, requester: r.requester, note: r.note, seq: r.seq, expiresAt: r.expiresAt, suite: a.suite, credential: a.credential }, keyPackage, problem: a.problem })
     }
   }

@@ -16,7 +16,7 @@ import { JOIN_ASK, META_JOIN, META_JOIN_EXPIRES } from '../../src/channel/join-r
 import { makeKeyPackage } from '../../src/channel/group.js'
 import { DEFAULT_SUITE } from '../../src/channel/suites.js'
 import { MessageType } from '../../src/wire/envelope.pb.js'
-import { addAndJoin, read } from './channel-helpers.js'
+import { addAndJoin, read, statuses } from './channel-helpers.js'
 
 const CH = 'acme/research/asking'
 
@@ -188,7 +188,10 @@ describe('asking to join a channel', () => {
     const asking = d.requestToJoin(CH, { timeoutMs: 20_000 })
     await waitFor(() => ach.pendingJoinRequests().length === 1 && bch.pendingJoinRequests().length === 1, 'both to see the request')
     const id = (ach.pendingJoinRequests()[0] as JoinRequestInfo).id
+    const seen = [statuses(ach), statuses(bch)]
     await Promise.all([ach.approveJoin(id), bch.approveJoin(id)])
+    // One add commit was taken, whoever's it was.
+    expect(seen.flat().filter(s => s.type === 'channel.commit.acked' && s.kind === 'add')).toHaveLength(1)
     const dch = await asking
     await waitFor(() => [ach, bch, dch].every(ch => ch.epoch === 3), 'everyone at epoch 3 (one add)')
     for (const ch of [ach, bch, dch]) expect(ch.members).toEqual([a.name, b.name, d.name])
