@@ -47,12 +47,13 @@ export type { Message } from './agent/message.js'
 
 // Channels: one MLS group per channel (agent.createChannel, agent.joinChannel, agent.keyPackage)
 export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions } from './channel/index.js'
+export type { RequestToJoinOptions, JoinRequestInfo, JoinRequestCredential } from './channel/index.js'
 export type { KeyRetention } from './channel/index.js'
 export { DEFAULT_SUITE, QUANTUM_SAFE_SUITE, CHANNEL_SUITES, DEFAULT_KEY_RETENTION } from './channel/index.js'
 export {
   CredentialMismatchError, CommitRefusedError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
   MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
-  ChannelExistsError, CorruptChannelStateError
+  ChannelExistsError, CorruptChannelStateError, JoinDeclinedError, JoinRequestTimeoutError, JoinRequestNotFoundError
 } from './channel/index.js'
 
 // MLS crypto and conformance
@@ -79,6 +80,7 @@ export { agentSessionMachine } from './machines/agent-session.machine.js'
 export { peerLinkMachine } from './machines/peer-link.machine.js'
 export { channelMachine } from './machines/channel.machine.js'
 export { channelInviteMachine } from './machines/channel-invite.machine.js'
+export { channelJoinRequestMachine } from './machines/channel-join-request.machine.js'
 export { channelLeaveMachine } from './machines/channel-leave.machine.js'
 export { sequencerClaimMachine } from './machines/sequencer-claim.machine.js'
 export { orderedStreamMachine } from './machines/ordered-stream.machine.js'

@@ -44,7 +44,7 @@ import type { DeliveryModeName, Payload } from './envelope-factory.js'
 import type { Message } from './message.js'
 import type { TransitionEvent } from '../node/relay-node.js'
 import { AgentChannels } from '../channel/agent-channels.js'
-import type { Channel, CreateChannelOptions, JoinChannelOptions } from '../channel/agent-channels.js'
+import type { Channel, CreateChannelOptions, JoinChannelOptions, RequestToJoinOptions } from '../channel/agent-channels.js'
 import type { ChannelAgent } from '../channel/agent-port.js'
 
 export type { DeliveryModeName, Payload }
@@ -369,6 +369,18 @@ export class Agent {
   /** Joins a channel: resolves when a member's Welcome arrives (or this agent's saved state is restored). */
   async joinChannel (name: string, options: JoinChannelOptions = {}): Promise<Channel> {
     return await this.channels.joinChannel(name, options)
+  }
+
+  /**
+   * Asks to join a channel this agent is not a member of: a JoinRequest with a fresh key
+   * package (and `note`) goes to the channel, where its owner and admins see it
+   * (`channel.joinRequests()`) and approve or decline it. Resolves with the open channel
+   * once approved and joined; JoinDeclinedError (`by`, `reason`) if declined,
+   * JoinRequestTimeoutError if nobody answers within `timeoutMs` (default 60 s).
+   * Needs the grant to publish multicast to the channel's name.
+   */
+  async requestToJoin (name: string, options: RequestToJoinOptions = {}): Promise<Channel> {
+    return await this.channels.requestToJoin(name, options)
   }
 
   async close (): Promise<void> {

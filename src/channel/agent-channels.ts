@@ -4,7 +4,8 @@
  * traffic of channels as the one asked: a `GroupWelcome` to join by, a `JoinRequest` to
  * answer with a key package, a `LeaveRequest` to answer by removing its sender. The
  * asking side of invitations and leaving is a machine each (./open-channel.ts); their
- * replies are routed here to them (./control-replies.ts).
+ * replies are routed here to them (./control-replies.ts). Asking to join a channel
+ * (`requestToJoin`, ./channel-join-request.actor.ts) waits for its Welcome here too.
  *
  * Who may do what: the relay stamps every envelope's `source` with the name the sender
  * proved (src/relay/relay-core.ts), so a LeaveRequest or GroupClose is honoured only
@@ -37,6 +38,9 @@ import { MemberTrust } from './member-trust.js'
 import { channelSuite } from './suites.js'
 import { decodeRecord, recordKey } from './records.js'
 import type { ChannelStatus } from './status.js'
+import { runJoinRequest } from './channel-join-request.actor.js'
+import type { RequestToJoinOptions } from './channel-join-request.actor.js'
+import { JOIN_ASK, META_JOIN } from './join-requests.js'
 
 export interface CreateChannelOptions {
   /** An MLS cipher suite name (see CHANNEL_SUITES); default MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519. */
@@ -54,7 +58,7 @@ export interface JoinChannelOptions {
   keyRetention?: Partial<KeyRetention>
 }
 
-export type { Channel, ChannelMessage, ChannelStatus, InviteOptions, LeaveOptions }
+export type { Channel, ChannelMessage, ChannelStatus, InviteOptions, LeaveOptions, RequestToJoinOptions }
 
 interface JoinWaiter { name: string, wake: () => void }
 
@@ -145,6 +149,54 @@ export class AgentChannels {
     }
   }
 
+  /**
+   * Asks the members of `name` to let this agent join: resolves with the open channel once
+   * an owner or admin approved and its Welcome was joined; JoinDeclinedError or
+   * JoinRequestTimeoutError otherwise (./channel-join-request.actor.ts).
+   */
+  async requestToJoin (name: string, options: RequestToJoinOptions & { keyRetention?: Partial<KeyRetention> } = {}): Promise<Channel> {
+    parseServiceName(name)
+    this.claim(name)
+    try {
+      if (this.persist && await this.agent.storage.get(recordKey(name)) != null) {
+        throw new ChannelExistsError(`${this.agent.name} is already a member of ${name} (saved in its data directory); use joinChannel to open it`)
+      }
+      const retention = { ...DEFAULT_KEY_RETENTION, ...options.keyRetention }
+      return await runJoinRequest({
+        agent: this.agent,
+        replies: this.replies,
+        keyPackage: async suite => await this.keyPackage({ cipherSuite: suite }),
+        onWelcome: (channel, wake) => {
+          const waiter: JoinWaiter = { name: channel, wake }
+          this.joinWaiters.add(waiter)
+          return () => { this.joinWaiters.delete(waiter) }
+        },
+        hasWelcome: channel => this.welcomes.some(w => w.channelId === channel),
+        joinFromWelcomes: async channel => await this.joinFromWelcomes(channel, retention)
+      }, name, options)
+    } finally {
+      this.opening.delete(name)
+    }
+  }
+
+  /** Joins from the Welcomes to `name` received so far: the first usable one; undefined if none is for us, or the last one's error. */
+  private async joinFromWelcomes (name: string, retention: KeyRetention): Promise<OpenChannel | undefined> {
+    let lastError: Error | undefined
+    for (;;) {
+      if (this.closed) throw new ChannelClosedError(`agent ${this.agent.name} closed`, 'closed')
+      const i = this.welcomes.findIndex(w => w.channelId === name)
+      if (i < 0) break
+      try {
+        const ch = await this.joinFromWelcome(name, this.welcomes.splice(i, 1)[0] as Envelope, retention)
+        if (ch != null) return ch
+      } catch (err) {
+        lastError = err as Error
+      }
+    }
+    if (lastError != null) throw new JoinFailedError(`no usable Welcome to ${name} came: ${lastError.message}`, { cause: lastError })
+    return undefined
+  }
+
   private claim (name: string): void {
     if (this.closed) throw new ChannelClosedError(`agent ${this.agent.name} is closed`, 'closed')
     if (this.open.has(name) || this.opening.has(name)) throw new ChannelExistsError(`${this.agent.name} already has ${name} open`)
@@ -160,6 +212,7 @@ export class AgentChannels {
       position,
       wireEpoch,
       persist: this.persist,
+      trust: this.trust,
       restored,
       onEnd: () => { if (this.open.get(name) === ch) this.open.delete(name) }
     })
@@ -241,6 +294,8 @@ export class AgentChannels {
         for (const w of this.joinWaiters) if (w.name === env.channelId) w.wake()
         return
       case MessageType.JOIN_REQUEST: {
+        // An ask to join goes multicast to a channel's members (./join-requests.ts), never to an invitee.
+        if (env.metadata.get(META_JOIN) === JOIN_ASK) return
         const now = Date.now()
         while (this.joinRequests.length > 0 && now - (this.joinRequests[0]?.at ?? now) > HELD_REQUEST_MS) this.joinRequests.shift()
         // An answer that cannot be sent leaves the inviter to time out, which it reports.

@@ -382,6 +382,8 @@ export class ChannelHandle {
         this.position = seq
         this.actor.send({ type: 'channel.closed' })
         return
+      } else if (m.type === MessageType.JOIN_REQUEST || m.type === MessageType.JOIN_REPLY) {
+        await this.joinTraffic(m, seq) // asking to join (./join-requests.ts): not MLS, read in the stream's order
       }
     } catch (err) {
       this.emit({ type: 'channel.message.rejected', seq, error: err as Error })
@@ -433,6 +435,9 @@ export class ChannelHandle {
   }
 
   private emit (s: ChannelStatus): void { this.statusFeed.emit(s) }
+
+  /** A JoinRequest or JoinReply in the stream: ./open-channel.ts reads them. */
+  protected async joinTraffic (_m: ChannelInbound, _seq: number): Promise<void> {}
 
   /** A commit or GroupClose refused here: counted and reported; the channel stays at its epoch. */
   private refuse (seq: number, error: CommitRefusedError): void {
@@ -501,7 +506,6 @@ export class ChannelHandle {
       state: this.group.encode()
     }))
   }
-
 
   /** Every other member, in tree order. */
   otherMembers (): string[] {

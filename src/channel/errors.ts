@@ -121,3 +121,31 @@ export const CHANNEL_ERROR_NAMES = new Set([
 export function messageOf (e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
+
+// ---- asking to join (./channel-join-request.actor.ts, ./join-requests.ts) ----
+
+/** A member with the right to add (owner or admin) declined this agent's request to join; `by` is that member, as the relay stamped it. */
+export class JoinDeclinedError extends Error {
+  readonly by: string
+  readonly reason: string
+  constructor (message: string, by: string, reason: string, options?: ErrorOptions) { super(message, options); named(this, 'JoinDeclinedError'); this.by = by; this.reason = reason }
+}
+
+/** Nobody approved or declined this agent's request to join within `timeoutMs`. */
+export class JoinRequestTimeoutError extends Error {
+  readonly timeoutMs: number
+  constructor (message: string, timeoutMs: number, options?: ErrorOptions) { super(message, options); named(this, 'JoinRequestTimeoutError'); this.timeoutMs = timeoutMs }
+}
+
+/**
+ * approveJoin / declineJoin of a join request this member does not hold pending: never
+ * seen here (`settled` undefined), or settled already: `approved` (the requester became a
+ * member), `declined`, `expired` (past the requester's deadline, or dropped from the window).
+ */
+export class JoinRequestNotFoundError extends Error {
+  readonly id: string
+  readonly settled?: 'approved' | 'declined' | 'expired'
+  constructor (message: string, id: string, settled?: 'approved' | 'declined' | 'expired', options?: ErrorOptions) { super(message, options); named(this, 'JoinRequestNotFoundError'); this.id = id; this.settled = settled }
+}
+
+for (const name of ['JoinDeclinedError', 'JoinRequestTimeoutError', 'JoinRequestNotFoundError']) CHANNEL_ERROR_NAMES.add(name)

@@ -33,7 +33,10 @@
  *   the channel and its one commit queue (./channel.actor.ts), adding a member
  *   (./channel-invite.actor.ts: JoinRequest, key package check, add commit, Welcome with
  *   retries) and leaving (./channel-leave.actor.ts: LeaveRequest to the owner and each admin in
- *   turn until one removes this one).
+ *   turn until one removes this one), and asking to join (./channel-join-request.actor.ts:
+ *   a JoinRequest multicast to the channel, then the Welcome, a decline or the timeout).
+ * - ./join-requests.ts: the requests to join as members read them in the stream (with
+ *   the requester's verified credential), pending until approved, declined or expired.
  * - ./control-replies.ts routes JoinReply and LeaveReply to the actor that asked;
  *   ./group.ts is the MLS group (ts-mls); ./errors.ts the typed errors.
  * - ./roles.ts the roles and the check of every commit; ./member-trust.ts the mesh
@@ -48,11 +51,18 @@
  * const bobCh = await joining
  * await ch.send(new TextEncoder().encode('hello'))
  * for await (const m of bobCh.messages()) handle(m.sender, m.seq, m.epoch, m.data)
+ *
+ * // Or Carol asks, and the owner approves what it sees:
+ * const asking = carol.requestToJoin('acme/research/summarizer', { note: 'from the audit team' })
+ * for await (const r of ch.joinRequests()) if (r.credential.verified) { await ch.approveJoin(r.id); break }
+ * const carolCh = await asking
  * ```
  */
 
 export { AgentChannels } from './agent-channels.js'
-export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions } from './agent-channels.js'
+export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions, RequestToJoinOptions } from './agent-channels.js'
+export type { JoinRequestInfo, JoinRequestCredential } from './join-requests.js'
+export { MAX_PENDING_JOIN_REQUESTS } from './join-requests.js'
 export { MlsGroup, DEFAULT_KEY_RETENTION, makeKeyPackage, decodeKeyPackage, decodeWelcome } from './group.js'
 export type { KeyRetention, LocalMember, Opened, PendingCommit, CommitApplied } from './group.js'
 export { CHANNEL_SUITES, DEFAULT_SUITE, QUANTUM_SAFE_SUITE, channelSuite } from './suites.js'
@@ -64,5 +74,6 @@ export type { MemberCredentialCheck } from './errors.js'
 export {
   CommitRefusedError, PermissionDeniedError, CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
   MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
-  ChannelExistsError, CorruptChannelStateError, CHANNEL_ERROR_NAMES
+  ChannelExistsError, CorruptChannelStateError, CHANNEL_ERROR_NAMES,
+  JoinDeclinedError, JoinRequestTimeoutError, JoinRequestNotFoundError
 } from './errors.js'

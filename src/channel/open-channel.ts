@@ -1,7 +1,9 @@
 /**
  * An open channel as callers see it (`Channel`): the channel handle (./channel.ts) plus
  * the protocols with more than one step, each run by its machine: adding a member
- * (./channel-invite.actor.ts) and leaving (./channel-leave.actor.ts).
+ * (./channel-invite.actor.ts) and leaving (./channel-leave.actor.ts); and the requests
+ * to join that members read in the stream (./join-requests.ts), approved by that same
+ * add (the requester's key package, then the Welcome) or declined.
  */
 import { parseAgentName } from '../names/names.js'
 import { ChannelHandle } from './channel.js'
@@ -9,7 +11,12 @@ import type { ChannelInit, ChannelMessage } from './channel.js'
 import { runInvite } from './channel-invite.actor.js'
 import { runLeave } from './channel-leave.actor.js'
 import type { ControlReplies } from './control-replies.js'
+import { JoinRequests } from './join-requests.js'
+import type { JoinRequestInfo } from './join-requests.js'
+import type { MemberTrust } from './member-trust.js'
+import { endedBy } from './status.js'
 import type { ChannelStatus } from './status.js'
+import type { ChannelInbound } from './agent-port.js'
 
 export interface InviteOptions { signal?: AbortSignal, timeoutMs?: number }
 export interface LeaveOptions { signal?: AbortSignal, timeoutMs?: number }
@@ -58,19 +65,82 @@ export interface Channel {
   close: (options?: { signal?: AbortSignal }) => Promise<void>
   /** Trial-opens one MLS message with this member's keys, applying nothing (tools, tests). */
   open: (bytes: Uint8Array) => Promise<{ data: Uint8Array, sender: string, epoch: number }>
+  /** Requests to join (`agent.requestToJoin`) as they arrive in the channel's stream, from now until the channel ends. */
+  joinRequests: () => AsyncIterable<JoinRequestInfo>
+  /** The requests to join seen and not yet settled (approved, declined or expired), oldest first. */
+  pendingJoinRequests: () => JoinRequestInfo[]
+  /**
+   * Approves a pending request (owner or admin; PermissionDeniedError otherwise): adds the
+   * requester by the key package it sent, then sends it the Welcome. JoinRequestNotFoundError
+   * if the request is not pending here (settled: `settled` says how); CredentialMismatchError
+   * if its credential did not verify. Resolves also when another member's add of the
+   * requester came first.
+   */
+  approveJoin: (id: string, options?: { signal?: AbortSignal }) => Promise<void>
+  /** Declines a pending request (owner or admin): every member settles it, the requester gets JoinDeclinedError with `reason`. */
+  declineJoin: (id: string, reason?: string) => Promise<void>
 }
 
 export interface OpenChannelInit extends ChannelInit {
   /** Where the replies to this agent's JoinRequests and LeaveRequests arrive. */
   replies: ControlReplies
+  /** The mesh trust requesters' credentials are checked against (undefined: open mode). */
+  trust?: MemberTrust
 }
 
 export class OpenChannel extends ChannelHandle implements Channel {
   private readonly replies: ControlReplies
+  private readonly joins: JoinRequests
 
   constructor (init: OpenChannelInit) {
     super(init)
     this.replies = init.replies
+    this.joins = new JoinRequests({ channel: this, agent: init.agent, trust: init.trust, persist: init.persist })
+    this.onStatus(s => {
+      if (s.type === 'channel.member.added') void this.joins.memberAdded(s.member).catch(() => {})
+      else if (endedBy(s) != null) void this.joins.end(true)
+    })
+  }
+
+  async start (signal?: AbortSignal): Promise<void> {
+    // Before the stream: what a restart kept comes first, then what the stream replays.
+    await this.joins.load()
+    await super.start(signal)
+  }
+
+  async detach (): Promise<void> {
+    await this.joins.end(false)
+    await super.detach()
+  }
+
+  protected async joinTraffic (m: ChannelInbound, seq: number): Promise<void> {
+    await this.joins.onStream(m, seq)
+  }
+
+  joinRequests (): AsyncIterable<JoinRequestInfo> { return this.joins.stream() }
+
+  pendingJoinRequests (): JoinRequestInfo[] { return this.joins.pending() }
+
+  async approveJoin (id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    this.checkOpen()
+    this.checkRole('add')
+    const { info, keyPackage, problem } = this.joins.require(id)
+    if (problem != null) throw problem
+    if (this.members.includes(info.requester)) { await this.joins.settle(id, 'approved'); return }
+    try {
+      await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { keyPackage, signal: options.signal })
+    } catch (err) {
+      // Another owner or admin approved it first: their add came first, ours found a member.
+      if (this.members.includes(info.requester)) return
+      throw err
+    }
+  }
+
+  async declineJoin (id: string, reason?: string): Promise<void> {
+    this.checkOpen()
+    this.checkRole('add')
+    await this.joins.decline(id, reason)
   }
 
   async addMember (keyPackage: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {

@@ -9,6 +9,7 @@ import { sequencerLeaseMachine } from '../machines/sequencer-lease.machine.js'
 import { channelMachine } from '../machines/channel.machine.js'
 import { channelInviteMachine } from '../machines/channel-invite.machine.js'
 import { channelLeaveMachine } from '../machines/channel-leave.machine.js'
+import { channelJoinRequestMachine } from '../machines/channel-join-request.machine.js'
 import { orderedStreamMachine } from '../machines/ordered-stream.machine.js'
 import { registrationMachine } from '../machines/registration.machine.js'
 import { relayMembershipMachine } from '../machines/relay-membership.machine.js'
@@ -33,6 +34,7 @@ export const MACHINES: ChartedMachine[] = [
   { name: 'channel', machine: channelMachine, summary: 'one MLS channel, as one member sees it, with its commit queue' },
   { name: 'channelInvite', machine: channelInviteMachine, summary: 'adding a member to a channel: JoinRequest, key package check, add commit, Welcome' },
   { name: 'channelLeave', machine: channelLeaveMachine, summary: 'leaving a channel: asking the owner, then the admins, in turn to remove this one' },
+  { name: 'channelJoinRequest', machine: channelJoinRequestMachine, summary: 'asking to join a channel: JoinRequest to its members, then their Welcome, a decline or the timeout' },
   { name: 'registration', machine: registrationMachine, summary: 'a relay\'s registration with its controller: joining, applying the desired state, in sync, degraded while the controller is away' },
   { name: 'relayMembership', machine: relayMembershipMachine, summary: 'one relay as its controller sees it: registered, in sync or behind, down, removed' },
   { name: 'controllerElection', machine: controllerElectionMachine, summary: 'one controller among several sharing etcd: campaigning as a follower, leading with a core built from the store, stepping down, campaigning again' },

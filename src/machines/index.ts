@@ -17,6 +17,7 @@
  *   live, gap wait, filling, following a new sequencer);
  * - ./channel.machine.ts: one MLS channel as a member sees it, with its one commit queue;
  * - ./channel-invite.machine.ts, ./channel-leave.machine.ts: adding a member, leaving;
+ *   ./channel-join-request.machine.ts: asking to join (sending, waiting, joining);
  * - ./registration.machine.ts: a relay's registration with its controller (joining,
  *   applying, in sync, degraded); ./relay-membership.machine.ts: the controller's view of
  *   one relay (registered, in sync, behind, down, removed);
@@ -37,6 +38,7 @@ export { orderedStreamMachine } from './ordered-stream.machine.js'
 export { channelMachine } from './channel.machine.js'
 export { channelInviteMachine } from './channel-invite.machine.js'
 export { channelLeaveMachine } from './channel-leave.machine.js'
+export { channelJoinRequestMachine } from './channel-join-request.machine.js'
 export { registrationMachine } from './registration.machine.js'
 export { relayMembershipMachine } from './relay-membership.machine.js'
 export { controllerElectionMachine } from './controller-election.machine.js'
