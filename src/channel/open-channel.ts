@@ -1,7 +1,8 @@
 /**
  * An open channel as callers see it (`Channel`): the channel handle (./channel.ts) plus
  * the protocols with more than one step, each run by its machine: adding a member
- * (./channel-invite.actor.ts) and leaving (./channel-leave.actor.ts).
+ * (./channel-invite.actor.ts) and leaving (./channel-leave.actor.ts), and the discovery
+ * policy kept with the roles (./discovery.ts).
  */
 import { parseAgentName } from '../names/names.js'
 import { ChannelHandle } from './channel.js'
@@ -10,6 +11,9 @@ import { runInvite } from './channel-invite.actor.js'
 import { runLeave } from './channel-leave.actor.js'
 import type { ControlReplies } from './control-replies.js'
 import type { ChannelStatus } from './status.js'
+import { checkDiscoveryPolicy } from './discovery.js'
+import type { DiscoveryPolicy } from './discovery.js'
+import { PermissionDeniedError } from './errors.js'
 
 export interface InviteOptions { signal?: AbortSignal, timeoutMs?: number }
 export interface LeaveOptions { signal?: AbortSignal, timeoutMs?: number }
@@ -42,6 +46,10 @@ export interface Channel {
   grantAdmin: (agentName: string) => Promise<void>
   /** Takes the admin role from a member (owner only). */
   revokeAdmin: (agentName: string) => Promise<void>
+  /** What agents outside the channel learn when they ask who is in it (src/channel/discovery.ts). */
+  readonly discovery: DiscoveryPolicy
+  /** Sets the discovery policy (owner only: a roles change, one commit every member checks). */
+  setDiscovery: (policy: DiscoveryPolicy) => Promise<void>
   /** Commits and GroupCloses of other members refused here (no right, or metadata that does not match). */
   readonly refusedCommits: number
   /** Self-update: new leaf and path keys (post-compromise security). */
@@ -86,6 +94,18 @@ export class OpenChannel extends ChannelHandle implements Channel {
     this.checkOpen()
     this.checkRole('add')
     await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { invitee: agentName, timeoutMs: options.timeoutMs, signal: options.signal })
+  }
+
+  get discovery (): DiscoveryPolicy { return this.roles?.discovery ?? 'none' }
+
+  async setDiscovery (policy: DiscoveryPolicy): Promise<void> {
+    checkDiscoveryPolicy(policy)
+    this.checkOpen()
+    const roles = this.roles
+    if (roles == null) throw new PermissionDeniedError(`${this.name} was made before channels had roles; its discovery policy cannot be set`, 'channel.roles')
+    this.checkRole('roles')
+    if ((roles.discovery ?? 'none') === policy) return
+    await this.commit({ kind: 'roles', roles: { ...roles, discovery: policy } })
   }
 
   async leave (options: LeaveOptions = {}): Promise<void> {
