@@ -50,6 +50,9 @@ export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, Join
 export type { RequestToJoinOptions, JoinRequestInfo, JoinRequestCredential } from './channel/index.js'
 export type { KeyRetention } from './channel/index.js'
 export { DEFAULT_SUITE, QUANTUM_SAFE_SUITE, CHANNEL_SUITES, DEFAULT_KEY_RETENTION } from './channel/index.js'
+// Discovery (agent.discoverChannel) and its refusals
+export type { ChannelDirectory, DiscoverOptions, DiscoveryPolicy, MemberRole } from './channel/index.js'
+export { DiscoveryRefusedError, DiscoveryTimeoutError, InvalidDiscoveryPolicyError } from './channel/index.js'
 export {
   CredentialMismatchError, CommitRefusedError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
   MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,
@@ -70,7 +73,7 @@ export type { ServiceName, AgentName, Name } from './names/index.js'
 export { InvalidNameError, InvalidAddressError } from './names/errors.js'
 export { DataDirInUseError } from './store/errors.js'
 export { AddressInUseError, ListenError, InvalidTransportsError, InvalidInboundLimitsError } from './p2p/errors.js'
-export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError, HistoryTrimmedError, QuotaExceededError, InvalidQuotaError } from './relay/errors.js'
+export { NoRouteError, TimeoutError, AuthenticationError, StaleEpochError, UnavailableError, SessionClosedError, SessionFaultError, RemoteError, InvalidMetadataError, AlreadySubscribedError, PermissionDeniedError, HistoryTrimmedError, QuotaExceededError, InvalidQuotaError, NameClosedError } from './relay/errors.js'
 export { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, PayloadTooLargeError, ProtocolViolationError, SlowConsumerError } from './wire/errors.js'
 
 // State machines, for charts, inspection and simulation

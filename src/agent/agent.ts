@@ -18,6 +18,7 @@ import { AgentSessionActor } from '../actors/agent-session.actor.js'
 import type { AgentStatus } from '../actors/agent-session.actor.js'
 import { agentNameForKey } from '../names/identity.js'
 import type { AgentName } from '../names/names.js'
+import { parseServiceName } from '../names/names.js'
 import { InvalidNameError } from '../names/errors.js'
 import { DeliveryMode } from '../wire/envelope.pb.js'
 import type { Envelope } from '../wire/envelope.pb.js'
@@ -46,6 +47,8 @@ import type { TransitionEvent } from '../node/relay-node.js'
 import { AgentChannels } from '../channel/agent-channels.js'
 import type { Channel, CreateChannelOptions, JoinChannelOptions, RequestToJoinOptions } from '../channel/agent-channels.js'
 import type { ChannelAgent } from '../channel/agent-port.js'
+import { discoverChannel } from '../channel/discovery.js'
+import type { ChannelDirectory, DiscoverOptions } from '../channel/discovery.js'
 
 export type { DeliveryModeName, Payload }
 
@@ -364,6 +367,19 @@ export class Agent {
   /** Creates a channel (one MLS group); this agent is its first member. */
   async createChannel (name: string, options: CreateChannelOptions = {}): Promise<Channel> {
     return await this.channels.createChannel(name, options)
+  }
+
+  /**
+   * Asks the channel `name` who is in it (src/channel/discovery.ts): a member gets the
+   * member list with roles and the epoch; anyone else what the channel's discovery policy
+   * allows (`DiscoveryRefusedError` under `none`, the default). `DiscoveryTimeoutError` if
+   * no member answers within `timeoutMs` (default 5 s); `NameClosedError` if the name was
+   * closed. The channel need not be open here, nor this agent a member.
+   */
+  async discoverChannel (name: string, options: DiscoverOptions = {}): Promise<ChannelDirectory> {
+    this.core.checkOpen()
+    parseServiceName(name)
+    return await discoverChannel(internals.get(this) as ChannelAgent, name, options)
   }
 
   /** Joins a channel: resolves when a member's Welcome arrives (or this agent's saved state is restored). */

@@ -41,12 +41,16 @@ import type { ChannelStatus } from './status.js'
 import { runJoinRequest } from './channel-join-request.actor.js'
 import type { RequestToJoinOptions } from './channel-join-request.actor.js'
 import { JOIN_ASK, META_JOIN } from './join-requests.js'
+import { checkDiscoveryPolicy } from './discovery.js'
+import type { DiscoveryPolicy } from './discovery.js'
 
 export interface CreateChannelOptions {
   /** An MLS cipher suite name (see CHANNEL_SUITES); default MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519. */
   cipherSuite?: string
   /** How long old keys are kept (forward secrecy); default DEFAULT_KEY_RETENTION (1 old epoch). */
   keyRetention?: Partial<KeyRetention>
+  /** What agents outside the channel learn when they ask who is in it (./discovery.ts); default `none`. The owner changes it with `setDiscovery`. */
+  discovery?: DiscoveryPolicy
 }
 
 export interface JoinChannelOptions {
@@ -119,7 +123,7 @@ export class AgentChannels {
         throw new ChannelExistsError(`${this.agent.name} is already a member of ${name} (saved in its data directory); use joinChannel to open it`)
       }
       const retention = { ...DEFAULT_KEY_RETENTION, ...options.keyRetention }
-      const group = await MlsGroup.create(name, await this.member(), suite, retention, this.trust)
+      const group = await MlsGroup.create(name, await this.member(), suite, retention, this.trust, checkDiscoveryPolicy(options.discovery))
       return await this.startChannel(name, group, 0, 0, false)
     } finally {
       this.opening.delete(name)

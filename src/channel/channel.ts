@@ -21,7 +21,7 @@
  * the roles in the group context before it is applied; one without the right is refused
  * (`channel.commit.refused`) by every member alike, so nobody forks. Our own commits are
  * checked before they are sent (PermissionDeniedError) and carry the `slim.*` metadata
- * the sequencer checks.
+ * the sequencer checks. A `DiscoveryRequest` in the stream is answered (./discovery.ts).
  */
 import type { Envelope, Ack } from '../wire/envelope.pb.js'
 import { MessageType } from '../wire/envelope.pb.js'
@@ -37,6 +37,7 @@ import type { ChannelRoles, RoleAction } from './roles.js'
 import { StatusFeed } from './status.js'
 import type { ChannelStatus } from './status.js'
 import { encodeRecord, recordKey } from './records.js'
+import { answerDiscovery } from './discovery.js'
 
 /** What a channel needs of its agent (the Agent class has all of it). */
 export type { ChannelAgent }
@@ -173,7 +174,7 @@ export class ChannelHandle {
   /** The channel's roles, as the group context holds them (the same at every member of an epoch). */
   get roles (): ChannelRoles | undefined {
     const r = this.group.roles
-    return r != null ? { owner: r.owner, admins: [...r.admins] } : undefined
+    return r != null ? { owner: r.owner, admins: [...r.admins], ...(r.discovery != null ? { discovery: r.discovery } : {}) } : undefined
   }
 
   /** Commits and GroupCloses from other members refused here (no right, or metadata that does not match). */
@@ -219,7 +220,7 @@ export class ChannelHandle {
     this.checkRole('roles')
     const admins = [...new Set(roles.admins)]
     for (const a of admins) this.requireMember(a)
-    await this.commit({ kind: 'roles', roles: { owner: current.owner, admins } })
+    await this.commit({ kind: 'roles', roles: { ...current, admins } })
   }
 
   /** Makes a member an admin (owner only). */
@@ -384,6 +385,8 @@ export class ChannelHandle {
         return
       } else if (m.type === MessageType.JOIN_REQUEST || m.type === MessageType.JOIN_REPLY) {
         await this.joinTraffic(m, seq) // asking to join (./join-requests.ts): not MLS, read in the stream's order
+      } else if (m.type === MessageType.DISCOVERY_REQUEST) {
+        answerDiscovery(this.agent, { name: this.name, self: this.agent.name, epoch: this.group.epoch, members: this.group.members, roles: this.group.roles }, m)
       }
     } catch (err) {
       this.emit({ type: 'channel.message.rejected', seq, error: err as Error })

@@ -149,3 +149,32 @@ export class JoinRequestNotFoundError extends Error {
 }
 
 for (const name of ['JoinDeclinedError', 'JoinRequestTimeoutError', 'JoinRequestNotFoundError']) CHANNEL_ERROR_NAMES.add(name)
+// ---- discovery and closed names (./discovery.ts; the sequencer's `channel.closed`) ----
+
+export { NameClosedError } from '../relay/errors.js'
+
+/**
+ * The channel answered a discovery request with a refusal: the asker is not a member and
+ * the channel's discovery policy (`policy`, kept with its roles) lets outsiders learn
+ * nothing. `rule` is `channel.discovery`.
+ */
+export class DiscoveryRefusedError extends Error {
+  readonly rule = 'channel.discovery'
+  readonly policy: string
+  /** The member that answered. */
+  readonly answeredBy: string
+  constructor (message: string, policy: string, answeredBy: string, options?: ErrorOptions) { super(message, options); named(this, 'DiscoveryRefusedError'); this.policy = policy; this.answeredBy = answeredBy }
+}
+
+/** No member of the channel answered a discovery request in time (nobody has it open, or the name is no channel). */
+export class DiscoveryTimeoutError extends Error {
+  readonly timeoutMs: number
+  constructor (message: string, timeoutMs: number, options?: ErrorOptions) { super(message, options); named(this, 'DiscoveryTimeoutError'); this.timeoutMs = timeoutMs }
+}
+
+/** A discovery policy that is not `members`, `count` or `none`. */
+export class InvalidDiscoveryPolicyError extends Error {
+  constructor (message: string, options?: ErrorOptions) { super(message, options); named(this, 'InvalidDiscoveryPolicyError') }
+}
+
+for (const n of ['NameClosedError', 'DiscoveryRefusedError', 'DiscoveryTimeoutError', 'InvalidDiscoveryPolicyError']) CHANNEL_ERROR_NAMES.add(n)

@@ -31,7 +31,7 @@ import type { KeyRetention, LocalMember } from './group-config.js'
 import type { MemberTrust } from './member-trust.js'
 import { decodeKeyPackage, describe, equalBytes, makeKeyPackage, mlsFailure, rolesExtension } from './mls-codec.js'
 import { decodeRoles, ROLES_EXTENSION } from './roles.js'
-import type { ChannelRoles } from './roles.js'
+import type { ChannelRoles, DiscoveryPolicy } from './roles.js'
 import { suiteImpl } from './suites.js'
 
 // Re-exported for the modules and tests that import them from here.
@@ -98,13 +98,14 @@ export class MlsGroup {
   /**
    * A new group with `member` as its only member, epoch 0 (RFC 9420 section 11); its
    * group context holds the roles, `member` as owner. With `trust`, every credential
-   * met is checked against the mesh authority.
+   * met is checked against the mesh authority. `discovery`: the channel's discovery
+   * policy, kept with the roles (./roles.ts).
    */
-  static async create (groupId: string, member: LocalMember, suite: CiphersuiteName, retention: KeyRetention = DEFAULT_KEY_RETENTION, trust?: MemberTrust): Promise<MlsGroup> {
+  static async create (groupId: string, member: LocalMember, suite: CiphersuiteName, retention: KeyRetention = DEFAULT_KEY_RETENTION, trust?: MemberTrust, discovery?: DiscoveryPolicy): Promise<MlsGroup> {
     const cs = await suiteImpl(suite)
     const auth = new MemberAuthenticationService(trust)
     const kp = await makeKeyPackage(member, suite)
-    const state = await createGroup(enc.encode(groupId), kp.publicPackage, kp.privatePackage, [rolesExtension({ owner: member.name, admins: [] })], cs, clientConfig(auth, checkRetention(retention)))
+    const state = await createGroup(enc.encode(groupId), kp.publicPackage, kp.privatePackage, [rolesExtension({ owner: member.name, admins: [], discovery })], cs, clientConfig(auth, checkRetention(retention)))
     return new MlsGroup(state, cs, suite, member.name, auth, retention)
   }
 

@@ -41,6 +41,8 @@
  *   ./group.ts is the MLS group (ts-mls); ./errors.ts the typed errors.
  * - ./roles.ts the roles and the check of every commit; ./member-trust.ts the mesh
  *   trust (anchors, verified revocations) members are checked against.
+ * - ./discovery.ts: asking a channel who is in it (`agent.discoverChannel`), and the
+ *   answer its owner and admins give, within its discovery policy (kept with the roles).
  *
  * @example
  * ```ts
@@ -71,6 +73,9 @@ export { MemberTrust } from './member-trust.js'
 export { ROLES_EXTENSION, META_ROLES, META_ADDS, META_REMOVES, commitRefusal } from './roles.js'
 export type { ChannelRoles, CommitSummary } from './roles.js'
 export type { MemberCredentialCheck } from './errors.js'
+export { discoverChannel, DEFAULT_DISCOVERY_TIMEOUT_MS } from './discovery.js'
+export type { ChannelDirectory, DiscoverOptions, DiscoveryPolicy, MemberRole } from './discovery.js'
+export { DiscoveryRefusedError, DiscoveryTimeoutError, InvalidDiscoveryPolicyError, NameClosedError } from './errors.js'
 export {
   CommitRefusedError, PermissionDeniedError, CredentialMismatchError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,
   MemberNotFoundError, AlreadyMemberError, CommitFailedError, InviteFailedError, JoinFailedError, NoMatchingKeyPackageError,

@@ -3,7 +3,8 @@
  * the protocols with more than one step, each run by its machine: adding a member
  * (./channel-invite.actor.ts) and leaving (./channel-leave.actor.ts); and the requests
  * to join that members read in the stream (./join-requests.ts), approved by that same
- * add (the requester's key package, then the Welcome) or declined.
+ * add (the requester's key package, then the Welcome) or declined; and the discovery
+ * policy kept with the roles (./discovery.ts).
  */
 import { parseAgentName } from '../names/names.js'
 import { ChannelHandle } from './channel.js'
@@ -17,6 +18,9 @@ import type { MemberTrust } from './member-trust.js'
 import { endedBy } from './status.js'
 import type { ChannelStatus } from './status.js'
 import type { ChannelInbound } from './agent-port.js'
+import { checkDiscoveryPolicy } from './discovery.js'
+import type { DiscoveryPolicy } from './discovery.js'
+import { PermissionDeniedError } from './errors.js'
 
 export interface InviteOptions { signal?: AbortSignal, timeoutMs?: number }
 export interface LeaveOptions { signal?: AbortSignal, timeoutMs?: number }
@@ -49,6 +53,10 @@ export interface Channel {
   grantAdmin: (agentName: string) => Promise<void>
   /** Takes the admin role from a member (owner only). */
   revokeAdmin: (agentName: string) => Promise<void>
+  /** What agents outside the channel learn when they ask who is in it (src/channel/discovery.ts). */
+  readonly discovery: DiscoveryPolicy
+  /** Sets the discovery policy (owner only: a roles change, one commit every member checks). */
+  setDiscovery: (policy: DiscoveryPolicy) => Promise<void>
   /** Commits and GroupCloses of other members refused here (no right, or metadata that does not match). */
   readonly refusedCommits: number
   /** Self-update: new leaf and path keys (post-compromise security). */
@@ -156,6 +164,18 @@ export class OpenChannel extends ChannelHandle implements Channel {
     this.checkOpen()
     this.checkRole('add')
     await runInvite({ agent: this.agent, channel: this, replies: this.replies }, { invitee: agentName, timeoutMs: options.timeoutMs, signal: options.signal })
+  }
+
+  get discovery (): DiscoveryPolicy { return this.roles?.discovery ?? 'none' }
+
+  async setDiscovery (policy: DiscoveryPolicy): Promise<void> {
+    checkDiscoveryPolicy(policy)
+    this.checkOpen()
+    const roles = this.roles
+    if (roles == null) throw new PermissionDeniedError(`${this.name} was made before channels had roles; its discovery policy cannot be set`, 'channel.roles')
+    this.checkRole('roles')
+    if ((roles.discovery ?? 'none') === policy) return
+    await this.commit({ kind: 'roles', roles: { ...roles, discovery: policy } })
   }
 
   async leave (options: LeaveOptions = {}): Promise<void> {

@@ -15,6 +15,11 @@
  * checks the metadata matches what the commit does, so that what the sequencer let
  * through is what the members apply, and no member applies a commit the sequencer
  * would have refused.
+ *
+ * The roles JSON also carries the channel's discovery policy (`discovery`: what an agent
+ * outside the channel may learn of who is in it, ./discovery.ts), so every member holds
+ * the same one and only the owner changes it (a roles change). It is left out when it is
+ * `none` (the default), so channels that never set it keep their roles JSON as it was.
  */
 import { PermissionDeniedError } from './errors.js'
 
@@ -25,27 +30,38 @@ export const META_ROLES = 'slim.roles'
 export const META_ADDS = 'slim.adds'
 export const META_REMOVES = 'slim.removes'
 
+/**
+ * What an agent that is not a member learns when it asks the channel who is in it
+ * (./discovery.ts): `members` the member list with roles, `count` how many, `none`
+ * nothing (a typed refusal). Members always learn the list.
+ */
+export type DiscoveryPolicy = 'members' | 'count' | 'none'
+export const DISCOVERY_POLICIES: readonly DiscoveryPolicy[] = ['members', 'count', 'none']
+
 export interface ChannelRoles {
   owner: string
   admins: string[]
+  /** Undefined: `none`. */
+  discovery?: DiscoveryPolicy
 }
 
 const enc = new TextEncoder()
 const dec = new TextDecoder('utf-8', { fatal: true })
 
-/** The JSON the extension and `slim.roles` carry: `{"owner":…,"admins":[…]}`, in that key order. */
+/** The JSON the extension and `slim.roles` carry: `{"owner":…,"admins":[…]}` (then `"discovery"` unless `none`), in that key order. */
 export function rolesJson (r: ChannelRoles): string {
-  return JSON.stringify({ owner: r.owner, admins: r.admins })
+  return JSON.stringify(r.discovery != null && r.discovery !== 'none' ? { owner: r.owner, admins: r.admins, discovery: r.discovery } : { owner: r.owner, admins: r.admins })
 }
 
 export function encodeRoles (r: ChannelRoles): Uint8Array { return enc.encode(rolesJson(r)) }
 
-/** Parses roles JSON; undefined if it is not `{ owner: string, admins: string[] }`. */
+/** Parses roles JSON; undefined if it is not `{ owner: string, admins: string[], discovery?: DiscoveryPolicy }`. */
 export function parseRoles (s: string): ChannelRoles | undefined {
   try {
-    const j = JSON.parse(s) as { owner?: unknown, admins?: unknown }
+    const j = JSON.parse(s) as { owner?: unknown, admins?: unknown, discovery?: unknown }
     if (typeof j?.owner !== 'string' || !Array.isArray(j.admins) || !j.admins.every(a => typeof a === 'string')) return undefined
-    return { owner: j.owner, admins: [...(j.admins as string[])] }
+    if (j.discovery != null && !DISCOVERY_POLICIES.includes(j.discovery as DiscoveryPolicy)) return undefined
+    return { owner: j.owner, admins: [...(j.admins as string[])], ...(j.discovery != null ? { discovery: j.discovery as DiscoveryPolicy } : {}) }
   } catch {
     return undefined
   }
@@ -57,7 +73,7 @@ export function decodeRoles (bytes: Uint8Array): ChannelRoles | undefined {
 
 export function rolesEqual (a: ChannelRoles | undefined, b: ChannelRoles | undefined): boolean {
   if (a == null || b == null) return a === b
-  return a.owner === b.owner && a.admins.length === b.admins.length && a.admins.every((x, i) => x === b.admins[i])
+  return a.owner === b.owner && (a.discovery ?? 'none') === (b.discovery ?? 'none') && a.admins.length === b.admins.length && a.admins.every((x, i) => x === b.admins[i])
 }
 
 export function isManager (roles: ChannelRoles | undefined, name: string): boolean {

@@ -35,7 +35,7 @@ export type CommitRequest =
   | { kind: 'remove', member: string, also?: string[] }
   | { kind: 'update' }
   /** Sets the channel's roles (owner only). */
-  | { kind: 'roles', roles: { owner: string, admins: string[] } }
+  | { kind: 'roles', roles: { owner: string, admins: string[], discovery?: 'members' | 'count' | 'none' } }
 
 export interface QueuedCommit { id: number, request: CommitRequest }
 

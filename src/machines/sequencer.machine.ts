@@ -16,6 +16,16 @@
  * channel whose first commit had no `slim.roles` (older clients) has no roles, and none
  * are enforced on it, whatever later commits carry.
  *
+ * Closing (`GroupClose`): one the roles let through (owner or admin) is numbered and
+ * archived like any message, and closes the name: from then on every submission is
+ * refused (`rejectClosed`, rule `channel.closed`), but one, which reopens it: a new
+ * channel's first commit from the closed channel's owner (a commit built on epoch 0
+ * whose `slim.roles` names its sender as owner). The epoch count starts again with it
+ * (it makes epoch 1) and its roles are the channel's. A name without roles (older
+ * clients) is never closed: nothing says who may close it. Whether a name is closed is
+ * part of its archive (its head is the `GroupClose`), so it survives a restart and
+ * follows the archive to replicas (src/relay/sequencer.actor.ts).
+ *
  * Pure: archiving, acking and publishing are the `appendToArchive`, `rejectStaleCommit`,
  * `rejectForbidden` and `rejectNotSequencer` actions, given real effects by the sequencer actor, which
  * reports `message.archived` when a write is durable. The effects read the submission
@@ -47,6 +57,8 @@ export interface SequencerContext {
   inflight: number
   /** The channel's roles, once its first commit named them (none: no roles enforced). */
   roles?: ChannelRoles
+  /** A `GroupClose` closed the name: it takes nothing but its owner's reopening. */
+  closed: boolean
 }
 
 /** Who may do what in a channel, as the sequencer enforces it. */
@@ -54,6 +66,8 @@ export interface ChannelRoles {
   /** The channel's creator (an agent name). */
   owner: string
   admins: string[]
+  /** Who outside the channel may learn who is in it (src/channel/discovery.ts); only the owner changes it. */
+  discovery?: string
 }
 
 export type SequencerEvent =
@@ -61,7 +75,7 @@ export type SequencerEvent =
   | { type: 'message.archived', count: number }
   | { type: 'sequencer.stop' }
 
-export interface SequencerInput { name: string, head: number, epoch: number, roles?: ChannelRoles }
+export interface SequencerInput { name: string, head: number, epoch: number, roles?: ChannelRoles, closed?: boolean }
 
 const COMMITS = new Set<MessageType>([MessageType.GROUP_PROPOSAL, MessageType.GROUP_ADD, MessageType.GROUP_REMOVE])
 
@@ -80,11 +94,12 @@ export function parseRoles (text: string): ChannelRoles | undefined {
   const { owner, admins } = v as { owner?: unknown, admins?: unknown }
   if (typeof owner !== 'string' || owner === '') return undefined
   if (admins != null && !(Array.isArray(admins) && admins.every(a => typeof a === 'string'))) return undefined
-  return { owner, admins: [...new Set((admins as string[] | undefined) ?? [])] }
+  const { discovery } = v as { discovery?: unknown }
+  return { owner, admins: [...new Set((admins as string[] | undefined) ?? [])], ...(typeof discovery === 'string' ? { discovery } : {}) }
 }
 
 function sameRoles (a: ChannelRoles, b: ChannelRoles): boolean {
-  if (a.owner !== b.owner || a.admins.length !== b.admins.length) return false
+  if (a.owner !== b.owner || a.admins.length !== b.admins.length || (a.discovery ?? 'none') !== (b.discovery ?? 'none')) return false
   const set = new Set(a.admins)
   return b.admins.every(x => set.has(x))
 }
@@ -131,6 +146,23 @@ export function checkRoles (name: string, roles: ChannelRoles | undefined, epoch
   return { roles: named }
 }
 
+/**
+ * Whether `env` reopens a closed name: a new channel's first commit (built on epoch 0,
+ * with `slim.roles`) from the closed channel's owner, naming itself owner. Undefined if
+ * not; else the roles it sets.
+ */
+export function reopening (roles: ChannelRoles | undefined, env: Envelope): ChannelRoles | undefined {
+  if (roles == null || !isCommitType(env.type) || env.epoch !== 0 || env.source !== roles.owner) return undefined
+  const text = env.metadata?.get(ROLES_KEY)
+  const named = text != null ? parseRoles(text) : undefined
+  return named?.owner === env.source ? named : undefined
+}
+
+/** Why a submission to a closed name is refused (rule `channel.closed`). */
+export function closedReason (name: string, roles: ChannelRoles | undefined): string {
+  return `(channel.closed) ${name} was closed by a GroupClose; it takes nothing more until its owner${roles != null ? ` (${roles.owner})` : ''} reopens it with a new channel's first commit`
+}
+
 function verdictOf (context: SequencerContext, event: SequencerEvent): RolesVerdict {
   return event.type === 'message.submit' ? checkRoles(context.name, context.roles, context.epoch, event.envelope) : TAKEN
 }
@@ -145,6 +177,9 @@ export const sequencerMachine = setup({
     isStaleCommit: ({ context, event }) =>
       event.type === 'message.submit' && isCommitType(event.envelope.type) && event.envelope.epoch !== context.epoch,
     isForbidden: ({ context, event }) => verdictOf(context, event).refused != null,
+    isReopening: ({ context, event }) => context.closed && event.type === 'message.submit' && reopening(context.roles, event.envelope) != null,
+    isClosed: ({ context }) => context.closed,
+    isClosing: ({ context, event }) => event.type === 'message.submit' && event.envelope.type === MessageType.GROUP_CLOSE && context.roles != null,
     isNothingInFlight: ({ context }) => context.inflight === 0
   },
   actions: {
@@ -157,23 +192,39 @@ export const sequencerMachine = setup({
       const roles = verdictOf(context, event).roles
       return roles != null ? { roles } : {}
     }),
+    recordClosed: assign({ closed: true }),
+    recordReopened: assign(({ event }) => {
+      const roles = event.type === 'message.submit' ? reopening({ owner: event.envelope.source, admins: [] }, event.envelope) : undefined
+      // The new channel's first commit: the epoch count starts again (assignSequence makes it 1).
+      return roles != null ? { closed: false, epoch: 0, roles } : {}
+    }),
     recordArchived: assign(({ context, event }) => event.type === 'message.archived'
       ? { inflight: Math.max(0, context.inflight - event.count) }
       : {}),
     // Effects, given by the sequencer actor:
-    appendToArchive: (_, _params: { seq: number, epoch: number, roles?: ChannelRoles }) => {},
+    appendToArchive: (_, _params: { seq: number, epoch: number, roles?: ChannelRoles, closed?: boolean }) => {},
     rejectStaleCommit: (_, _params: { epoch: number }) => {},
     rejectForbidden: (_, _params: { rule: string, reason: string }) => {},
+    rejectClosed: (_, _params: { reason: string }) => {},
     rejectNotSequencer: () => {}
   }
 }).createMachine({
   id: 'sequencer',
-  context: ({ input }) => ({ name: input.name, head: input.head, epoch: input.epoch, inflight: 0, ...(input.roles != null ? { roles: input.roles } : {}) }),
+  context: ({ input }) => ({ name: input.name, head: input.head, epoch: input.epoch, inflight: 0, closed: input.closed === true && input.roles != null, ...(input.roles != null ? { roles: input.roles } : {}) }),
   initial: 'active',
   states: {
     active: {
       on: {
         'message.submit': [
+          {
+            guard: 'isReopening',
+            actions: [
+              'recordReopened',
+              'assignSequence',
+              { type: 'appendToArchive', params: ({ context }) => ({ seq: context.head, epoch: context.epoch, ...(context.roles != null ? { roles: context.roles } : {}), closed: false }) }
+            ]
+          },
+          { guard: 'isClosed', actions: { type: 'rejectClosed', params: ({ context }) => ({ reason: closedReason(context.name, context.roles) }) } },
           { guard: 'isStaleCommit', actions: { type: 'rejectStaleCommit', params: ({ context }) => ({ epoch: context.epoch }) } },
           {
             guard: 'isForbidden',
@@ -181,6 +232,14 @@ export const sequencerMachine = setup({
               type: 'rejectForbidden',
               params: ({ context, event }) => verdictOf(context, event).refused ?? { rule: '', reason: '' }
             }
+          },
+          {
+            guard: 'isClosing',
+            actions: [
+              'recordClosed',
+              'assignSequence',
+              { type: 'appendToArchive', params: ({ context }) => ({ seq: context.head, epoch: context.epoch, ...(context.roles != null ? { roles: context.roles } : {}), closed: true }) }
+            ]
           },
           {
             actions: [

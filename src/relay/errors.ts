@@ -97,6 +97,15 @@ export class InvalidMetadataError extends Error {
 export class AlreadySubscribedError extends Error {
   constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'AlreadySubscribedError' }
 }
+/**
+ * A submission to a channel name that a `GroupClose` closed (rule `channel.closed`): its
+ * sequencer takes nothing more until the closed channel's owner reopens the name with a
+ * new channel's first commit.
+ */
+export class NameClosedError extends Error {
+  readonly rule = 'channel.closed'
+  constructor (message: string, options?: ErrorOptions) { super(message, options); this.name = 'NameClosedError' }
+}
 export class RemoteError extends Error {
   readonly code: number
   constructor (message: string, code: number, options?: ErrorOptions) { super(message, options); this.name = 'RemoteError'; this.code = code }
@@ -122,6 +131,7 @@ export function errorFromCode (code: number, reason: string, detail = 0): Error 
     case ErrorCode.INVALID_NAME: return new InvalidNameError(reason)
     case ErrorCode.HISTORY_TRIMMED: return new HistoryTrimmedError(reason, detail)
     case ErrorCode.QUOTA_EXCEEDED: return QuotaExceededError.fromReason(reason)
+    case ErrorCode.CHANNEL_CLOSED: return new NameClosedError(reason)
     default: {
       const e = new RemoteError(`${errorCodeName(code)}: ${reason}`, code)
       return e

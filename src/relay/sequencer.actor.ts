@@ -16,6 +16,13 @@
  * lease's new holder, what its archive holds past the acknowledged point (from the last
  * term) waits the same way, and its message ids are not acknowledged before. `fence`
  * stops it without acknowledging anything more.
+ *
+ * Closed names (src/machines/sequencer.machine.ts): the store's meta says `closed` from
+ * the write of the accepted `GroupClose` on (in the same atomic write), for inspection;
+ * what a sequencer starts from is the archive itself: a name with roles whose head is a
+ * `GroupClose` is closed (the sequencer accepted nothing after it but a reopening, which
+ * becomes the head). So it survives a restart and follows the archive to replicas and
+ * lease holders with no field of its own, and retention never trims the head.
  */
 import { createActor } from 'xstate'
 import { transitionInspector } from '../machines/inspection.js'
@@ -23,7 +30,7 @@ import type { Actor } from 'xstate'
 import { sequencerMachine } from '../machines/sequencer.machine.js'
 import { ActorNotProvidedError } from '../machines/errors.js'
 import type { ChannelRoles, SequencerOrigin } from '../machines/sequencer.machine.js'
-import { Envelope } from '../wire/envelope.pb.js'
+import { Envelope, MessageType } from '../wire/envelope.pb.js'
 import { ErrorCode } from '../wire/errors.js'
 import { DedupWindow, idKey } from './dedup-window.js'
 import type { ChannelMeta, Store } from '../store/store.js'
@@ -53,7 +60,7 @@ export interface SequencerEffects {
 /** One remembered message id (`waiters`: copies sent again before the first was durable; made only then). */
 interface DedupEntry { seq: number, epoch: number, durable: boolean, waiters?: SequencerOrigin[] }
 /** `epoch`, `roles`: the channel's once this message is numbered (what the store keeps with it). */
-interface PendingWrite { env: Envelope, origin?: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles }
+interface PendingWrite { env: Envelope, origin?: SequencerOrigin, key: string, epoch: number, roles?: ChannelRoles, closed?: boolean }
 
 const DEDUP_CAPACITY = 65_536
 /**
@@ -83,12 +90,16 @@ export class SequencerActor {
   private committed = 0
   private fenced = false
 
-  private constructor (name: string, since: number, head: number, epoch: number, roles: ChannelRoles | undefined, fx: SequencerEffects) {
+  /** Whether the last write closed the name (kept in the store's meta with every write). */
+  private closedMeta = false
+
+  private constructor (name: string, since: number, head: number, epoch: number, roles: ChannelRoles | undefined, closed: boolean, fx: SequencerEffects) {
     this.name = name
     this.since = since
     this.fx = fx
     this.dedup = new DedupWindow<DedupEntry>(DEDUP_CAPACITY, { maxAgeMs: DEDUP_WINDOW_MS, now: () => fx.clock.now() })
-    this.actor = createActor(SequencerActor.machine, { input: { name, head, epoch, roles }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
+    this.closedMeta = closed
+    this.actor = createActor(SequencerActor.machine, { input: { name, head, epoch, roles, closed }, clock: fx.clock as never, inspect: transitionInspector(fx.onTransition) })
     owners.set(this.actor.system, this)
     this.actor.start()
   }
@@ -108,6 +119,9 @@ export class SequencerActor {
       rejectForbidden: ({ event, system }, params) => {
         if (event.type === 'message.submit') owner(system).reject(event.envelope, event.origin, ErrorCode.PERMISSION_DENIED, params.reason, 0)
       },
+      rejectClosed: ({ event, system }, params) => {
+        if (event.type === 'message.submit') owner(system).reject(event.envelope, event.origin, ErrorCode.CHANNEL_CLOSED, params.reason, 0)
+      },
       rejectNotSequencer: ({ event, system }) => {
         if (event.type === 'message.submit') owner(system).reject(event.envelope, event.origin, ErrorCode.NOT_SEQUENCER, `this relay no longer sequences ${owner(system).name}`, 0)
       }
@@ -118,7 +132,9 @@ export class SequencerActor {
   static async start (name: string, since: number, fx: SequencerEffects): Promise<SequencerActor> {
     const head = await fx.store.head(name)
     const meta = await fx.store.getMeta(name)
-    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, meta?.roles, fx)
+    // The archive's head is the truth (a replica's meta, or one a lease's release left, may not say).
+    const closed = meta?.roles != null && head > 0 && await headCloses(fx.store, name, head)
+    const s = new SequencerActor(name, since, head, meta?.epoch ?? 0, meta?.roles, closed, fx)
     // Replicated: what is past the acknowledged point is acknowledged only once every replica holds it.
     const committed = fx.replicate != null ? Math.min(head, meta?.committed ?? 0) : head
     s.committed = committed
@@ -138,7 +154,7 @@ export class SequencerActor {
       seq = (batch[batch.length - 1]?.seq ?? seq) + 1
     }
     if (meta?.sequencerSince !== since) {
-      await fx.store.putMeta(name, { ...meta, sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: meta?.localFrom ?? 1, ...(meta?.roles != null ? { roles: meta.roles } : {}) })
+      await fx.store.putMeta(name, { ...meta, sequencerSince: since, epoch: meta?.epoch ?? 0, localFrom: meta?.localFrom ?? 1, ...(meta?.roles != null ? { roles: meta.roles } : {}), closed })
     }
     return s
   }
@@ -174,11 +190,13 @@ export class SequencerActor {
   get epoch (): number { return this.actor.getSnapshot().context.epoch }
   /** The channel's roles, as its commits named them (undefined: none are enforced). */
   get roles (): ChannelRoles | undefined { return this.actor.getSnapshot().context.roles }
+  /** A `GroupClose` closed the name (until its owner reopens it). */
+  get closed (): boolean { return this.actor.getSnapshot().context.closed }
 
   /** What the store keeps about the name with a write ending in `last`: the epoch and the roles survive a restart. */
   private meta (last: PendingWrite): ChannelMeta {
     const roles = last.roles
-    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}), ...(this.fx.replicate != null ? { committed: this.committed, term: this.term, replicas: this.replicas, leaseSince: this.since } : {}) }
+    return { sequencerSince: this.since, epoch: last.epoch, localFrom: 1, ...(roles != null ? { roles } : {}), ...(last.closed === true ? { closed: true } : {}), ...(this.fx.replicate != null ? { committed: this.committed, term: this.term, replicas: this.replicas, leaseSince: this.since } : {}) }
   }
   get state (): string { return String(this.actor.getSnapshot().value) }
   get stopped (): boolean { return this.actor.getSnapshot().status === 'done' }
@@ -198,12 +216,13 @@ export class SequencerActor {
     this.actor.send({ type: 'message.submit', envelope: env, origin })
   }
 
-  private append (env: Envelope, origin: SequencerOrigin, at: { seq: number, epoch: number, roles?: ChannelRoles }): void {
+  private append (env: Envelope, origin: SequencerOrigin, at: { seq: number, epoch: number, roles?: ChannelRoles, closed?: boolean }): void {
     const key = idKey(env.messageId)
     const seq = at.seq
     env.seq = seq
     this.dedup.add(key, { seq, epoch: env.epoch, durable: false })
-    this.pending.push({ env, origin, key, epoch: at.epoch, roles: at.roles })
+    if (at.closed != null) this.closedMeta = at.closed
+    this.pending.push({ env, origin, key, epoch: at.epoch, roles: at.roles, closed: this.closedMeta })
     if (!this.writing) void this.writeLoop()
   }
 
@@ -292,6 +311,13 @@ export class SequencerActor {
     }
     this.actor.stop()
   }
+}
+
+/** Whether the archive's head (`head`) is a `GroupClose` (the name was closed by it). */
+async function headCloses (store: Store, name: string, head: number): Promise<boolean> {
+  const [last] = await store.range(name, head, 1)
+  if (last == null) return false
+  try { return Envelope.decode(last.bytes).type === MessageType.GROUP_CLOSE } catch { return false }
 }
 
 /** Each sequencer, by the actor system its machine runs in. */

@@ -19,7 +19,12 @@ export interface ChannelMeta {
    * The channel's roles as its sequencer enforces them (sequencer only; none: the channel
    * named none, and none are enforced): its owner and its admins, by agent name.
    */
-  roles?: { owner: string, admins: string[] }
+  roles?: { owner: string, admins: string[], discovery?: string }
+  /**
+   * A `GroupClose` closed the name (sequencer only): it takes nothing more until its
+   * owner reopens it (src/machines/sequencer.machine.ts). Written with the close itself.
+   */
+  closed?: boolean
   /** With controller leases: the highest lease term this relay has seen for the name. */
   term?: number
   /** With controller leases: the highest sequence number known acknowledged (held by every replica). */

@@ -77,7 +77,13 @@ export const ErrorCode = {
    * Relay to relay only: a sequencer's lease term is older than one the receiver knows
    * (`ReplicaAck.term`): the sender is fenced and numbers nothing more.
    */
-  STALE_TERM: 20
+  STALE_TERM: 20,
+  /**
+   * The channel name was closed by a `GroupClose` its sequencer accepted: every later
+   * submission to it is refused (rule `channel.closed`) until its owner reopens it with a
+   * new channel's first commit (docs/ARCHITECTURE.md, "Relay-through types").
+   */
+  CHANNEL_CLOSED: 21
 } as const
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
 
