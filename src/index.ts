@@ -48,6 +48,8 @@ export type { Message } from './agent/message.js'
 // Channels: one MLS group per channel (agent.createChannel, agent.joinChannel, agent.keyPackage)
 export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions } from './channel/index.js'
 export type { KeyRetention } from './channel/index.js'
+export { savedChannelsIn } from './channel/saved-channels.js'
+export type { SavedChannel } from './channel/saved-channels.js'
 export { DEFAULT_SUITE, QUANTUM_SAFE_SUITE, CHANNEL_SUITES, DEFAULT_KEY_RETENTION } from './channel/index.js'
 export {
   CredentialMismatchError, CommitRefusedError, InvalidChannelMessageError, MessageRejectedError, ChannelClosedError, UnsupportedChannelSuiteError,

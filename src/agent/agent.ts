@@ -46,6 +46,8 @@ import type { TransitionEvent } from '../node/relay-node.js'
 import { AgentChannels } from '../channel/agent-channels.js'
 import type { Channel, CreateChannelOptions, JoinChannelOptions } from '../channel/agent-channels.js'
 import type { ChannelAgent } from '../channel/agent-port.js'
+import { listSavedChannels } from '../channel/saved-channels.js'
+import type { SavedChannel } from '../channel/saved-channels.js'
 
 export type { DeliveryModeName, Payload }
 
@@ -354,6 +356,15 @@ export class Agent {
     this.core.checkOpen()
     this.channelLayer ??= new AgentChannels(internals.get(this) as ChannelAgent)
     return this.channelLayer
+  }
+
+  /**
+   * The channels saved in this agent's data directory (none without one): those
+   * `joinChannel` restores at once instead of waiting for a Welcome.
+   */
+  async savedChannels (): Promise<SavedChannel[]> {
+    this.core.checkOpen()
+    return await listSavedChannels(this.store)
   }
 
   /** A fresh MLS key package for this agent, to hand to a channel member who adds it. */

@@ -38,6 +38,8 @@
  *   ./group.ts is the MLS group (ts-mls); ./errors.ts the typed errors.
  * - ./roles.ts the roles and the check of every commit; ./member-trust.ts the mesh
  *   trust (anchors, verified revocations) members are checked against.
+ * - ./saved-channels.ts the channels saved in a data directory (`agent.savedChannels()`,
+ *   `savedChannelsIn(dir)`).
  *
  * @example
  * ```ts
