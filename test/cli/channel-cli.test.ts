@@ -3,7 +3,8 @@
  * data directory, each command its own process, through one relay. What each printed is
  * the check: create, bob's listen waiting for the invitation, invite, a message each way
  * (one in JSON), members, list, remove (bob's listen ends saying so, exit 3), close, and
- * the one-line failures after; then a conversation with `listen --chat` on both sides.
+ * the one-line failures after; then a conversation with `listen --chat` on both sides,
+ * and `leave` answered by the other side's listen.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -117,7 +118,7 @@ describe('slim-mesh channel', () => {
     expect(ok(await run(['channel', 'list', '--data-dir', join(dirs, 'alice')])).stdout).toBe('channel  seq  epoch  suite\n(none)\n')
   }, 400_000)
 
-  it('listen --chat: two shells hold a conversation, each line typed sent and every message printed at both', async () => {
+  it('listen --chat: two shells hold a conversation, each line typed sent and every message printed at both; leave', async () => {
     const room = 'acme/demo/chat'
     ok(await channel('carol', 'create', room, '--as', 'acme/demo/carol'))
     const dave = start('dave', 'listen', room, '--chat', '--as', 'acme/demo/dave')
@@ -139,10 +140,14 @@ describe('slim-mesh channel', () => {
     expect(carol.out).toEqual(expected)
     expect(dave.out).toEqual(carol.out)
 
-    carol.child.kill('SIGINT')
+    // Dave stops listening (Ctrl-C: his state stays saved) and leaves; carol's listen removes him and says so.
     dave.child.kill('SIGINT')
-    expect(await carol.exited).toBe(0)
     expect(await dave.exited).toBe(0)
+    expect(ok(await channel('dave', 'leave', room)).stdout).toBe(`left ${room}\n`)
+    await waitFor(() => carol.err.includes(`${daveName} is no longer a member of ${room} (epoch 2)`), 'carol to see dave go', 60_000)
+    carol.child.kill('SIGINT')
+    expect(await carol.exited).toBe(0)
+    expect(carol.out).toHaveLength(2)
   }, 300_000)
 
   it('says what is wrong in one line before connecting: another agent\'s data directory', async () => {
