@@ -49,6 +49,8 @@ export type { Message } from './agent/message.js'
 export type { Channel, ChannelMessage, ChannelStatus, CreateChannelOptions, JoinChannelOptions, InviteOptions, LeaveOptions } from './channel/index.js'
 export type { RequestToJoinOptions, JoinRequestInfo, JoinRequestCredential } from './channel/index.js'
 export type { KeyRetention } from './channel/index.js'
+export { savedChannelsIn } from './channel/saved-channels.js'
+export type { SavedChannel } from './channel/saved-channels.js'
 export { DEFAULT_SUITE, QUANTUM_SAFE_SUITE, CHANNEL_SUITES, DEFAULT_KEY_RETENTION } from './channel/index.js'
 // Discovery (agent.discoverChannel) and its refusals
 export type { ChannelDirectory, DiscoverOptions, DiscoveryPolicy, MemberRole } from './channel/index.js'

@@ -49,6 +49,8 @@ import type { Channel, CreateChannelOptions, JoinChannelOptions, RequestToJoinOp
 import type { ChannelAgent } from '../channel/agent-port.js'
 import { discoverChannel } from '../channel/discovery.js'
 import type { ChannelDirectory, DiscoverOptions } from '../channel/discovery.js'
+import { listSavedChannels } from '../channel/saved-channels.js'
+import type { SavedChannel } from '../channel/saved-channels.js'
 
 export type { DeliveryModeName, Payload }
 
@@ -357,6 +359,15 @@ export class Agent {
     this.core.checkOpen()
     this.channelLayer ??= new AgentChannels(internals.get(this) as ChannelAgent)
     return this.channelLayer
+  }
+
+  /**
+   * The channels saved in this agent's data directory (none without one): those
+   * `joinChannel` restores at once instead of waiting for a Welcome.
+   */
+  async savedChannels (): Promise<SavedChannel[]> {
+    this.core.checkOpen()
+    return await listSavedChannels(this.store)
   }
 
   /** A fresh MLS key package for this agent, to hand to a channel member who adds it. */

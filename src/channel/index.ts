@@ -43,6 +43,8 @@
  *   trust (anchors, verified revocations) members are checked against.
  * - ./discovery.ts: asking a channel who is in it (`agent.discoverChannel`), and the
  *   answer its owner and admins give, within its discovery policy (kept with the roles).
+ * - ./saved-channels.ts: the channels saved in a data directory (`agent.savedChannels()`,
+ *   `savedChannelsIn(dir)`).
  *
  * @example
  * ```ts

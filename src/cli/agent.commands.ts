@@ -22,10 +22,10 @@ const dec = new TextDecoder()
 
 const LIMIT = `${MAX_PAYLOAD_BYTES / (1024 * 1024)} MiB (${MAX_PAYLOAD_BYTES} bytes)`
 
-interface AgentOptions { relay: string, as?: string, defaultName: string, dataDir?: string, credentials?: string }
+export interface AgentOptions { relay: string, as?: string, defaultName: string, dataDir?: string, credentials?: string }
 
 /** `host:port` or a multiaddr, checked as it is parsed (one line if it is neither). */
-function relayAddress (v: string): string {
+export function relayAddress (v: string): string {
   try {
     return toMultiaddr(v)
   } catch (err) {
@@ -34,7 +34,7 @@ function relayAddress (v: string): string {
 }
 
 /** A whole number >= 1, or one line that says what is wanted. */
-function wholeNumber (flag: string, hint = ''): (v: string) => number {
+export function wholeNumber (flag: string, hint = ''): (v: string) => number {
   return (v: string): number => {
     const n = Number(v)
     if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number >= 1${hint}, not "${v}"`)
@@ -42,7 +42,7 @@ function wholeNumber (flag: string, hint = ''): (v: string) => number {
   }
 }
 
-function agentOptions (cmd: Command, defaultName: string): Command {
+export function agentOptions (cmd: Command, defaultName: string): Command {
   return cmd
     .requiredOption('--relay <addr>', 'the relay: host:port or a multiaddr (ending in /p2p/<peerId> to pin its identity)', relayAddress)
     .option('--as <name>', `this agent's org/namespace/service; the instance comes from its key (default: the name its agent credential grants, else ${defaultName})`)
@@ -51,7 +51,7 @@ function agentOptions (cmd: Command, defaultName: string): Command {
     .option('--credentials <file>', 'what the agent proves its name with: an agent credential, or an issuer\'s credentials (the relay prints its development ones); also SLIM_MESH_CREDENTIALS')
 }
 
-async function connect (opts: AgentOptions): Promise<Agent> {
+export async function connect (opts: AgentOptions): Promise<Agent> {
   const credentials = opts.credentials ?? (process.env.SLIM_MESH_CREDENTIALS?.trim() === '' ? undefined : process.env.SLIM_MESH_CREDENTIALS)
   // An agent credential names the agent itself; an issuer's (or none) takes the command's default name.
   const file = credentials != null ? await readCredentials(credentials) : undefined

@@ -9,6 +9,7 @@ import { Command } from 'commander'
 import type { ErrorOptions as CommanderErrorOptions } from 'commander'
 import { registerNodeCommand } from './node.command.js'
 import { registerAgentCommands } from './agent.commands.js'
+import { registerChannelCommands } from './channel.commands.js'
 import { registerChartCommand } from './chart.command.js'
 import { registerInspectCommand } from './inspect.command.js'
 import { registerConformanceCommand } from './conformance.command.js'
@@ -57,6 +58,7 @@ export function createProgram (): Command {
     .showHelpAfterError()
   registerNodeCommand(program)
   registerAgentCommands(program)
+  registerChannelCommands(program)
   registerChartCommand(program)
   registerInspectCommand(program)
   registerConformanceCommand(program)

@@ -1,0 +1,86 @@
+/**
+ * `slim-mesh channel request | approve | decline` in separate processes: an agent asks to
+ * join, the owner approves it (the requester's `request` prints that it joined, and it
+ * reads what is sent next), another asks and is declined (its `request` fails in one line
+ * with the reason). Runs on `agent.requestToJoin` and the channel's join requests
+ * (src/cli/channel-requests.commands.ts).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { relay, waitFor } from '../helpers.js'
+import type { Relay } from '../../src/node/relay-node.js'
+import { hostPort, killChildren, run, startWith } from './spawn.js'
+import type { Result, Running } from './spawn.js'
+
+let r: Relay
+let at: string
+let dirs: string
+beforeAll(async () => {
+  r = await relay()
+  at = hostPort(r.multiaddrs[0] as string)
+  dirs = await mkdtemp(join(tmpdir(), 'slim-mesh-channel-request-cli-'))
+})
+afterAll(async () => {
+  killChildren()
+  await r.stop()
+  await rm(dirs, { recursive: true, force: true })
+})
+
+const ROOM = 'acme/demo/lobby'
+const lines = (s: string): string[] => s.split('\n').filter(l => l !== '')
+
+async function channel (dir: string, ...a: string[]): Promise<Result> {
+  return await run(['channel', ...a, '--relay', at, '--data-dir', join(dirs, dir)])
+}
+function start (dir: string, ...a: string[]): Running {
+  return startWith(['channel', ...a, '--relay', at, '--data-dir', join(dirs, dir)])
+}
+async function line (p: Running, prefix: string, what: string): Promise<string> {
+  await waitFor(() => p.err.some(l => l.startsWith(prefix)) || p.child.exitCode != null, what, 90_000)
+  const found = p.err.find(l => l.startsWith(prefix))
+  if (found == null) throw new Error(`${what}: exited ${String(p.child.exitCode)}; printed ${JSON.stringify(p.out)} / ${JSON.stringify(p.err)}`)
+  return found
+}
+const ok = (res: Result): Result => {
+  if (res.code !== 0) throw new Error(`exit ${String(res.code)}: ${res.stderr}`)
+  return res
+}
+
+describe('slim-mesh channel request / approve / decline', () => {
+  it('an agent that asks is let in by the owner; one declined is told why', async () => {
+    const created = ok(await channel('alice', 'create', ROOM, '--as', 'acme/demo/alice'))
+    const alice = /as (\S+) \(owner\)/.exec(created.stdout)?.[1] ?? ''
+
+    const carolAsks = start('carol', 'request', ROOM, '--as', 'acme/demo/carol', '--note', 'carol from research')
+    const asked = await line(carolAsks, 'asked to join ', 'carol to ask')
+    const carol = /as (\S+);/.exec(asked)?.[1] ?? ''
+    expect(carol).toMatch(/^acme\/demo\/carol\/[a-z2-7]+$/)
+
+    const approved = ok(await channel('alice', 'approve', ROOM, 'acme/demo/carol'))
+    expect(approved.stdout).toBe(`approved ${carol} ("carol from research") into ${ROOM}; epoch 1, 2 members\n`)
+    expect(await carolAsks.exited).toBe(0)
+    expect(carolAsks.out).toEqual([`joined ${ROOM} as ${carol}; epoch 1, 2 members`])
+
+    const sent = ok(await channel('alice', 'send', ROOM, 'welcome, carol'))
+    const seq = /seq (\d+)/.exec(sent.stdout)?.[1] ?? ''
+    const heard = ok(await channel('carol', 'listen', ROOM, '--count', '1'))
+    expect(heard.stdout).toBe(`[${ROOM} #${seq} from ${alice}] welcome, carol\n`)
+
+    const daveAsks = start('dave', 'request', ROOM, '--as', 'acme/demo/dave', '--timeout', '60000')
+    await line(daveAsks, 'asked to join ', 'dave to ask')
+    const declined = ok(await channel('alice', 'decline', ROOM, 'acme/demo/dave', '--reason', 'not today'))
+    expect(declined.stdout).toMatch(/^declined acme\/demo\/dave\/[a-z2-7]+\n$/)
+    expect(await daveAsks.exited).toBe(1)
+    expect(daveAsks.err.filter(l => l.startsWith('slim-mesh: '))).toEqual([expect.stringMatching(/not today/)])
+
+    const members = JSON.parse(ok(await channel('alice', 'members', ROOM, '--json')).stdout) as { members: Array<{ name: string }> }
+    expect(members.members.map(m => m.name)).toEqual([alice, carol])
+
+    // Nobody to approve: approve waits --timeout for a request, then says so in one line.
+    const none = await channel('alice', 'approve', ROOM, '--all', '--timeout', '500')
+    expect(none.code).toBe(1)
+    expect(lines(none.stderr)).toEqual([`slim-mesh: no request to join ${ROOM} came within 500 ms`])
+  }, 400_000)
+})
