@@ -37,6 +37,7 @@ import type { ChannelRoles, RoleAction } from './roles.js'
 import { StatusFeed } from './status.js'
 import type { ChannelStatus } from './status.js'
 import { encodeRecord, recordKey } from './records.js'
+import { removersOf, revocationDuty } from './member-duties.js'
 import { answerDiscovery } from './discovery.js'
 
 /** What a channel needs of its agent (the Agent class has all of it). */
@@ -516,29 +517,18 @@ export class ChannelHandle {
   }
 
   /** For leave: the members who may remove this one (the owner, then the admins, in roles order), to ask in turn. */
-  removers (): string[] {
-    const roles = this.group.roles
-    const others = this.otherMembers()
-    if (roles == null) return others
-    return [...new Set([roles.owner, ...roles.admins])].filter(m => others.includes(m))
-  }
+  removers (): string[] { return removersOf(this.group.roles, this.group.members, this.agent.name) }
 
   /**
    * Removes every member whose agent credential is revoked, in one commit, if this
-   * member is the one whose duty that is: the owner, or, when the owner is no longer a
-   * member (or is revoked itself), the first admin in the roles list that still is. The
-   * others do nothing, so there is one commit and no fork. Resolves with who was removed.
+   * member is the one whose duty that is (./member-duties.ts). The others do nothing, so
+   * there is one commit and no fork. Resolves with who was removed.
    */
   async removeRevoked (): Promise<string[]> {
     if (this.ending != null || !this.group.trusted) return []
     const revoked = await this.group.membersFailing('revoked')
     if (revoked.length === 0) return []
-    const roles = this.group.roles
-    const members = this.group.members
-    const duty = roles == null
-      ? members.find(m => !revoked.includes(m))
-      : [roles.owner, ...roles.admins].find(m => members.includes(m) && !revoked.includes(m))
-    if (duty !== this.agent.name) return []
+    if (revocationDuty(this.group.roles, this.group.members, revoked) !== this.agent.name) return []
     const [first, ...also] = revoked.filter(m => m !== this.agent.name)
     if (first == null) return []
     await this.commit({ kind: 'remove', member: first, also })

@@ -7,57 +7,17 @@
  *
  * The requester's side is `agent.requestToJoin(name, { timeoutMs, signal, note })`, a
  * member's `channel.pendingJoinRequests()`, `channel.joinRequests()`,
- * `channel.approveJoin(id)` and `channel.declineJoin(id, reason)`. They reach this file
- * through the small interfaces below (`JoinRequester`, `JoinApprover`), so a build
- * without them says so in one line instead of failing on a missing method.
+ * `channel.approveJoin(id)` and `channel.declineJoin(id, reason)` (src/channel/join-requests.ts).
  */
 import type { Command } from 'commander'
-import type { Agent } from '../agent/agent.js'
 import type { Channel } from '../channel/agent-channels.js'
+import type { JoinRequestInfo } from '../channel/join-requests.js'
 import { AlreadyMemberError } from '../channel/errors.js'
 import { TimeoutError } from '../relay/errors.js'
 import { wholeNumber } from './agent.commands.js'
 import { UsageError } from './errors.js'
 import { channelAgentOptions, channelJson, epochLine, isSaved, openAgent, printJson, withChannel } from './channel-agent.js'
 import type { ChannelOptions } from './channel-agent.js'
-
-/** A request to join, as a member sees it. */
-export interface JoinRequestInfo {
-  id: string
-  /** The requester's full agent name (the relay stamped it). */
-  requester: string
-  note?: string
-  /** Where in the channel's stream it came. */
-  seq: number
-  credential?: unknown
-}
-
-/** The requester's side of join requests. */
-interface JoinRequester {
-  requestToJoin: (name: string, options: { timeoutMs?: number, signal?: AbortSignal, note?: string }) => Promise<Channel>
-}
-
-/** A member's side of join requests. */
-interface JoinApprover {
-  pendingJoinRequests: () => JoinRequestInfo[]
-  joinRequests: () => AsyncIterable<JoinRequestInfo>
-  approveJoin: (id: string) => Promise<void>
-  declineJoin: (id: string, reason?: string) => Promise<void>
-}
-
-const MISSING = 'this build of slim-mesh has no join requests; have a member invite the agent (slim-mesh channel invite)'
-
-function requesterOf (agent: Agent): JoinRequester {
-  const a = agent as unknown as Partial<JoinRequester>
-  if (typeof a.requestToJoin !== 'function') throw new UsageError(MISSING)
-  return a as JoinRequester
-}
-
-function approverOf (ch: Channel): JoinApprover {
-  const c = ch as unknown as Partial<JoinApprover>
-  if (typeof c.pendingJoinRequests !== 'function' || typeof c.joinRequests !== 'function' || typeof c.approveJoin !== 'function' || typeof c.declineJoin !== 'function') throw new UsageError(MISSING)
-  return c as JoinApprover
-}
 
 /** Whether `r` is the one `who` names: its id, its full name, or its service name. */
 const names = (who: string) => (r: JoinRequestInfo): boolean => String(r.id) === who || r.requester === who || r.requester.startsWith(`${who}/`)
@@ -66,7 +26,7 @@ const names = (who: string) => (r: JoinRequestInfo): boolean => String(r.id) ===
  * The requests `match` takes: those pending now, else the first to come within
  * `timeoutMs` (with `all`, every one pending by then).
  */
-async function requestsFor (api: JoinApprover, match: (r: JoinRequestInfo) => boolean, all: boolean, timeoutMs: number, what: string): Promise<JoinRequestInfo[]> {
+async function requestsFor (api: Channel, match: (r: JoinRequestInfo) => boolean, all: boolean, timeoutMs: number, what: string): Promise<JoinRequestInfo[]> {
   const pick = (): JoinRequestInfo[] => {
     const found = api.pendingJoinRequests().filter(match)
     return all ? found : found.slice(0, 1)
@@ -105,9 +65,8 @@ export function registerChannelRequestCommands (channel: Command): void {
       const agent = await openAgent(o)
       try {
         if (await isSaved(agent, name)) throw new AlreadyMemberError(`${agent.name} is already a member of ${name} (saved in ${o.dataDir})`)
-        const api = requesterOf(agent)
         console.error(`asked to join ${name} as ${agent.name}; waiting for a member to approve`)
-        const ch = await api.requestToJoin(name, { timeoutMs: o.timeout, note: o.note })
+        const ch = await agent.requestToJoin(name, { timeoutMs: o.timeout, note: o.note })
         if (o.json === true) printJson(channelJson(ch))
         else console.log(`joined ${ch.name} as ${agent.name}; ${epochLine(ch)}`)
       } finally {
@@ -124,9 +83,8 @@ export function registerChannelRequestCommands (channel: Command): void {
     .action(async (name: string, who: string | undefined, o: ChannelOptions & { all?: boolean, timeout: number }) => {
       if ((who == null) === (o.all !== true)) throw new UsageError('say whom to approve: REQUESTER (a name or a request id) or --all')
       await withChannel(o, name, async ch => {
-        const api = approverOf(ch)
-        const requests = await requestsFor(api, who != null ? names(who) : () => true, o.all === true, o.timeout, who != null ? `${name} from ${who}` : name)
-        for (const r of requests) await api.approveJoin(r.id)
+        const requests = await requestsFor(ch, who != null ? names(who) : () => true, o.all === true, o.timeout, who != null ? `${name} from ${who}` : name)
+        for (const r of requests) await ch.approveJoin(r.id)
         if (o.json === true) printJson({ ...channelJson(ch), approved: requests.map(r => ({ id: r.id, requester: r.requester, note: r.note ?? null })) })
         else for (const r of requests) console.log(`approved ${requestLabel(r)} into ${ch.name}; ${epochLine(ch)}`)
       })
@@ -140,10 +98,9 @@ export function registerChannelRequestCommands (channel: Command): void {
     .option('--timeout <ms>', 'how long to wait for the request to come, in milliseconds', wholeNumber('--timeout', ' (milliseconds)'), 30_000)
     .action(async (name: string, who: string, o: ChannelOptions & { reason?: string, timeout: number }) => {
       await withChannel(o, name, async ch => {
-        const api = approverOf(ch)
-        const [r] = await requestsFor(api, names(who), false, o.timeout, `${name} from ${who}`)
+        const [r] = await requestsFor(ch, names(who), false, o.timeout, `${name} from ${who}`)
         if (r == null) return
-        await api.declineJoin(r.id, o.reason)
+        await ch.declineJoin(r.id, o.reason)
         if (o.json === true) printJson({ channel: ch.name, declined: { id: r.id, requester: r.requester } })
         else console.log(`declined ${requestLabel(r)}`)
       })
