@@ -143,6 +143,7 @@ function harness (sequencer = 'relay-seq', head = 0): Harness {
     forward: () => {},
     writable: async (port) => { await port.whenWritable() },
     routesChanged: () => {},
+    sendTo: () => {},
     log: silentLogger
   }
   const lookup: SequencerLookup = {

@@ -17,7 +17,7 @@ import { waitFor } from '../helpers.js'
 
 const NAME = 'acme/replication/feed'
 
-function entry (seq: number): Uint8Array {
+function entry (seq: number): Uint8Array<ArrayBuffer> {
   const env = newEnvelope({ source: 'acme/replication/pub/i1', destination: NAME, mode: DeliveryMode.MULTICAST, payload: new TextEncoder().encode(`m${seq}`) })
   env.seq = seq
   return Envelope.encode(env)

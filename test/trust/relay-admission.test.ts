@@ -63,7 +63,7 @@ async function rawLink (node: RelayLibp2p, target: Relay): Promise<RawLink> {
 
 /** An announcement from `origin` of a name, as a relay would flood it. */
 function announcement (origin: string, name: string): Partial<LinkFrame> {
-  return { announcements: [{ origin, version: Date.now(), hops: 0, hopLimit: 8, ttlMs: 60_000, names: [{ name, instances: ['i1'], sequencerSince: 0, reachable: [] }], addrs: [], withdrawn: false, piece: 0, pieces: 0 }] }
+  return { announcements: [{ origin, version: Date.now(), hops: 0, hopLimit: 8, ttlMs: 60_000, names: [{ name, instances: ['i1'], sequencerSince: 0, reachable: [], sequencerTerm: 0, replicas: [] }], addrs: [], withdrawn: false, piece: 0, pieces: 0 }] }
 }
 
 /** A data directory whose relay identity exists already, so a credential can be issued for its peer id before it starts. */
