@@ -24,6 +24,12 @@ export interface LocalSub {
   port: () => AgentPort | undefined
   /** The relay ended the subscription (its history was trimmed while it was behind). */
   onEnded?: () => void
+  /**
+   * A delivered envelope that expects a reply (a DiscoveryRequest to a channel): the
+   * relay remembers it, so the agent's reply to its sender needs no publish grant
+   * (allow-responses, as for requests delivered one-to-one).
+   */
+  asked?: (env: Envelope) => void
 }
 
 export interface MulticastHost {

@@ -335,6 +335,7 @@ export class OrderedStreamActor {
         // stream drains, instead of having its write buffer overrun.
         if (port.backlogged()) { void this.replay(sub); continue }
         port.deliver(env)
+        if (env.expectsReply) sub.asked?.(env)
         sub.nextSeq++
         if (counters != null) counters.deliveries++
       } else if (sub.nextSeq < env.seq && sub.port() != null) {
@@ -368,6 +369,7 @@ export class OrderedStreamActor {
         for (const env of batch) {
           if (env.seq !== sub.nextSeq || sub.closed || sub.port() !== port || port.backlogged()) break
           port.deliver(env)
+          if (env.expectsReply) sub.asked?.(env)
           sub.nextSeq++
           if (this.host.counters != null) this.host.counters.deliveries++
         }

@@ -46,6 +46,7 @@ import { InvalidNameError } from '../names/errors.js'
 import { silentLogger } from '../logger.js'
 import type { Logger } from '../logger.js'
 import type { TrustAnchors } from '../trust/verifier.js'
+import { rememberRequest } from './agent-record.js'
 import type { AgentRecord } from './agent-record.js'
 import type { RelayCoreInit } from './types.js'
 
@@ -222,7 +223,7 @@ export class RelayCore {
     let sub = rec.subs.get(name)
     if (sub == null) {
       this.quotas.checkSubscribe(agent, name, rec.subs.size)
-      sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port, onEnded: () => { this.unsubscribe(agent, name) } }
+      sub = { agent, name, nextSeq: 0, replaying: false, closed: false, port: () => rec.port, onEnded: () => { this.unsubscribe(agent, name) }, asked: env => { rememberRequest(rec, env) } }
       rec.subs.set(name, sub)
     }
     const isNew = serves && this.table.addLocal(name, rec.instance)

@@ -173,4 +173,15 @@ describe('per-name policy from grants, two organisations', () => {
     expect(inbox.filter(m => str(m.data) !== 'answer')).toEqual([])
     expect(quiet.state).toBe('active')
   })
+
+  it('allow-responses for a request delivered to a channel: a member with no grant to reach the asker answers its discovery', async () => {
+    const room = 'acme/research/room'
+    const owner = await member(r0, acme, 'acme/research/owner', { publish: { multicast: [room] }, subscribe: [room, 'acme/research/owner'], channels: [room] })
+    const ch = await owner.createChannel(room, { discovery: 'count' })
+    const outsider = await member(r1, acme, 'acme/partners/visitor', { publish: { multicast: [room] }, subscribe: ['acme/partners/visitor'] })
+    // The owner may not send to the visitor unasked ...
+    await expect(owner.publish(outsider.name, 'unasked', { mode: 'unicast' })).rejects.toMatchObject({ name: 'PermissionDeniedError', rule: 'grant.publish.unicast' })
+    // ... but answers the request the channel delivered to it.
+    await expect(outsider.discoverChannel(room, { timeoutMs: 8000 })).resolves.toMatchObject({ name: room, epoch: ch.epoch, memberCount: 1, answeredBy: owner.name })
+  }, 30_000)
 })
