@@ -44,6 +44,8 @@ export interface CoreSubscription {
   readonly name: string
   /** The next multicast sequence number it is owed (0: none yet). */
   position: number
+  /** The relay's first sequence number for it, from its answer to the subscribe (0 until then). */
+  startSeq?: number
 }
 
 /** Where the core hands what it does not keep. */
@@ -247,7 +249,7 @@ export class AgentCore<S extends CoreSubscription> {
   /**
    * Subscribes `sub` to `sub.name` (a service or channel, or this agent's own name) and
    * resolves with the relay's first sequence number for it; from `options.fromSeq`, else
-   * from the saved position, else from now.
+   * from the saved position, else from now (`fromSeq: 0`: from now, saved or not).
    */
   async subscribe (sub: S, options: CallOptions & { fromSeq?: number } = {}): Promise<number> {
     this.checkOpen()
@@ -256,6 +258,8 @@ export class AgentCore<S extends CoreSubscription> {
     if (this.subs.has(name)) throw new AlreadySubscribedError(`already subscribed to ${name}; close that subscription first`)
     let fromSeq = options.fromSeq
     if (fromSeq == null && name !== this.name && this.positions != null) fromSeq = await this.positions.load(name)
+    // 0: from now, whatever position was saved (a channel created on a name used before).
+    if (fromSeq === 0) fromSeq = undefined
     await this.whenActive()
     this.checkOpen()
     const requestId = this.nextRequestId++
@@ -270,6 +274,7 @@ export class AgentCore<S extends CoreSubscription> {
       const s = await within(this.clock, answer, options.timeoutMs ?? this.requestTimeoutMs, `subscribe to ${name}`, options.signal)
       if (s.code !== 0) throw errorFromCode(s.code, s.reason, s.nextSeq)
       // Deliveries may have come before the answer; they have moved the position already.
+      sub.startSeq = s.nextSeq
       if (s.nextSeq > sub.position) sub.position = s.nextSeq
       // Saved now, not at the first delivery: a subscriber restarted before anything
       // arrived still resumes from here and misses nothing published meanwhile.

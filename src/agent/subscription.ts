@@ -11,6 +11,8 @@ export class Subscription implements AsyncIterable<Message> {
   readonly name: string
   /** The next multicast sequence number this subscription is owed. */
   position = 0
+  /** The relay's first sequence number for it (its answer to the subscribe; 0 until then). */
+  startSeq = 0
   private readonly queue: AsyncQueue<Message>
   private readonly onClose: (sub: Subscription) => Promise<void>
 

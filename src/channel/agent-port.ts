@@ -24,6 +24,8 @@ export interface ChannelInbound {
 
 export interface ChannelSubscription extends AsyncIterable<ChannelInbound> {
   close: () => Promise<void>
+  /** The relay's first sequence number for it (its answer to the subscribe). */
+  readonly startSeq: number
 }
 
 export interface ChannelAgent {

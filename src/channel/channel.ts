@@ -122,8 +122,11 @@ export class ChannelHandle {
   private readonly onEnd?: () => void
   private loop?: Promise<void>
   private refused = 0
+  /** Created here (not joined, not restored): its stream starts at the name's head. */
+  private readonly created: boolean
 
   constructor (init: ChannelInit) {
+    this.created = !init.restored && init.position === 0
     this.name = init.name
     this.agent = init.agent
     this.group = init.group
@@ -144,10 +147,14 @@ export class ChannelHandle {
     this.actor.send(init.restored ? { type: 'channel.joined', ...ev } : { type: 'channel.created', ...ev })
   }
 
-  /** Subscribes to the channel's stream from the next sequence number and starts applying it. */
+  /** Subscribes to the channel's stream from the next sequence number (a created one: from the name's head) and starts applying it. */
   async start (signal?: AbortSignal): Promise<void> {
-    this.sub = await this.agent.subscribe(this.name, { fromSeq: this.position + 1, signal })
+    // A channel created here starts at the name's head: a name used before (a channel
+    // closed and now reopened by its owner) has history that is not this group's.
+    const fresh = this.created && this.position === 0
+    this.sub = await this.agent.subscribe(this.name, { fromSeq: fresh ? 0 : this.position + 1, signal })
     const sub = this.sub
+    if (fresh && sub.startSeq > 1) this.position = sub.startSeq - 1
     this.loop = (async () => {
       try {
         for await (const m of sub) {

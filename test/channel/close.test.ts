@@ -68,6 +68,30 @@ describe('GroupClose and closed names', () => {
     expect((await agentInternals(a).send(commit(a, 1))).seq).toBe(reopened.seq + 2)
   })
 
+  it('its owner reopens it with createChannel: the new channel starts at the name\'s head, members join it and talk', async () => {
+    relays = await line(2)
+    const [r0, r1] = relays as [Relay, Relay]
+    const a = await agent(r0, 'acme/close/owner')
+    const b = await agent(r1, 'acme/close/bob')
+    agents = [a, b]
+    const first = await a.createChannel(CH)
+    const bFirst = await addAndJoin(first, b, CH)
+    await first.send(text('before the close'))
+    await first.close()
+    await waitFor(() => bFirst.state === 'closed', 'bob to see the close')
+    await expect(b.publish(CH, 'too late', { mode: 'multicast' })).rejects.toMatchObject(closed)
+
+    // The old history (commits, a message, the GroupClose) is not the new group's: it starts after it.
+    const again = await a.createChannel(CH)
+    expect(again.seq).toBe(3) // the add, the message and the GroupClose
+    const bAgain = await addAndJoin(again, b, CH)
+    expect([again.epoch, bAgain.epoch]).toEqual([1, 1])
+    const read = (async () => { for await (const m of bAgain.messages()) if (new TextDecoder().decode(m.data) === 'reopened') return m })()
+    await again.send(text('reopened'))
+    expect((await read)?.sender).toBe(a.name)
+    expect(again.state).toBe('active')
+  })
+
   it('stays closed across a restart of its sequencer relay, and its owner can still reopen it', async () => {
     await using dir = await tempDir()
     await using ownerDir = await tempDir()
