@@ -14,46 +14,17 @@
 import { Option } from 'commander'
 import type { Command } from 'commander'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { readCredentials, writeCredentials } from '../trust/credentials-file.js'
+import { writeCredentials } from '../trust/credentials-file.js'
 import { allGrants } from '../trust/grants.js'
 import type { Grants } from '../trust/grants.js'
 import type { AuthorityPublic } from '../trust/keys.js'
-import { operatorClient } from '../control/operator-client.js'
-import type { OperatorClient } from '../control/operator-client.js'
 import { POLICY_ACTIONS } from '../control/desired-state.js'
 import { DEFAULT_CONTROLLER_LISTEN } from '../control/controller.js'
+import { action, ago, short, sub, when } from './ctl-common.js'
+import { registerPeeringCommands } from './peering.commands.js'
 import { collectOption } from './options.js'
 import { UsageError } from './errors.js'
 import { printTable } from './table.js'
-
-interface CtlGlobals { controller?: string, credentials?: string, json?: boolean }
-
-async function client (cmd: Command): Promise<{ ctl: OperatorClient, json: boolean }> {
-  const o = cmd.optsWithGlobals<CtlGlobals>()
-  const url = o.controller ?? process.env.SLIM_MESH_CONTROLLER ?? `http://${DEFAULT_CONTROLLER_LISTEN}`
-  const file = o.credentials ?? process.env.SLIM_MESH_CTL_CREDENTIALS
-  if (file == null) throw new UsageError('say which admin credential to use: --credentials FILE (the admin.creds in the controller\'s data directory) or SLIM_MESH_CTL_CREDENTIALS')
-  return { ctl: await operatorClient(url, await readCredentials(file)), json: o.json === true }
-}
-
-/** A subcommand that asks the API and prints the answer (as JSON with --json, else with `show`). */
-function action<T> (run: (ctl: OperatorClient, args: string[], opts: Record<string, unknown>) => Promise<T>, show: (out: T) => void) {
-  return async function (this: Command, ...args: unknown[]): Promise<void> {
-    const cmd = this
-    const { ctl, json } = await client(cmd)
-    const out = await run(ctl, args.filter(a => typeof a === 'string'), cmd.opts())
-    if (json) process.stdout.write(JSON.stringify(out, null, 2) + '\n')
-    else show(out)
-  }
-}
-
-const ago = (ms?: number): string => ms == null ? '-' : `${((Date.now() - ms) / 1000).toFixed(1)}s ago`
-const short = (id: string): string => id.length > 16 ? `${id.slice(0, 8)}..${id.slice(-6)}` : id
-const when = (ms?: number): string => ms == null ? '-' : new Date(ms).toISOString()
-
-function sub (parent: Command, name: string, description: string): Command {
-  return parent.command(name).description(description).option('--json', 'print the API\'s JSON')
-}
 
 export function registerCtlCommands (program: Command): void {
   const ctl = program.command('ctl')
@@ -189,6 +160,8 @@ export function registerCtlCommands (program: Command): void {
       if ((o.id == null) === (o.key == null)) throw new UsageError('say what to revoke: --id CREDENTIAL_ID or --key KEY_ID')
       return await c.request('POST', '/v1/credentials/revoke', o.id != null ? { credential: o.id } : { key: o.key })
     }, r => { console.log(`revoked; generation ${String((r as { generation: number }).generation)}`) }))
+
+  registerPeeringCommands(ctl)
 
   sub(ctl, 'dashboard', 'a link to the controller\'s dashboard (a read-only session for 12 h)')
     .action(action(async c => await c.request<{ url: string }>('POST', '/v1/dashboard'), r => { console.log(r.url) }))

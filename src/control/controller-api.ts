@@ -10,7 +10,7 @@
  * `PUT /v1/policy/topology`, `PUT /v1/policy/config`, `PUT /v1/policy/alert-actions`,
  * `GET|POST /v1/tokens`, `DELETE /v1/tokens/:id`, `GET|POST /v1/credentials`,
  * `POST /v1/credentials/revoke`, `GET /v1/alerts`, `GET /v1/mesh`, `GET /v1/charts`,
- * `POST /v1/dashboard`, `GET /v1/leases`.
+ * `POST /v1/dashboard`, `GET /v1/leases`, and the peerings (./peering-routes.ts).
  * The dashboard page is `GET /`, its static files `GET /assets/<file>` (a fixed list,
  * unauthenticated: they carry no mesh data; see dashboard-assets.ts).
  */
@@ -31,6 +31,7 @@ import { chartsView } from './charts-view.js'
 import { dashboardAsset, sendAsset, sendPage } from './dashboard-assets.js'
 import type { Alert } from './types.js'
 import { ControllerError, ControlRequestError } from './errors.js'
+import { peeringRoutes } from './peering-routes.js'
 
 export interface AlertSource { active: () => Alert[], history: (limit?: number) => Alert[] }
 
@@ -258,5 +259,8 @@ export function controllerRoutes (d: ApiDeps): Router {
     await core.change(i => { i.revocations.push(revocation) })
     return { revocation, generation: core.state.state.generation }
   })
+
+  // Operators: peerings with other meshes (./peering-routes.ts)
+  peeringRoutes(r, core, auth)
   return r
 }

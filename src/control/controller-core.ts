@@ -26,6 +26,7 @@ import { planLinks } from './topology.js'
 import type { LinkPair, TopologySpec } from './types.js'
 import { ControllerError } from './errors.js'
 import { LeaseBook } from './lease-book.js'
+import { PeeringBook } from './peering-book.js'
 import { matchName } from '../trust/patterns.js'
 import type { SequencerLease } from './lease-book.js'
 
@@ -69,6 +70,8 @@ export class ControllerCore {
   intent!: MeshIntent
   /** Sequencer leases: who numbers each name, under which term, and its replicas. */
   leases!: LeaseBook
+  /** Peerings with other meshes (src/control/peering-book.ts). */
+  peerings!: PeeringBook
   private readonly leaseWatchers = new Map<string, Set<(lease: SequencerLease) => void>>()
   private current?: SignedState
   private readonly members = new Map<string, Membership>()
@@ -149,6 +152,7 @@ export class ControllerCore {
       // A per-name policy's `replication` (the first that covers the name and sets it), else the controller's.
       replicationOf: (name) => Math.max(1, this.intent.policies.find(p => p.replication != null && (p.until == null || p.until > Date.now()) && matchName(p.names, name))?.replication ?? replication)
     })
+    this.peerings = await PeeringBook.load({ store: this.store, authority: this.authority })
     for (const jwt of this.intent.revocations) {
       try { this.anchors.revocations.add(await this.anchors.verifyRevocation(jwt)) } catch {}
     }
@@ -167,6 +171,7 @@ export class ControllerCore {
     clearInterval(this.timer)
     for (const m of this.members.values()) m.stop()
     this.members.clear()
+    this.peerings?.stop()
     await this.publishing
   }
 
