@@ -60,8 +60,9 @@ export interface CommitFigures {
   /** Acknowledged commits not applied by every member of their epoch at the end. */
   notAppliedByAll: number
   byKind: Record<CommitKind, { requested: number, acked: number, failed: number, nacks: number, latencyMs: Percentiles }>
-  /** Why the failed ones failed (error names), counted. */
+  /** Why the failed ones failed (error names), counted, with the first message of each. */
   failures: Record<string, number>
+  failureSamples: Record<string, string>
 }
 
 export class ChannelRecorder {
@@ -111,7 +112,11 @@ export class ChannelRecorder {
     const t = this.tickets.get(ticket)
     if (t == null || t.ackedAt != null) return
     t.failed = (error as { name?: string } | null)?.name ?? String(error)
+    this.failureSamples[t.failed] ??= (error as { message?: string } | null)?.message ?? String(error)
   }
+
+  /** One message per failure name, as it first came. */
+  readonly failureSamples: Record<string, string> = {}
 
   /**
    * A member reached `epoch` of `channel` with state `hash` by applying a commit (or by
@@ -140,8 +145,10 @@ export class ChannelRecorder {
     }
   }
 
-  /** Each commit applied by every member of its epoch: when it was requested and how long it took. */
-  latencies (): Array<{ channel: string, requestedAt: number, ms: number }> { return this.latency.map(({ channel, requestedAt, ms }) => ({ channel, requestedAt, ms })) }
+  /** Every commit requested: its channel, when, and whether it was acknowledged. */
+  requests (): Array<{ channel: string, requestedAt: number, acked: boolean }> {
+    return [...this.tickets.values()].map(t => ({ channel: t.channel, requestedAt: t.requestedAt, acked: t.ackedAt != null }))
+  }
 
   /** Epochs not applied by every member they count on: who applied them (at most `limit`). */
   incomplete (limit = 10): Array<{ channel: string, epoch: number, hash: string, expected: number, appliedBy: string[] }> {
@@ -238,7 +245,8 @@ export class ChannelRecorder {
       committerMs: percentiles(this.committer),
       notAppliedByAll: notApplied,
       byKind,
-      failures
+      failures,
+      failureSamples: this.failureSamples
     }
   }
 

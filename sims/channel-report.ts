@@ -24,8 +24,9 @@ export interface ChannelFaultReport {
   unavailableMs: number | null
   /** Partition: commits acknowledged from members cut off from their sequencer while cut off (0 unless a second sequencer took them). */
   ackedWhileCut?: number
-  /** Commits requested during the fault, and the longest of their latencies (request → applied by all). */
+  /** Commits requested during the fault, and of those the ones that failed (no ack after the channel machine's attempts, or an error). */
   commitsDuring: number
+  failedDuring?: number
 }
 
 export interface ChannelSimMetrics {
@@ -84,7 +85,7 @@ export function formatChannelTable (m: ChannelSimMetrics): string {
     ['forks', `${m.forks}${m.forks > 0 ? ` FORKED: ${m.forkSamples.map(f => `${f.channel} epoch ${f.epoch} at ${f.member}`).join(', ')}` : ''}`],
     ['converged', m.converged ? 'yes: every member of each channel at the same epoch and state' : 'NO'],
     ['messages', `${m.messages.sent} sent, ${m.messages.read} reads by members; lost (gaps) ${m.messages.gaps}, not caught up ${m.messages.notCaughtUp}, rejected (old epoch) ${m.messages.rejected}; commits refused ${m.messages.commitsRefused}, own commits lost ${m.messages.ownCommitsLost}`],
-    ...m.faults.map((f): [string, string] => [`fault: ${f.kind}`, `relay(s) ${f.relays.length > 6 ? `${f.relays.slice(0, 6).join(',')}... (${f.relays.length})` : f.relays.join(',')} at ${f.startMs}-${f.endMs} ms, channels ${f.channels.join(',') || 'none'}; unavailable ${f.unavailableMs ?? 'n/a'} ms${f.commitsInFlight != null ? `, ${f.commitsInFlight} commits in flight at the crash` : ''}${f.ackedWhileCut != null ? `, ${f.ackedWhileCut} acked from the cut side while cut` : ''}; ${f.commitsDuring} commits requested during it`]),
+    ...m.faults.map((f): [string, string] => [`fault: ${f.kind}`, `relay(s) ${f.relays.length > 6 ? `${f.relays.slice(0, 6).join(',')}... (${f.relays.length})` : f.relays.join(',')} at ${f.startMs}-${f.endMs} ms, channels ${f.channels.join(',') || 'none'}; unavailable ${f.unavailableMs ?? 'n/a'} ms${f.commitsInFlight != null ? `, ${f.commitsInFlight} commits in flight at the crash` : ''}${f.ackedWhileCut != null ? `, ${f.ackedWhileCut} acked from the cut side while cut` : ''}; ${f.commitsDuring} commits requested during it, ${f.failedDuring ?? 0} of them failed`]),
     ['run', `${m.run.wallMs} ms wall (calibration ${m.run.calibrationWallMs} ms), ${m.run.simulatedMs} ms simulated, ${m.run.events} events, heap ${m.run.heapUsedMiB} MiB`]
   ]
   const width = Math.max(...rows.map(r => r[0].length))

@@ -261,9 +261,11 @@ export async function runChannelSim (o: ChannelSimOptions = {}): Promise<Channel
     recorder.excuse(dead, (hash, name) => host.rosters.get(hash)?.set.has(name) === true)
     const commits = recorder.commits()
     const acks = recorder.acks.map(a => ({ ...a, at: a.at - T0, requestedAt: a.requestedAt - T0 }))
-    const latencies = recorder.latencies().map(l => ({ ...l, requestedAt: l.requestedAt - T0 }))
+    const requests = recorder.requests().map(r => ({ ...r, requestedAt: r.requestedAt - T0 }))
     for (const f of faults) {
-      f.commitsDuring = latencies.filter(l => l.requestedAt >= f.startMs && l.requestedAt <= f.endMs).length
+      const during = requests.filter(r => r.requestedAt >= f.startMs && r.requestedAt <= f.endMs)
+      f.commitsDuring = during.length
+      f.failedDuring = during.filter(r => !r.acked).length
       if (f.kind === 'crash') {
         const first = acks.filter(a => f.channels.includes(a.channel) && a.at >= f.startMs).sort((x, y) => x.at - y.at)[0]
         f.unavailableMs = first != null ? round(first.at - f.startMs, 1) : null

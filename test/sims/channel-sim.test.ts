@@ -94,6 +94,16 @@ describe('MLS channel simulation', () => {
     expect(u.acked).toBeGreaterThan(u.requested / 2)
   }, 60_000)
 
+  it('gives the same figures for the same seed, and others for another seed', async () => {
+    const small = { relays: 6, members: 16, channels: 1, durationMs: 2000, calibration: cal, fault: 'crash' as const }
+    const strip = (m: ChannelSimMetrics): unknown => ({ ...m, run: { ...m.run, wallMs: 0, heapUsedMiB: 0 } })
+    const a = await runChannelSim({ ...small, seed: 7 })
+    const b = await runChannelSim({ ...small, seed: 7 })
+    const c = await runChannelSim({ ...small, seed: 8 })
+    expect(strip(a)).toEqual(strip(b))
+    expect(strip(c)).not.toEqual(strip(a))
+  }, 60_000)
+
   it('the fork check catches two members holding different states at one epoch', () => {
     const r = new ChannelRecorder()
     const t = r.request('ch', 'update', 'a', 0)
