@@ -10,6 +10,12 @@
  * `slim-mesh sim failover --relays 1000 --names 5000 --crashes 50`: sequencer failover
  * (sims/failover-sim.ts): the real lease book, relays crashing, failover time and the
  * unavailability window per name; a table on stdout and `metrics.json` in `--out`.
+ *
+ * `slim-mesh sim channels --relays 100 --members 1000 --fault both`: MLS channels
+ * (sims/channel-sim.ts) on the real relays and sequencers: joins, leaves, racing
+ * commits, a sequencer crash during a commit and a partition; commit latency, nacks,
+ * Welcome time, forks (the command fails if there is one); a table on stdout and
+ * `metrics.json` in `--out`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -31,13 +37,18 @@ import type { EngineKind, FaultKind } from '../../sims/engine.js'
 import { runFailoverSim } from '../../sims/failover-sim.js'
 import { DEFAULT_FAILOVER_COSTS, formatFailoverTable } from '../../sims/failover-report.js'
 import type { FailoverSimCosts, FailoverSimMetrics } from '../../sims/failover-report.js'
+import { runChannelSim } from '../../sims/channel-sim.js'
+import { formatChannelTable } from '../../sims/channel-report.js'
+import type { ChannelFault, ChannelSimMetrics } from '../../sims/channel-report.js'
+import { DEFAULT_CALIBRATION_SIZES } from '../../sims/channel-calibration.js'
 
 export interface SimCommandOptions {
   /** Default 10; failover: 1000. */
   relays?: number
   agents?: number
   engine: EngineKind
-  fault?: FaultKind
+  /** `both` (a crash and a partition) is for the channels scenario only. */
+  fault?: FaultKind | 'both'
   seed: string
   out: string
   duration?: number
@@ -60,9 +71,25 @@ export interface SimCommandOptions {
   archiveMessages?: number
   catchUpPerMessage?: number
   cost?: Partial<FailoverSimCosts>
+  /** The channels scenario: members, channels, the group sizes ts-mls is measured at. */
+  members?: number
+  channels?: number
+  calibrate?: number[]
 }
 
-const SCENARIOS = ['control', 'failover'] as const
+const SCENARIOS = ['control', 'failover', 'channels'] as const
+
+/** The epochs of a channel forked: two members at one epoch with different states. */
+export class EpochForkError extends Error {
+  constructor (message: string) { super(message); this.name = 'EpochForkError' }
+}
+
+/** `2,8,32,64`: group sizes, each a whole number >= 2. */
+function parseSizes (v: string): number[] {
+  const sizes = v.split(',').map(s => Number(s.trim()))
+  if (sizes.length < 2 || sizes.some(n => !Number.isInteger(n) || n < 2)) throw new InvalidArgumentError(`--calibrate takes at least two group sizes >= 2, like 2,8,32,64; not "${v}"`)
+  return sizes
+}
 
 function wholeNonNegative (what: string) {
   return (v: string): number => {
@@ -119,11 +146,11 @@ export function parseDuration (v: string): number {
 export function registerSimCommand (program: Command): void {
   program.command('sim')
     .description('run a simulation scenario of a relay mesh and report delivery, order, latency, convergence and memory')
-    .addArgument(new Argument('<topology>', 'how the relays are linked, "control" for the control-plane scenario, or "failover" for sequencer failover').choices([...TOPOLOGIES, ...SCENARIOS]))
-    .option('--relays <n>', 'number of relays (default 10; failover: 1000)', positiveInt('--relays'))
+    .addArgument(new Argument('<topology>', 'how the relays are linked, "control" for the control-plane scenario, "failover" for sequencer failover, or "channels" for MLS channels').choices([...TOPOLOGIES, ...SCENARIOS]))
+    .option('--relays <n>', 'number of relays (default 10; failover: 1000; channels: 100)', positiveInt('--relays'))
     .option('--agents <n>', 'number of agents (default: 5 per relay, at least 12)', positiveInt('--agents'))
     .addOption(new Option('--engine <engine>', 'simulated time, or real relays on 127.0.0.1').choices(['simulated', 'real']).default('simulated'))
-    .addOption(new Option('--fault <fault>', 'a fault in the middle of the traffic').choices(FAULTS))
+    .addOption(new Option('--fault <fault>', 'a fault in the middle of the traffic (channels: crash, partition or both)').choices([...FAULTS, 'both']))
     .addOption(new Option('--crash-target <which>', 'with --fault crash: a relay that sequences nothing, or the first channel\'s sequencer').choices(['member', 'sequencer']))
     .option('--seed <seed>', 'seed of the simulation\'s random choices', '1')
     .option('--out <dir>', 'where metrics.json and plot.svg are written', './sim-out')
@@ -144,7 +171,18 @@ export function registerSimCommand (program: Command): void {
     .option('--archive-messages <n>', `failover: mean messages per name's archive (default ${DEFAULT_FAILOVER_COSTS.archiveMessages})`, wholeNonNegative('--archive-messages'))
     .option('--catch-up-per-message <ms>', `failover: a replacement replica's catch-up per archived message (default ${DEFAULT_FAILOVER_COSTS.catchUpPerMessageMs} ms)`, nonNegative('--catch-up-per-message'))
     .option('--cost <name=value>', 'failover: any other constant of the model (sims/failover-report.ts, FailoverSimCosts), repeatable', parseCost)
+    .option('--members <n>', 'channels: members in all (default 1000)', positiveInt('--members'))
+    .option('--channels <n>', 'channels: how many channels the members are split over (default: one per 250 members)', positiveInt('--channels'))
+    .option('--calibrate <sizes>', `channels: group sizes at which ts-mls is measured to fit the MLS costs (default ${DEFAULT_CALIBRATION_SIZES.join(',')})`, parseSizes)
     .action(async (topology: TopologyKind | typeof SCENARIOS[number], opts: SimCommandOptions) => {
+      if (topology === 'channels') {
+        const m = await runChannelSimCommand(opts)
+        console.log(formatChannelTable(m))
+        console.log(`\nwrote ${join(opts.out, 'metrics.json')}`)
+        if (m.forks > 0 || !m.converged) throw new EpochForkError(m.forks > 0 ? `${m.forks} epoch forks: members of a channel hold different states at the same epoch` : 'the channels did not converge: members end at different epochs or sequence numbers')
+        return
+      }
+      if (opts.fault === 'both') throw new InvalidArgumentError('--fault both (a crash and a partition) is for "sim channels"; give one fault')
       if (topology === 'failover') {
         const m = await runFailoverSimCommand(opts)
         console.log(formatFailoverTable(m))
@@ -174,7 +212,7 @@ export async function runSim (topology: TopologyKind, opts: SimCommandOptions): 
       relays: opts.relays ?? 10,
       agents: opts.agents ?? Math.max(12, (opts.relays ?? 10) * 5),
       engine: opts.engine,
-      fault: opts.fault,
+      fault: opts.fault as FaultKind | undefined,
       seed: opts.seed,
       durationMs: opts.duration,
       crashTarget: opts.crashTarget,
@@ -203,6 +241,33 @@ export async function runControlSimCommand (opts: SimCommandOptions): Promise<Co
     degree: opts.degree,
     ...(opts.dropGrace != null ? { costs: { dropGraceMs: opts.dropGrace } } : {})
   })
+  const dir = resolve(opts.out)
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n')
+  return metrics
+}
+
+/** The MLS channels scenario: runs it and writes `metrics.json` to `opts.out`. */
+export async function runChannelSimCommand (opts: SimCommandOptions): Promise<ChannelSimMetrics> {
+  if (opts.fault != null && !['crash', 'partition', 'both'].includes(opts.fault)) throw new InvalidArgumentError(`sim channels injects crash, partition or both, not "${opts.fault}"`)
+  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'sim channels [{bar}] {percentage}% {phase}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic) : undefined
+  bar?.start(1000, 0, { phase: 'calibrating' })
+  let metrics: ChannelSimMetrics
+  try {
+    metrics = await runChannelSim({
+      relays: opts.relays ?? 100,
+      members: opts.members ?? 1000,
+      channels: opts.channels,
+      seed: opts.seed,
+      fault: (opts.fault ?? 'none') as ChannelFault,
+      durationMs: opts.duration,
+      degree: opts.degree,
+      calibrateSizes: opts.calibrate,
+      onProgress: (fraction, phase) => { bar?.update(Math.round(fraction * 1000), { phase }) }
+    })
+  } finally {
+    bar?.stop()
+  }
   const dir = resolve(opts.out)
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n')
