@@ -71,6 +71,13 @@ export const NEGOTIATION_TIMEOUT_MS = 24 * 3600_000
 /** setTimeout's limit: a longer delay fires at once, so an expiry further away is waited for in steps. */
 const MAX_DELAY_MS = 2_147_483_647
 
+/** Whose turn it is, in `proposed` and `negotiating` alike: ours goes out and awaits the peer; theirs awaits us. */
+const TURNS = {
+  deciding: { always: [{ guard: 'proposedByUs', target: 'awaitingPeer', actions: 'sendProposal' }, { target: 'awaitingUs' }] },
+  awaitingPeer: {},
+  awaitingUs: {}
+} as const
+
 export const peeringMachine = setup({
   types: {
     context: {} as PeeringContext,
@@ -131,11 +138,7 @@ export const peeringMachine = setup({
         'peering.agreed': { guard: 'isNewer', target: 'trusted', actions: 'takeAgreement' },
         'peering.decline': { target: 'declined', actions: ['recordEnd', 'notifyPeer'] }
       },
-      states: {
-        deciding: { always: [{ guard: 'proposedByUs', target: 'awaitingPeer', actions: 'sendProposal' }, { target: 'awaitingUs' }] },
-        awaitingPeer: {},
-        awaitingUs: {}
-      }
+      states: TURNS
     },
     negotiating: {
       initial: 'deciding',
@@ -146,11 +149,7 @@ export const peeringMachine = setup({
         'peering.agreed': { guard: 'isNewer', target: 'trusted', actions: 'takeAgreement' },
         'peering.decline': { target: 'declined', actions: ['recordEnd', 'notifyPeer'] }
       },
-      states: {
-        deciding: { always: [{ guard: 'proposedByUs', target: 'awaitingPeer', actions: 'sendProposal' }, { target: 'awaitingUs' }] },
-        awaitingPeer: {},
-        awaitingUs: {}
-      }
+      states: TURNS
     },
     trusted: {
       entry: 'activate',

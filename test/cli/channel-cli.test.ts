@@ -6,52 +6,19 @@
  * the one-line failures after; then a conversation with `listen --chat` on both sides,
  * and `leave` answered by the other side's listen.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { relay, waitFor } from '../helpers.js'
-import type { Relay } from '../../src/node/relay-node.js'
+import { describe, it, expect } from 'vitest'
+import { waitFor } from '../helpers.js'
 import { createProgram } from '../../src/cli/main.js'
-import { hostPort, killChildren, run, startWith } from './spawn.js'
-import type { Result, Running } from './spawn.js'
+import { run } from './spawn.js'
+import { channelCli, lines, ok } from './channel-cli-helpers.js'
 
-let r: Relay
-let at: string
-let dirs: string
-beforeAll(async () => {
-  r = await relay()
-  at = hostPort(r.multiaddrs[0] as string)
-  dirs = await mkdtemp(join(tmpdir(), 'slim-mesh-channel-cli-'))
-})
-afterAll(async () => {
-  killChildren()
-  await r.stop()
-  await rm(dirs, { recursive: true, force: true })
-})
+const cli = channelCli('slim-mesh-channel-cli-')
+const { channel, start, line } = cli
 
 const ROOM = 'acme/demo/room'
 const esc = (s: string): string => s.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')
-const lines = (s: string): string[] => s.split('\n').filter(l => l !== '')
-
-/** One channel command of the agent in `dir`, run to its end. */
-async function channel (dir: string, ...a: string[]): Promise<Result> {
-  return await run(['channel', ...a, '--relay', at, '--data-dir', join(dirs, dir)])
-}
-/** A long-running channel command of the agent in `dir`. */
-function start (dir: string, ...a: string[]): Running {
-  return startWith(['channel', ...a, '--relay', at, '--data-dir', join(dirs, dir)])
-}
-async function line (p: Running, prefix: string, what: string): Promise<string> {
-  await waitFor(() => p.err.some(l => l.startsWith(prefix)) || p.child.exitCode != null, what, 90_000)
-  const found = p.err.find(l => l.startsWith(prefix))
-  if (found == null) throw new Error(`${what}: exited ${String(p.child.exitCode)}; printed ${JSON.stringify(p.out)} / ${JSON.stringify(p.err)}`)
-  return found
-}
-const ok = (res: Result): Result => {
-  if (res.code !== 0) throw new Error(`exit ${String(res.code)}: ${res.stderr}`)
-  return res
-}
 
 describe('slim-mesh channel', () => {
   it('two agents in two processes: create, invite, send both ways, members, remove, close', async () => {
@@ -92,7 +59,7 @@ describe('slim-mesh channel', () => {
     ])
     const membersJson = JSON.parse(ok(await channel('alice', 'members', ROOM, '--json')).stdout) as Record<string, unknown>
     expect(membersJson).toMatchObject({ channel: ROOM, epoch: 1, owner: alice, admins: [], members: [{ name: alice, role: 'owner' }, { name: bob, role: 'member' }] })
-    const listed = ok(await run(['channel', 'list', '--data-dir', join(dirs, 'alice')]))
+    const listed = ok(await run(['channel', 'list', '--data-dir', join(cli.dirs, 'alice')]))
     expect(lines(listed.stdout).map(l => l.split(/\s{2,}/))).toEqual([['channel', 'seq', 'epoch', 'suite'], [ROOM, String(reply.seq), '1', expect.stringMatching(/^MLS_128_/)]])
 
     // Bob listens again (restored from his data directory); meanwhile that directory is his listen's alone.
@@ -109,13 +76,13 @@ describe('slim-mesh channel', () => {
     expect(bobListens.err.at(-1)).toBe(`slim-mesh: ${bob} was removed from ${ROOM}`)
     const bobAfter = await channel('bob', 'send', ROOM, 'still here?')
     expect(bobAfter.code).toBe(1)
-    expect(lines(bobAfter.stderr)).toEqual([`slim-mesh: ${bob} is not a member of ${ROOM}: ${join(dirs, 'bob')} holds no state of it (the channel was closed, this agent left or was removed, or it never joined); \`slim-mesh channel listen ${ROOM}\` waits for an invitation`])
+    expect(lines(bobAfter.stderr)).toEqual([`slim-mesh: ${bob} is not a member of ${ROOM}: ${join(cli.dirs, 'bob')} holds no state of it (the channel was closed, this agent left or was removed, or it never joined); \`slim-mesh channel listen ${ROOM}\` waits for an invitation`])
 
     expect(ok(await channel('alice', 'close', ROOM)).stdout).toBe(`closed ${ROOM}\n`)
     const afterClose = await channel('alice', 'send', ROOM, 'anyone?')
     expect(afterClose.code).toBe(1)
     expect(lines(afterClose.stderr)).toEqual([expect.stringMatching(new RegExp(`^slim-mesh: ${esc(alice)} is not a member of ${esc(ROOM)}: .* \\(the channel was closed, `))])
-    expect(ok(await run(['channel', 'list', '--data-dir', join(dirs, 'alice')])).stdout).toBe('channel  seq  epoch  suite\n(none)\n')
+    expect(ok(await run(['channel', 'list', '--data-dir', join(cli.dirs, 'alice')])).stdout).toBe('channel  seq  epoch  suite\n(none)\n')
   }, 400_000)
 
   it('listen --chat: two shells hold a conversation, each line typed sent and every message printed at both; leave', async () => {
@@ -151,10 +118,10 @@ describe('slim-mesh channel', () => {
   }, 300_000)
 
   it('says what is wrong in one line before connecting: another agent\'s data directory', async () => {
-    const dir = join(dirs, 'erin')
+    const dir = join(cli.dirs, 'erin')
     await mkdir(dir)
     await writeFile(join(dir, 'slim-mesh-agent.json'), JSON.stringify({ name: 'acme/demo/erin' }))
-    const res = await run(['channel', 'members', ROOM, '--as', 'acme/demo/frank', '--relay', at, '--data-dir', dir])
+    const res = await run(['channel', 'members', ROOM, '--as', 'acme/demo/frank', '--relay', cli.at, '--data-dir', dir])
     expect(res.code).toBe(1)
     expect(lines(res.stderr)).toEqual([`slim-mesh: ${dir} is the data directory of acme/demo/erin (its key and channels are that agent's); leave out --as, or give acme/demo/frank a data directory of its own`])
   }, 120_000)

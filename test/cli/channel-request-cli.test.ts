@@ -5,48 +5,13 @@
  * with the reason). Runs on `agent.requestToJoin` and the channel's join requests
  * (src/cli/channel-requests.commands.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { relay, waitFor } from '../helpers.js'
-import type { Relay } from '../../src/node/relay-node.js'
-import { hostPort, killChildren, run, startWith } from './spawn.js'
-import type { Result, Running } from './spawn.js'
+import { describe, it, expect } from 'vitest'
+import { channelCli, lines, ok } from './channel-cli-helpers.js'
 
-let r: Relay
-let at: string
-let dirs: string
-beforeAll(async () => {
-  r = await relay()
-  at = hostPort(r.multiaddrs[0] as string)
-  dirs = await mkdtemp(join(tmpdir(), 'slim-mesh-channel-request-cli-'))
-})
-afterAll(async () => {
-  killChildren()
-  await r.stop()
-  await rm(dirs, { recursive: true, force: true })
-})
+const cli = channelCli('slim-mesh-channel-request-cli-')
+const { channel, start, line } = cli
 
 const ROOM = 'acme/demo/lobby'
-const lines = (s: string): string[] => s.split('\n').filter(l => l !== '')
-
-async function channel (dir: string, ...a: string[]): Promise<Result> {
-  return await run(['channel', ...a, '--relay', at, '--data-dir', join(dirs, dir)])
-}
-function start (dir: string, ...a: string[]): Running {
-  return startWith(['channel', ...a, '--relay', at, '--data-dir', join(dirs, dir)])
-}
-async function line (p: Running, prefix: string, what: string): Promise<string> {
-  await waitFor(() => p.err.some(l => l.startsWith(prefix)) || p.child.exitCode != null, what, 90_000)
-  const found = p.err.find(l => l.startsWith(prefix))
-  if (found == null) throw new Error(`${what}: exited ${String(p.child.exitCode)}; printed ${JSON.stringify(p.out)} / ${JSON.stringify(p.err)}`)
-  return found
-}
-const ok = (res: Result): Result => {
-  if (res.code !== 0) throw new Error(`exit ${String(res.code)}: ${res.stderr}`)
-  return res
-}
 
 describe('slim-mesh channel request / approve / decline', () => {
   it('an agent that asks is let in by the owner; one declined is told why', async () => {
