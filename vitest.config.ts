@@ -11,6 +11,8 @@ const alone = [
   'test/relay/large-messages.test.ts',
   'test/relay/route-flooding.test.ts',
   'test/relay/stalled-connections.test.ts',
+  // Runs all 190 MLS vectors in a child process: beside two other workers it once took past its 110 s.
+  'test/channel/conformance-command.test.ts',
   // Timing: a controller that misses heartbeats on a loaded machine moves leases for the wrong reason.
   'test/fault/sequencer-failover.test.ts',
   'test/fault/controller-failover.test.ts'

@@ -25,8 +25,8 @@ async function cli (cwd: string, ...args: string[]): Promise<{ code: number, out
     const { stdout, stderr } = await run(process.execPath, ['--import', tsx, bin, 'conformance', ...args], { cwd, env, timeout: 110_000 })
     return { code: 0, out: lines(stdout), err: lines(stderr) }
   } catch (e) {
-    const f = e as { code?: unknown, stdout?: string, stderr?: string }
-    if (typeof f.code !== 'number') throw e
+    const f = e as { code?: unknown, signal?: unknown, stdout?: string, stderr?: string }
+    if (typeof f.code !== 'number') throw new Error(`slim-mesh conformance did not exit (signal ${String(f.signal)}); its output so far:\n${f.stdout ?? ''}${f.stderr ?? ''}`, { cause: e })
     return { code: f.code, out: lines(f.stdout ?? ''), err: lines(f.stderr ?? '') }
   }
 }
