@@ -82,7 +82,12 @@ async function followsOnReturn (m: Mesh, relay: ProcessRelay): Promise<void> {
   cleanup.push(a)
   // Until its links are back, it cannot reach the sequencer: subscribing says so (UnavailableError), and is tried again.
   let sub: Awaited<ReturnType<typeof a.subscribe>> | undefined
-  await waitFor(async () => { try { sub = await a.subscribe(NAME, { fromSeq: 1 }); return true } catch { return false } }, 'a subscription on the returned relay', 30_000)
+  let last: unknown = 'none'
+  try {
+    await waitFor(async () => { try { sub = await a.subscribe(NAME, { fromSeq: 1 }); return true } catch (err) { last = err; return false } }, 'a subscription on the returned relay', 30_000)
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; the last refusal: ${String(last)}; the relay's lease of the name: ${JSON.stringify(m.controller.leases().find(l => l.name === NAME))}`)
+  }
   if (sub == null) throw new Error('no subscription')
   void (async () => { try { for await (const msg of sub) got.push(`${msg.seq ?? -1}:${str(msg.data)}`) } catch {} })()
   await waitFor(() => got.length >= seen.length, `the returned relay's subscriber to read ${seen.length} messages`, 30_000)
